@@ -1,0 +1,123 @@
+"""``python -m scylla_lite``: run the server in the foreground until SIGTERM/SIGINT.
+
+Prints one line on stdout once it accepts connections; errors are one line on
+stderr (exit 2 for bad arguments, 1 when it cannot start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import ssl
+import sys
+from typing import NoReturn
+
+
+def _version() -> str:
+    try:
+        from scylla_lite import __version__  # type: ignore[attr-defined,unused-ignore]
+
+        return str(__version__)
+    except ImportError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        return version("scylla_lite")
+    except Exception:
+        return "0.1.0"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} is not in 0..65535")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="scylla_lite", description="An embedded CQL server that drivers see as ScyllaDB.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=9042, help="CQL port (default 9042; 0 picks a free one)")
+    p.add_argument("--data-dir", help="keep data in this directory (default: in memory only)")
+    p.add_argument("--auth", action="store_true", help="require PasswordAuthenticator logins")
+    p.add_argument("--tls-cert", help="PEM certificate: serve CQL over TLS")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    p.add_argument("--tls-ca", help="PEM CA bundle: require client certificates it signed")
+    p.add_argument(
+        "--admin-port", type=_port, help="admin HTTP port (accepted, not implemented yet: ignored)"
+    )
+    return p
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> int:
+    from .server import start_server
+
+    try:
+        server = await start_server(
+            args.host,
+            args.port,
+            data_dir=args.data_dir,
+            auth=args.auth,
+            ssl_context=ssl_context,
+        )
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        print(f"scylla_lite: cannot listen on {_address(args.host, args.port)}: {reason}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        print(f"scylla_lite: cannot start: {exc}", file=sys.stderr)
+        return 1
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    where = f"data dir {args.data_dir}" if args.data_dir else "memory"
+    print(f"scylla_lite {_version()} listening on {_address(server.host, server.port)} ({where})", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_ca is not None and args.tls_cert is None:
+        parser.error("--tls-ca needs --tls-cert and --tls-key")
+    if args.data_dir is not None and os.path.exists(args.data_dir) and not os.path.isdir(args.data_dir):
+        parser.error(f"--data-dir {args.data_dir} is not a directory")
+    ssl_context = None
+    if args.tls_cert is not None:
+        from .server import make_ssl_context
+
+        try:
+            ssl_context = make_ssl_context(args.tls_cert, args.tls_key, args.tls_ca)
+        except (OSError, ssl.SSLError) as exc:
+            parser.error(f"cannot load TLS files: {exc}")
+    try:
+        return asyncio.run(_run(args, ssl_context))
+    except KeyboardInterrupt:  # a second Ctrl-C while closing
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

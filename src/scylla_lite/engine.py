@@ -1,0 +1,365 @@
+"""The database engine as the protocol layer sees it: text or prepared ids in, results out.
+
+`Engine` owns the catalog, the storage, the clock and the statement caches. Every
+method is synchronous and runs on the server's event-loop thread, so each request is
+atomic with respect to the others; `sync()` is the only await point (the commit-log
+barrier).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import system_tables
+from .catalog import Catalog, Table
+from .cql import ast, parse
+from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
+from .execution import ddl
+from .execution.modify import ModifyPlan, compile_modify, lwt_result
+from .execution.select import SelectPlan
+from .execution.terms import Compiler, Execution
+from .requests import BatchOptions, ClientState, QueryOptions, RawValue
+from .results import ColumnSpec, Prepared, Result, Rows, SchemaChange, SetKeyspace, Void
+
+
+class EngineAPI(Protocol):
+    """What `scylla_lite.protocol` needs from an engine (the real one or the null one)."""
+
+    auth_enabled: bool
+
+    def query(self, client: ClientState, query: str, options: QueryOptions) -> Result: ...
+
+    def prepare(self, client: ClientState, query: str) -> Prepared: ...
+
+    def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result: ...
+
+    def batch(self, client: ClientState, options: BatchOptions) -> Result: ...
+
+    def authenticate(self, user: str, password: str) -> bool: ...
+
+    async def sync(self) -> None:
+        """Return once every write acknowledged so far is durable (no-op in memory)."""
+        ...
+
+
+class Clock:
+    """The server clock: wall time plus an offset tests may move forward (TTL expiry)."""
+
+    def __init__(self) -> None:
+        self.offset_micros = 0
+        self._last = 0
+
+    def micros(self) -> int:
+        """Strictly increasing microseconds, so two writes never share a default timestamp."""
+        now = time.time_ns() // 1000 + self.offset_micros
+        if now <= self._last:
+            now = self._last + 1
+        self._last = now
+        return now
+
+    def advance(self, seconds: float) -> None:
+        self.offset_micros += int(seconds * 1_000_000)
+
+
+@dataclass
+class Plan:
+    """A parsed and compiled statement, cached by (text, keyspace, schema version)."""
+
+    text: str
+    statement: ast.Statement
+    keyspace: str | None
+    version: Any
+    bind: list[ColumnSpec]
+    names: list[str | None]
+    compiled: SelectPlan | ModifyPlan | None
+    table: Table | None
+
+
+SCHEMA_STATEMENTS = (
+    ast.CreateKeyspace, ast.AlterKeyspace, ast.DropKeyspace, ast.CreateTable, ast.AlterTable, ast.DropTable,
+    ast.CreateType, ast.AlterType, ast.DropType, ast.CreateIndex, ast.DropIndex, ast.CreateMaterializedView,
+    ast.AlterMaterializedView, ast.DropMaterializedView,
+)
+
+
+class Engine:
+    """The real engine: catalog + storage + statement execution."""
+
+    def __init__(self, *, data_dir: Path | None = None, auth: bool = False, advertised_address: str = "127.0.0.1") -> None:
+        self.catalog = Catalog()
+        self.clock = Clock()
+        self.auth_enabled = auth
+        self.advertised_address = advertised_address
+        self.started_at = int(time.time())
+        self.roles: dict[str, dict[str, Any]] = {
+            "cassandra": {"password": "cassandra", "superuser": True, "login": True}
+        }
+        self._plans: dict[tuple[str, str | None], Plan] = {}
+        self._prepared: dict[bytes, tuple[str, str | None]] = {}
+        self._system_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
+        system_tables.install(self)
+        self.data_dir = data_dir
+        self.log: Any = None
+        if data_dir is not None:
+            from .durability import CommitLog
+
+            self.log = CommitLog(Path(data_dir), self)
+            self.log.recover()
+
+    # ------------------------------------------------------------------ API
+    def authenticate(self, user: str, password: str) -> bool:
+        role = self.roles.get(user)
+        return bool(role and role.get("login") and role.get("password") == password)
+
+    async def sync(self) -> None:
+        if self.log is not None:
+            await self.log.sync()
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+    def query(self, client: ClientState, query: str, options: QueryOptions) -> Result:
+        plan = self._plan(query, client.keyspace)
+        return self._run(client, plan, options)
+
+    def prepare(self, client: ClientState, query: str) -> Prepared:
+        plan = self._plan(query, client.keyspace)
+        if isinstance(plan.statement, ast.Batch):
+            raise InvalidRequest("Batches are not supported as prepared statements; prepare the statements "
+                                 "inside the batch")
+        statement_id = hashlib.md5((query + "\x00" + (client.keyspace or "")).encode()).digest()
+        self._prepared[statement_id] = (query, client.keyspace)
+        pk_indexes = self._pk_indexes(plan)
+        result: list[ColumnSpec] = []
+        if isinstance(plan.compiled, SelectPlan):
+            result = plan.compiled.columns
+        elif isinstance(plan.compiled, ModifyPlan) and plan.compiled.conditional:
+            result = plan.compiled.lwt_columns(None, False)[0]
+        return Prepared(statement_id, plan.bind, pk_indexes, result)
+
+    def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
+        entry = self._prepared.get(statement_id)
+        if entry is None:
+            raise Unprepared(f"Prepared query with ID {statement_id.hex()} not found (either the query was not "
+                             "prepared on this host (maybe the host has been restarted?) or you have prepared too "
+                             "many queries and it has been evicted from the internal cache)", statement_id)
+        text, keyspace = entry
+        plan = self._plan(text, keyspace)
+        result = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
+        if isinstance(result, Rows) and options.skip_metadata:
+            result.no_metadata = True
+        return result
+
+    def batch(self, client: ClientState, options: BatchOptions) -> Result:
+        from .execution.batch import run_batch
+
+        return run_batch(self, client, options)
+
+    # ------------------------------------------------------------------ planning
+    def _plan(self, text: str, keyspace: str | None) -> Plan:
+        key = (text, keyspace)
+        plan = self._plans.get(key)
+        if plan is not None and plan.version == self.catalog.version:
+            return plan
+        parsed = parse(text)
+        compiler = Compiler(catalog=self.catalog, keyspace=keyspace)
+        stmt = parsed.statement
+        compiled: SelectPlan | ModifyPlan | None = None
+        table: Table | None = None
+        if isinstance(stmt, ast.Select):
+            table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
+            compiled = SelectPlan(compiler, table, stmt)
+        elif isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)):
+            table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
+            compiled = compile_modify(compiler, table, stmt)
+        elif isinstance(stmt, ast.Batch):
+            from .execution.batch import compile_batch
+
+            compiled = compile_batch(self, compiler, stmt, keyspace)  # type: ignore[assignment]
+        missing = [m.index for m in parsed.markers if m.index not in compiler.specs]
+        if missing and not isinstance(stmt, SCHEMA_STATEMENTS):
+            raise InvalidRequest("Bind variables are not supported in this position")
+        if parsed.markers and isinstance(stmt, SCHEMA_STATEMENTS):
+            raise InvalidRequest("Bind variables cannot be used in schema statements")
+        bind = [compiler.specs[m.index] for m in parsed.markers]
+        names = [m.name for m in parsed.markers]
+        plan = Plan(text, stmt, keyspace, self.catalog.version, bind, names, compiled, table)
+        if len(self._plans) > 20000:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def compile_child(self, compiler: Compiler, stmt: ast.Insert | ast.Update | ast.Delete,
+                      keyspace: str | None) -> ModifyPlan:
+        table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
+        return compile_modify(compiler, table, stmt)
+
+    def _pk_indexes(self, plan: Plan) -> list[int]:
+        table = plan.table
+        if table is None or not isinstance(plan.statement, (ast.Select, ast.Insert, ast.Update, ast.Delete)):
+            return []
+        positions: dict[str, int] = {}
+        for i, spec in enumerate(plan.bind):
+            if spec.table == table.name and spec.name in table.columns and spec.name not in positions:
+                positions[spec.name] = i
+        try:
+            return [positions[c.name] for c in table.partition_key]
+        except KeyError:
+            return []
+
+    # ------------------------------------------------------------------ running
+    def bind_values(self, plan: Plan, options: QueryOptions | list[RawValue], names: list[str] | None = None) -> list[RawValue]:
+        values = options.values if isinstance(options, QueryOptions) else options
+        names = options.names if isinstance(options, QueryOptions) else names
+        if names:
+            by_name = dict(zip(names, values))
+            ordered: list[RawValue] = []
+            for spec, marker_name in zip(plan.bind, plan.names):
+                name = marker_name or spec.name
+                if name not in by_name:
+                    raise InvalidRequest(f"Invalid request: missing value for bound variable {name}")
+                ordered.append(by_name[name])
+            values = ordered
+        if len(values) != len(plan.bind):
+            raise InvalidRequest(f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables")
+        return list(values)
+
+    def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
+        stmt = plan.statement
+        values = self.bind_values(plan, options)
+        now = self.clock.micros()
+        ex = Execution(values, now, self)
+        if isinstance(stmt, ast.Select):
+            assert isinstance(plan.compiled, SelectPlan)
+            self._refresh_virtual(plan.compiled.table)
+            page_size = options.page_size if options.page_size and options.page_size > 0 else None
+            return plan.compiled.run(ex, page_size, options.paging_state)
+        if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)):
+            assert isinstance(plan.compiled, ModifyPlan)
+            return self.run_modify(plan, plan.compiled, ex, options.timestamp, options.values, client)
+        if isinstance(stmt, ast.Batch):
+            from .execution.batch import run_batch_statement
+
+            return run_batch_statement(self, client, plan, ex, options)
+        if isinstance(stmt, ast.Use):
+            self.catalog.keyspace(stmt.keyspace)
+            client.keyspace = stmt.keyspace
+            return SetKeyspace(stmt.keyspace)
+        result = self._schema(client, plan, stmt, now)
+        if isinstance(result, SchemaChange):
+            self.logged(("schema", plan.text, client.keyspace, now))
+        return result
+
+    def run_modify(self, plan: Plan, compiled: ModifyPlan, ex: Execution, default_ts: int | None,
+                   raw_values: list[RawValue], client: ClientState) -> Result:
+        now_s = ex.now_micros // 1_000_000
+        wc = compiled.write_context(ex, default_ts, now_s)
+        if compiled.conditional:
+            current = compiled.current_row(ex, now_s)
+            applied = compiled.check(ex, current)
+            if applied:
+                compiled.apply(ex, wc)
+                self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
+            return lwt_result([(compiled, current)], applied)
+        compiled.apply(ex, wc)
+        self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
+        return Void()
+
+    def logged(self, record: tuple[Any, ...]) -> None:
+        if self.log is not None:
+            self.log.append(record)
+
+    def _refresh_virtual(self, table: Table) -> None:
+        if table.virtual is None:
+            return
+        key = (table.keyspace, table.name)
+        cached = self._system_cache.get(key)
+        stamp = (self.catalog.version, table.name == "roles" and len(self.roles))
+        if cached is not None and cached[0] == stamp:
+            table.data = cached[1]
+            return
+        table.data = system_tables.materialise(table, table.virtual())
+        self._system_cache[key] = (stamp, table.data)
+
+    def _schema(self, client: ClientState, plan: Plan, stmt: ast.Statement, now: int) -> Result:
+        ks = client.keyspace
+        cat = self.catalog
+        if isinstance(stmt, ast.CreateKeyspace):
+            return ddl.create_keyspace(cat, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.AlterKeyspace):
+            return ddl.alter_keyspace(cat, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.DropKeyspace):
+            result = ddl.drop_keyspace(cat, stmt)
+            if client.keyspace == stmt.name:
+                client.keyspace = None
+            return result  # type: ignore[no-any-return]
+        self._not_system(stmt, ks)
+        if isinstance(stmt, ast.CreateTable):
+            return ddl.create_table(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.AlterTable):
+            return ddl.alter_table(cat, ks, stmt, now)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.DropTable):
+            return ddl.drop_table(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.Truncate):
+            result = ddl.truncate(cat, ks, stmt)
+            self.logged(("schema", plan.text, ks, now))
+            return result  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.CreateType):
+            return ddl.create_type(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.AlterType):
+            return ddl.alter_type(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.DropType):
+            return ddl.drop_type(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.CreateIndex):
+            return ddl.create_index(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.DropIndex):
+            return ddl.drop_index(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.CreateMaterializedView):
+            where_text = _where_text(plan.text)
+            return ddl.create_view(cat, ks, stmt, where_text)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.AlterMaterializedView):
+            return ddl.alter_view(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.DropMaterializedView):
+            return ddl.drop_view(cat, ks, stmt)  # type: ignore[no-any-return]
+        if isinstance(stmt, ast.CreateRole):
+            return self._create_role(stmt)
+        if isinstance(stmt, ast.DropRole):
+            if stmt.name not in self.roles:
+                if stmt.if_exists:
+                    return Void()
+                raise InvalidRequest(f"{stmt.name} doesn't exist")
+            del self.roles[stmt.name]
+            return Void()
+        raise SyntaxException(f"Unsupported statement {type(stmt).__name__}")
+
+    def _not_system(self, stmt: Any, ks: str | None) -> None:
+        target = getattr(stmt, "keyspace", None) or ks
+        if target in system_tables.SYSTEM_KEYSPACES and not isinstance(stmt, (ast.CreateRole, ast.DropRole)):
+            raise Unauthorized(f"{target} keyspace is not user-modifiable.")
+
+    def _create_role(self, stmt: ast.CreateRole) -> Result:
+        if stmt.name in self.roles:
+            if stmt.if_not_exists:
+                return Void()
+            raise InvalidRequest(f"{stmt.name} already exists")
+        opts = {k: ddl.option_value(v) for k, v in stmt.options}
+        self.roles[stmt.name] = {"password": opts.get("password"), "superuser": bool(opts.get("superuser", False)),
+                                 "login": bool(opts.get("login", False))}
+        return Void()
+
+    def roles_rows(self) -> list[dict[str, Any]]:
+        return [{"role": name, "can_login": r["login"], "is_superuser": r["superuser"], "member_of": None,
+                 "salted_hash": None} for name, r in self.roles.items()]
+
+
+def _where_text(text: str) -> str:
+    """The WHERE clause of a CREATE MATERIALIZED VIEW as system_schema.views shows it."""
+    import re
+
+    m = re.search(r"\bWHERE\b(.*?)\bPRIMARY\s+KEY\b", text, re.I | re.S)
+    return " ".join(m.group(1).split()) if m else ""

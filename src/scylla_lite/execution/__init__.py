@@ -1,0 +1,1 @@
+"""Statement execution, organised by statement family (like fakeredis by command family)."""

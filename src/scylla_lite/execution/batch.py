@@ -1,0 +1,169 @@
+"""BATCH, from CQL text (BEGIN ... APPLY BATCH) or the protocol's BATCH message.
+
+All statements of a batch share one write timestamp unless a statement names its
+own, are validated before any is applied, and apply together (the engine is single
+threaded, so a batch is atomic and isolated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..cql import ast
+from ..errors import InvalidRequest, SyntaxException, Unprepared
+from ..requests import BatchOptions, ClientState, QueryOptions, RawValue
+from ..results import Result, Void
+from ..storage import partition_key_bytes
+from .modify import ModifyPlan, WriteContext, lwt_result
+from .terms import Compiler, Execution, Receiver
+
+if TYPE_CHECKING:
+    from ..engine import Engine, Plan
+
+KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
+
+
+@dataclass
+class BatchPlan:
+    kind: str
+    children: list[ModifyPlan]
+    timestamp: Any = None  # compiled USING TIMESTAMP of the batch
+
+
+def compile_batch(engine: Engine, compiler: Compiler, stmt: ast.Batch, keyspace: str | None) -> BatchPlan:
+    from ..types import native
+
+    children = []
+    for child in stmt.statements:
+        if stmt.using.timestamp is not None and child.using.timestamp is not None:
+            raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
+        children.append(engine.compile_child(compiler, child, keyspace))
+    ts = None
+    if stmt.using.timestamp is not None:
+        ts = compiler.term(stmt.using.timestamp, Receiver("", "", "[timestamp]", native("bigint")))
+    if stmt.using.ttl is not None:
+        raise SyntaxException("TTL is not supported on a batch; set it on each statement")
+    plan = BatchPlan(stmt.kind, children, ts)
+    check_kinds(plan.kind, plan.children)
+    return plan
+
+
+def check_kinds(kind: str, children: list[ModifyPlan]) -> None:
+    counters = [c.table.is_counter for c in children]
+    if kind == "COUNTER" and not all(counters):
+        raise InvalidRequest("Cannot include non-counter statement in a counter batch")
+    if kind == "LOGGED" and any(counters):
+        raise InvalidRequest("Cannot include a counter statement in a logged batch")
+    if kind == "UNLOGGED" and any(counters) and not all(counters):
+        raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
+    if any(c.conditional for c in children):
+        if any(c.stmt.using.timestamp is not None for c in children):
+            raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
+        tables = {(c.table.keyspace, c.table.name) for c in children}
+        if len(tables) > 1:
+            raise InvalidRequest("Batch with conditions cannot span multiple tables")
+
+
+def apply_all(engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str | None]], default_ts: int | None) -> Result:
+    """Validate every statement, check conditions, then apply them all."""
+    if not items:
+        return Void()
+    now_micros = items[0][1].now_micros
+    now_s = now_micros // 1_000_000
+    ts = default_ts if default_ts is not None else now_micros
+    contexts: list[WriteContext] = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
+    conditional = [i for i, (plan, _, _, _) in enumerate(items) if plan.conditional]
+    if conditional:
+        keys = set()
+        for plan, ex, _, _ in items:
+            pks, _ = plan.keys(ex)
+            keys.update(partition_key_bytes(pk) for pk in pks)
+        if len(keys) > 1:
+            raise InvalidRequest("Batch with conditions cannot span multiple partitions")
+        olds = []
+        ok = True
+        for i in conditional:
+            plan, ex, _, _ = items[i]
+            current = plan.current_row(ex, now_s)
+            olds.append((plan, current))
+            ok = ok and plan.check(ex, current)
+        if not ok:
+            return lwt_result(olds, False)
+    for plan, ex, _, _ in items:  # evaluate keys before writing anything
+        plan.keys(ex)
+    for (plan, ex, text, keyspace), wc in zip(items, contexts):
+        plan.apply(ex, wc)
+        engine.logged(("write", text, keyspace, ex.values, wc.ts, ex.now_micros))
+    if conditional:
+        return lwt_result(olds, True)
+    return Void()
+
+
+def run_batch_statement(engine: Engine, client: ClientState, plan: Plan, ex: Execution, options: QueryOptions) -> Result:
+    """A BEGIN ... APPLY BATCH sent as one QUERY/EXECUTE."""
+    stmt = plan.statement
+    assert isinstance(stmt, ast.Batch)
+    bplan = _batch_plan(engine, plan)
+    default_ts = options.timestamp
+    if bplan.timestamp is not None:
+        from ..types import native
+
+        raw = bplan.timestamp(ex)
+        if raw is None:
+            raise InvalidRequest("Invalid null value of timestamp")
+        default_ts = native("bigint").decode(raw)
+    items = [(child, ex, _child_text(child), plan.keyspace) for child in bplan.children]
+    if engine.log is not None:
+        # a textual batch replays as one unit: log the whole text once
+        result = apply_all(_Quiet(engine), items, default_ts)  # type: ignore[arg-type]
+        engine.logged(("batch_text", plan.text, plan.keyspace, ex.values, default_ts or ex.now_micros,
+                       ex.now_micros))
+        return result
+    return apply_all(engine, items, default_ts)
+
+
+class _Quiet:
+    """The engine seen by a textual batch: writes apply but are logged once, together."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def logged(self, record: tuple[Any, ...]) -> None:
+        pass
+
+
+def _child_text(child: ModifyPlan) -> str:
+    return ""
+
+
+def _batch_plan(engine: Engine, plan: Plan) -> BatchPlan:
+    if not isinstance(plan.compiled, BatchPlan):  # type: ignore[unreachable]
+        compiler = Compiler(catalog=engine.catalog, keyspace=plan.keyspace)
+        plan.compiled = compile_batch(engine, compiler, plan.statement, plan.keyspace)  # type: ignore[arg-type,assignment]
+    return plan.compiled  # type: ignore[return-value]
+
+
+def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Result:
+    """The protocol's BATCH message: a list of texts or prepared ids, each with values."""
+    kind = KINDS.get(options.kind)
+    if kind is None:
+        raise InvalidRequest(f"Invalid batch type {options.kind}")
+    now = engine.clock.micros()
+    items: list[tuple[ModifyPlan, Execution, str, str | None]] = []
+    for item in options.items:
+        if item.statement_id is not None:
+            entry = engine._prepared.get(item.statement_id)
+            if entry is None:
+                raise Unprepared(f"Prepared query with ID {item.statement_id.hex()} not found", item.statement_id)
+            text, keyspace = entry
+        else:
+            text, keyspace = item.query or "", client.keyspace
+        plan = engine._plan(text, keyspace)
+        if not isinstance(plan.statement, (ast.Insert, ast.Update, ast.Delete)):
+            raise InvalidRequest("Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.")
+        values: list[RawValue] = engine.bind_values(plan, item.values, None)
+        assert isinstance(plan.compiled, ModifyPlan)
+        items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
+    check_kinds(kind, [p for p, _, _, _ in items])
+    return apply_all(engine, items, options.timestamp)

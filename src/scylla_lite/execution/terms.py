@@ -1,0 +1,262 @@
+"""Compiling CQL terms (literals, markers, collections, function calls) for a receiver.
+
+A term compiles once per statement text into a closure over the bound values that
+returns the serialised value; compiling also records, for each bind marker, the
+column spec a driver needs in the PREPARED metadata. One walk serves both.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cql import ast
+from ..errors import InvalidRequest
+from ..requests import UNSET, RawValue
+from ..results import ColumnSpec
+from ..types import CqlType, literal_value, native, validate_value
+
+Bound = list[RawValue]
+TermFn = Callable[["Execution"], Any]  # returns bytes, None or UNSET
+
+
+@dataclass
+class Execution:
+    """What a compiled closure may read while running: bound values and the clock.
+
+    Everything an execution generates (``uuid()``, ``now()``, list cell keys) derives
+    from ``now_micros`` and a sequence, so replaying a logged write reproduces it."""
+
+    values: Bound
+    now_micros: int
+    engine: Any = None
+    seq: int = 0
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def random_bits(self, bits: int) -> int:
+        import random
+
+        return random.Random(self.now_micros * 1000 + self.next_seq()).getrandbits(bits)
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """Where a term's value goes: the spec a marker in that place is described by."""
+
+    keyspace: str
+    table: str
+    name: str
+    type: CqlType
+
+    def spec(self) -> ColumnSpec:
+        return ColumnSpec(self.keyspace, self.table, self.name, self.type.codec)
+
+    def renamed(self, name: str, type_: CqlType | None = None) -> Receiver:
+        return Receiver(self.keyspace, self.table, name, type_ or self.type)
+
+
+@dataclass
+class Compiler:
+    """Collects marker specs while terms of one statement compile."""
+
+    specs: dict[int, ColumnSpec] = field(default_factory=dict)
+    names: dict[int, str | None] = field(default_factory=dict)
+    catalog: Any = None
+    keyspace: str | None = None
+
+    def marker(self, marker: ast.BindMarker, receiver: Receiver) -> ColumnSpec:
+        spec = receiver.spec()
+        if marker.name is not None:
+            spec = ColumnSpec(spec.keyspace, spec.table, marker.name, spec.type)
+        self.specs[marker.index] = spec
+        self.names[marker.index] = marker.name
+        return spec
+
+    def term(self, term: ast.Term, receiver: Receiver) -> TermFn:
+        """Compile ``term`` to a closure giving its serialised value for ``receiver``."""
+        t = receiver.type
+        if isinstance(term, ast.Literal):
+            value = literal_value(t, term.kind, term.value, receiver.name)
+            data = t.encode(value)
+            return lambda ex: data
+        if isinstance(term, ast.BindMarker):
+            self.marker(term, receiver)
+            index = term.index
+
+            def bound(ex: Execution) -> Any:
+                v = ex.values[index] if index < len(ex.values) else UNSET
+                if isinstance(v, bytes):
+                    validate_value(t, v, receiver.name)
+                return v
+
+            return bound
+        if isinstance(term, ast.TypeHint):
+            hinted = self.catalog.resolve_type(term.type, self.keyspace) if self.catalog else native(term.type.name)
+            if hinted.cql(False) != t.cql(False) and not (hinted.name in ("text", "ascii") and t.name in ("text", "ascii")):
+                raise InvalidRequest(f"Type error: {term.type.name} cannot be passed as argument 0 of "
+                                     f"function for {receiver.name} of type {t.cql()}")
+            return self.term(term.term, receiver)
+        if isinstance(term, ast.FunctionCall):
+            from .functions import compile_call
+
+            return compile_call(self, term, receiver)
+        if isinstance(term, ast.Negate):
+            inner = self.term(term.term, receiver)
+
+            def negate(ex: Execution) -> Any:
+                data = inner(ex)
+                if not isinstance(data, bytes):
+                    return data
+                return t.encode(-t.decode(data))
+
+            return negate
+        return self._collection(term, receiver)
+
+    def _collection(self, term: ast.Term, receiver: Receiver) -> TermFn:
+        t = receiver.type
+        name = receiver.name
+        if isinstance(term, ast.ListLiteral) and t.name in ("list", "set", "vector"):
+            elem = receiver.renamed(f"value({name})" if t.name != "vector" else name, t.params[0])
+            items = [self.term(i, elem) for i in term.items]
+            if t.name == "vector":
+                if len(items) != t.size:
+                    raise InvalidRequest(f"Invalid vector literal for {name} of type {t.cql()}; "
+                                         f"expected {t.size} elements, but given {len(items)}")
+                return lambda ex: _join_vector(t, [f(ex) for f in items], name)
+            if t.name == "set":
+                return lambda ex: serialize_set(t, [f(ex) for f in items], name)
+            return lambda ex: serialize_collection([f(ex) for f in items], name)
+        if isinstance(term, ast.SetLiteral) and t.name == "set":
+            elem = receiver.renamed(f"value({name})", t.params[0])
+            items = [self.term(i, elem) for i in term.items]
+            return lambda ex: serialize_set(t, [f(ex) for f in items], name)
+        if isinstance(term, ast.MapLiteral) and t.name == "set" and not term.items:
+            return lambda ex: serialize_collection([], name)
+        if isinstance(term, ast.MapLiteral) and t.name == "map":
+            kr = receiver.renamed(f"key({name})", t.params[0])
+            vr = receiver.renamed(f"value({name})", t.params[1])
+            pairs = [(self.term(k, kr), self.term(v, vr)) for k, v in term.items]
+            return lambda ex: serialize_map(t, [(k(ex), v(ex)) for k, v in pairs], name)
+        if isinstance(term, ast.MapLiteral) and t.name == "udt" and not term.items:
+            return lambda ex: serialize_collection_fields([None] * len(t.params))
+        if isinstance(term, ast.UdtLiteral) and t.name == "udt":
+            given = dict(term.fields)
+            unknown = set(given) - set(t.field_names)
+            if unknown:
+                raise InvalidRequest(f"Unknown field '{sorted(unknown)[0]}' in value of user defined type {t.udt_name}")
+            fns: list[TermFn | None] = []
+            for fname, ftype in zip(t.field_names, t.params):
+                fns.append(self.term(given[fname], receiver.renamed(f"{name}.{fname}", ftype))
+                           if fname in given else None)
+            return lambda ex: serialize_collection_fields([f(ex) if f else None for f in fns])
+        if isinstance(term, ast.UdtLiteral) and t.name == "map":
+            raise InvalidRequest(f"Invalid map literal for {name}: field names are not valid map keys")
+        if isinstance(term, ast.TupleLiteral) and t.name == "tuple":
+            if len(term.items) > len(t.params):
+                raise InvalidRequest(f"Invalid tuple literal for {name}: too many elements. Type {t.cql()} "
+                                     f"expects {len(t.params)} but got {len(term.items)}")
+            fns2 = [self.term(i, receiver.renamed(f"{name}[{n}]", p)) for n, (i, p) in enumerate(zip(term.items, t.params))]
+            pad = len(t.params) - len(fns2)
+            return lambda ex: serialize_collection_fields([f(ex) for f in fns2] + [None] * pad)
+        kind = type(term).__name__.replace("Literal", "").lower()
+        raise InvalidRequest(f"Invalid {kind} literal for {name} of type {t.cql()}")
+
+
+def _check_element(v: Any, name: str) -> bytes:
+    if v is None:
+        raise InvalidRequest("null is not supported inside collections")
+    if v is UNSET:
+        raise InvalidRequest(f"Invalid unset value for {name}")
+    return v  # type: ignore[no-any-return]
+
+
+def serialize_collection(items: list[Any], name: str = "") -> bytes:
+    out = [struct.pack(">i", len(items))]
+    for v in items:
+        b = _check_element(v, name)
+        out.append(struct.pack(">i", len(b)) + b)
+    return b"".join(out)
+
+
+def serialize_set(t: CqlType, items: list[Any], name: str = "") -> bytes:
+    elem = t.params[0]
+    unique = {elem.sort_key(_check_element(v, name)): v for v in items}
+    return serialize_collection([unique[k] for k in sorted(unique)], name)
+
+
+def serialize_map(t: CqlType, pairs: list[tuple[Any, Any]], name: str = "") -> bytes:
+    kt = t.params[0]
+    unique = {kt.sort_key(_check_element(k, name)): (k, _check_element(v, name)) for k, v in pairs}
+    out = [struct.pack(">i", len(unique))]
+    for key in sorted(unique):
+        k, v = unique[key]
+        out.append(struct.pack(">i", len(k)) + k + struct.pack(">i", len(v)) + v)
+    return b"".join(out)
+
+
+def serialize_collection_fields(items: list[Any]) -> bytes:
+    """Tuple and UDT values: each field as [bytes], null as length -1."""
+    out = []
+    for v in items:
+        if v is None or v is UNSET:
+            out.append(b"\xff\xff\xff\xff")
+        else:
+            out.append(struct.pack(">i", len(v)) + v)
+    return b"".join(out)
+
+
+def _join_vector(t: CqlType, items: list[Any], name: str) -> bytes:
+    parts = [_check_element(v, name) for v in items]
+    if t.params[0].codec.serial_size() is None:  # variable-size elements carry an unsigned vint length
+        from cassandra.marshal import uvint_pack
+
+        return b"".join(uvint_pack(len(p)) + p for p in parts)
+    return b"".join(parts)
+
+
+def split_collection(data: bytes) -> list[bytes]:
+    """The element bytes of a serialised list or set."""
+    (n,) = struct.unpack_from(">i", data, 0)
+    pos, out = 4, []
+    for _ in range(n):
+        (size,) = struct.unpack_from(">i", data, pos)
+        pos += 4
+        out.append(data[pos : pos + size])
+        pos += size
+    return out
+
+
+def split_map(data: bytes) -> list[tuple[bytes, bytes]]:
+    (n,) = struct.unpack_from(">i", data, 0)
+    pos, out = 4, []
+    for _ in range(n):
+        (ks,) = struct.unpack_from(">i", data, pos)
+        k = data[pos + 4 : pos + 4 + ks]
+        pos += 4 + ks
+        (vs,) = struct.unpack_from(">i", data, pos)
+        v = data[pos + 4 : pos + 4 + vs]
+        pos += 4 + vs
+        out.append((k, v))
+    return out
+
+
+def split_fields(data: bytes, count: int) -> list[bytes | None]:
+    """The field bytes of a serialised tuple or UDT (missing trailing fields are null)."""
+    pos, out = 0, []
+    for _ in range(count):
+        if pos >= len(data):
+            out.append(None)
+            continue
+        (size,) = struct.unpack_from(">i", data, pos)
+        pos += 4
+        if size < 0:
+            out.append(None)
+        else:
+            out.append(data[pos : pos + size])
+            pos += size
+    return out

@@ -1,0 +1,471 @@
+"""CQL types: their names, wire codecs, sort order and how literals convert to them.
+
+Values live in their serialised (wire) form everywhere in scylla_lite; this module is
+the one place that knows how to turn a type name into a ``cassandra.cqltypes`` codec,
+how two serialised values of a type compare (Cassandra's comparators), and how a CQL
+literal becomes a value of a type (Cassandra's ``Constants`` rules).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import decimal
+import ipaddress
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property, total_ordering
+from typing import Any
+
+from cassandra import cqltypes as ct
+from cassandra import util as cutil
+
+from .errors import InvalidRequest
+
+PROTOCOL = 4
+
+NATIVE: dict[str, type[ct._CassandraType]] = {
+    "ascii": ct.AsciiType,
+    "bigint": ct.LongType,
+    "blob": ct.BytesType,
+    "boolean": ct.BooleanType,
+    "counter": ct.CounterColumnType,
+    "date": ct.SimpleDateType,
+    "decimal": ct.DecimalType,
+    "double": ct.DoubleType,
+    "duration": ct.DurationType,
+    "float": ct.FloatType,
+    "inet": ct.InetAddressType,
+    "int": ct.Int32Type,
+    "smallint": ct.ShortType,
+    "text": ct.UTF8Type,
+    "time": ct.TimeType,
+    "timestamp": ct.DateType,
+    "timeuuid": ct.TimeUUIDType,
+    "tinyint": ct.ByteType,
+    "uuid": ct.UUIDType,
+    "varint": ct.IntegerType,
+}
+ALIASES = {"varchar": "text"}
+INTEGER_TYPES = {"tinyint", "smallint", "int", "bigint", "varint", "counter"}
+NUMERIC_TYPES = INTEGER_TYPES | {"float", "double", "decimal"}
+COLLECTIONS = {"list", "set", "map"}
+
+
+@total_ordering
+class Desc:
+    """Reverses the order of a sort key, for DESC clustering columns."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Desc) and self.key == other.key
+
+    def __lt__(self, other: Desc) -> bool:
+        return bool(other.key < self.key)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+@dataclass(frozen=True, eq=False)
+class CqlType:
+    """A resolved CQL type. ``name`` is a native name, or list/set/map/tuple/vector/udt."""
+
+    name: str
+    params: tuple[CqlType, ...] = ()
+    frozen: bool = False
+    size: int = 0  # vector dimension
+    keyspace: str = ""  # udt
+    udt_name: str = ""
+    field_names: tuple[str, ...] = ()
+    _codec: Any = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Drop the cached codec: driver codec classes are built at run time."""
+        state = dict(self.__dict__)
+        state.pop("codec", None)
+        return state
+
+    # ------------------------------------------------------------------ identity
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CqlType) and self.cql() == other.cql()
+
+    def __hash__(self) -> int:
+        return hash(self.cql())
+
+    @property
+    def is_collection(self) -> bool:
+        return self.name in COLLECTIONS
+
+    @property
+    def multi_cell(self) -> bool:
+        """Non-frozen collections and UDTs are stored cell by cell."""
+        return (self.is_collection or self.name == "udt") and not self.frozen
+
+    @property
+    def is_counter(self) -> bool:
+        return self.name == "counter"
+
+    def cql(self, with_frozen: bool = True) -> str:
+        """The type as ``system_schema`` and ``DESCRIBE`` show it."""
+        if self.name == "udt":
+            text = self.udt_name
+        elif self.name == "vector":
+            text = f"vector<{self.params[0].cql()}, {self.size}>"
+        elif self.params:
+            text = f"{self.name}<{', '.join(p.cql() for p in self.params)}>"
+        else:
+            text = self.name
+        return f"frozen<{text}>" if self.frozen and with_frozen else text
+
+    def unfrozen(self) -> CqlType:
+        return _replace(self, frozen=False)
+
+    def as_frozen(self) -> CqlType:
+        return _replace(self, frozen=True)
+
+    # ------------------------------------------------------------------ codec
+    @cached_property
+    def codec(self) -> type[ct._CassandraType]:
+        """The driver's codec class for this type (frozen-ness is not on the wire)."""
+        if self.name in NATIVE:
+            return NATIVE[self.name]
+        if self.name == "list":
+            return ct.ListType.apply_parameters([self.params[0].codec])
+        if self.name == "set":
+            return ct.SetType.apply_parameters([self.params[0].codec])
+        if self.name == "map":
+            return ct.MapType.apply_parameters([self.params[0].codec, self.params[1].codec])
+        if self.name == "tuple":
+            return ct.TupleType.apply_parameters([p.codec for p in self.params])
+        if self.name == "udt":
+            return ct.UserType.make_udt_class(
+                self.keyspace, self.udt_name, list(self.field_names), [p.codec for p in self.params]
+            )
+        if self.name == "vector":
+            return ct.lookup_casstype(
+                f"org.apache.cassandra.db.marshal.VectorType({self.params[0].codec.cass_parameterized_type(True)}, {self.size})"
+            )
+        raise InvalidRequest(f"Unknown type {self.name}")
+
+    def decode(self, data: bytes | None) -> Any:
+        if data is None:
+            return None
+        if not data and self.name not in ("text", "ascii", "blob"):
+            return None  # an empty value of a non-string type reads as null
+        return self.codec.from_binary(data, PROTOCOL)
+
+    def encode(self, value: Any) -> bytes | None:
+        if value is None:
+            return None
+        return bytes(self.codec.to_binary(value, PROTOCOL))
+
+    # ------------------------------------------------------------------ order
+    def sort_key(self, data: bytes) -> Any:
+        """A Python value that orders like Cassandra's comparator for this type."""
+        return _sort_key(self, data)
+
+    def python_key(self, value: Any) -> Any:
+        """Sort key of an already decoded value."""
+        return _python_key(self, value)
+
+
+def _replace(t: CqlType, **changes: Any) -> CqlType:
+    fields = {
+        "name": t.name, "params": t.params, "frozen": t.frozen, "size": t.size,
+        "keyspace": t.keyspace, "udt_name": t.udt_name, "field_names": t.field_names,
+    }
+    fields.update(changes)
+    return CqlType(**fields)
+
+
+def native(name: str) -> CqlType:
+    return CqlType(ALIASES.get(name, name))
+
+
+def list_of(t: CqlType, frozen: bool = False) -> CqlType:
+    return CqlType("list", (t,), frozen)
+
+
+def set_of(t: CqlType, frozen: bool = False) -> CqlType:
+    return CqlType("set", (t,), frozen)
+
+
+def map_of(k: CqlType, v: CqlType, frozen: bool = False) -> CqlType:
+    return CqlType("map", (k, v), frozen)
+
+
+# ---------------------------------------------------------------------- ordering
+
+
+def _uuid_key(u: uuid.UUID) -> tuple[int, int, bytes]:
+    if u.version == 1:
+        return (1, u.time, u.bytes)
+    return (u.version or 0, 0, u.bytes)
+
+
+def _python_key(t: CqlType, v: Any) -> Any:
+    if v is None:
+        return (0,)
+    name = t.name
+    if name in ("text", "ascii"):
+        return v.encode() if isinstance(v, str) else v
+    if name == "blob":
+        return bytes(v)
+    if name == "uuid":
+        return _uuid_key(v)
+    if name == "timeuuid":
+        return (v.time, v.bytes)
+    if name == "timestamp":
+        return int(calendar.timegm(v.utctimetuple()) * 1000 + v.microsecond // 1000) if isinstance(v, dt.datetime) else v
+    if name == "date":
+        return v.days_from_epoch if isinstance(v, cutil.Date) else v
+    if name == "time":
+        return v.nanosecond_time if isinstance(v, cutil.Time) else v
+    if name == "inet":
+        return ipaddress.ip_address(v).packed
+    if name == "boolean":
+        return bool(v)
+    if name in ("list", "set", "vector"):
+        return tuple(_python_key(t.params[0], x) for x in v)
+    if name == "map":
+        return tuple((_python_key(t.params[0], k), _python_key(t.params[1], x)) for k, x in v.items())
+    if name in ("tuple", "udt"):
+        items = list(v) if name == "tuple" else [getattr(v, f, None) for f in t.field_names]
+        return tuple(_python_key(p, x) if x is not None else (0,) for p, x in zip(t.params, items))
+    return v
+
+
+def _sort_key(t: CqlType, data: bytes) -> Any:
+    if t.name in ("text", "ascii", "blob", "boolean", "date", "time", "inet"):
+        return data  # unsigned bytewise order is the comparator for these
+    return _python_key(t, t.decode(data))
+
+
+# ---------------------------------------------------------------------- literals
+
+_TS_FORMATS = (
+    "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z", "%Y-%m-%d%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+)
+
+
+def parse_timestamp(text: str) -> int:
+    """Milliseconds since the epoch from Cassandra's accepted timestamp strings."""
+    s = text.strip()
+    if re.fullmatch(r"-?\d+", s):
+        return int(s)
+    s = re.sub(r"Z$", "+0000", s)
+    s = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", s)
+    m = re.match(r"^(.*\.)(\d+)(.*)$", s)
+    if m:  # normalise fractional seconds to 6 digits for %f
+        s = m.group(1) + (m.group(2) + "000000")[:6] + m.group(3)
+    for fmt in _TS_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        delta = parsed - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+        return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    raise ValueError(f"Unable to parse a date/time from '{text}'")
+
+
+def parse_date(text: str) -> cutil.Date:
+    s = text.strip()
+    if re.fullmatch(r"\d+", s):  # days with the epoch at 2^31, as Cassandra's SimpleDateType
+        return cutil.Date(int(s) - 2**31)
+    try:
+        return cutil.Date(dt.date.fromisoformat(s))
+    except ValueError:
+        raise ValueError(f"Unable to coerce '{text}' to a formatted date (long)") from None
+
+
+def parse_time(text: str) -> cutil.Time:
+    s = text.strip()
+    if re.fullmatch(r"\d+", s):
+        return cutil.Time(int(s))
+    m = re.fullmatch(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?", s)
+    if not m:
+        raise ValueError(f"Unable to coerce '{text}' to a formatted time (long)")
+    h, mi, sec = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    frac = int((m.group(4) or "0").ljust(9, "0"))
+    if h > 23 or mi > 59 or sec > 59:
+        raise ValueError(f"Unable to coerce '{text}' to a formatted time (long)")
+    return cutil.Time(((h * 60 + mi) * 60 + sec) * 1_000_000_000 + frac)
+
+
+_DURATION_UNITS = {
+    "y": (12, 0, 0), "mo": (1, 0, 0), "w": (0, 7, 0), "d": (0, 1, 0),
+    "h": (0, 0, 3600 * 10**9), "m": (0, 0, 60 * 10**9), "s": (0, 0, 10**9),
+    "ms": (0, 0, 10**6), "us": (0, 0, 10**3), "µs": (0, 0, 10**3), "ns": (0, 0, 1),
+}
+
+
+def parse_duration(text: str) -> cutil.Duration:
+    """Cassandra's duration literal: ``1h30m``, ``P1Y2M3DT4H``, ``P2W``, ``P0001-02-03T04:05:06``."""
+    s = text.strip()
+    neg = s.startswith("-")
+    s = s[1:] if neg else s
+    months = days = nanos = 0
+    up = s.upper()
+    if up.startswith("P"):
+        m = re.fullmatch(r"P(\d+)W", up)
+        if m:
+            days = int(m.group(1)) * 7
+        else:
+            m = re.fullmatch(r"P(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})", up)
+            if m:
+                y, mo, d, h, mi, sec = (int(g) for g in m.groups())
+                months, days, nanos = y * 12 + mo, d, ((h * 60 + mi) * 60 + sec) * 10**9
+            else:
+                m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", up)
+                if not m or up in ("P", "PT") or up.endswith("T"):
+                    raise ValueError(f"Unable to convert '{text}' to a duration")
+                y, mo, d, h, mi, sec = (int(g or 0) for g in m.groups())
+                months, days, nanos = y * 12 + mo, d, ((h * 60 + mi) * 60 + sec) * 10**9
+    else:
+        parts = re.findall(r"(\d+)(mo|ms|us|µs|ns|y|w|d|h|m|s)", s.lower())
+        if not parts or "".join(n + u for n, u in parts) != s.lower():
+            raise ValueError(f"Unable to convert '{text}' to a duration")
+        for n, u in parts:
+            a, b, c = _DURATION_UNITS[u]
+            months, days, nanos = months + int(n) * a, days + int(n) * b, nanos + int(n) * c
+    if neg:
+        months, days, nanos = -months, -days, -nanos
+    return cutil.Duration(months, days, nanos)
+
+
+def _int_in_range(t: CqlType, n: int) -> int:
+    bits = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}.get(t.name)
+    if bits is not None and not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
+        raise ValueError(f"Unable to make {t.name} from '{n}'")
+    return n
+
+
+def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
+    """The Python value of a CQL constant for a column of type ``t``, or InvalidRequest
+    with Cassandra's message when the constant does not fit the type."""
+    if kind == "null":
+        return None
+    name = t.name
+    kind_label = {"string": "STRING", "integer": "INTEGER", "float": "FLOAT", "boolean": "BOOLEAN",
+                  "uuid": "UUID", "blob": "HEX", "duration": "DURATION", "nan": "FLOAT",
+                  "infinity": "FLOAT"}[kind]
+    bad = InvalidRequest(f'Invalid {kind_label} constant ({text}) for "{column}" of type {t.cql()}')
+    try:
+        if kind == "string":
+            if name in ("text", "ascii"):
+                if name == "ascii" and not text.isascii():
+                    raise InvalidRequest(f"Invalid ASCII character in string literal {text}")
+                return text
+            if name == "timestamp":
+                return parse_timestamp(text)
+            if name == "date":
+                return parse_date(text)
+            if name == "time":
+                return parse_time(text)
+            if name == "inet":
+                return str(ipaddress.ip_address(text))
+            if name in ("uuid", "timeuuid"):
+                u = uuid.UUID(text)
+                if name == "timeuuid" and u.version != 1:
+                    raise bad
+                return u
+            if name == "duration":
+                return parse_duration(text)
+            if name in ("int", "bigint", "smallint", "tinyint", "varint"):
+                return _int_in_range(t, int(text))
+            if name in ("float", "double"):
+                return float(text)
+            if name == "decimal":
+                return decimal.Decimal(text)
+            if name == "boolean" and text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            raise bad
+        if kind == "integer":
+            if name in INTEGER_TYPES:
+                return _int_in_range(t, int(text))
+            if name in ("float", "double"):
+                return float(text)
+            if name == "decimal":
+                return decimal.Decimal(text)
+            if name == "timestamp":
+                return int(text)
+            if name == "time":
+                return cutil.Time(int(text))
+            if name == "date":
+                return cutil.Date(int(text) - 2**31)
+            raise bad
+        if kind in ("float", "nan", "infinity"):
+            if name in ("float", "double"):
+                return float(text)
+            if name == "decimal" and kind == "float":
+                return decimal.Decimal(text)
+            raise bad
+        if kind == "boolean":
+            if name == "boolean":
+                return text.lower() == "true"
+            raise bad
+        if kind == "uuid":
+            if name in ("uuid", "timeuuid"):
+                u = uuid.UUID(text)
+                if name == "timeuuid" and u.version != 1:
+                    raise InvalidRequest(f"Unsupported UUID version for timeuuid: {u.version}")
+                return u
+            raise bad
+        if kind == "blob":
+            if name == "blob":
+                return bytes.fromhex(text)
+            raise bad
+        if kind == "duration":
+            if name == "duration":
+                return parse_duration(text)
+            raise bad
+    except InvalidRequest:
+        raise
+    except (ValueError, ArithmeticError) as exc:
+        raise InvalidRequest(f"Invalid {kind_label} constant ({text}) for \"{column}\" of type {t.cql()}: "
+                             f"{exc}") from None
+    raise bad
+
+
+def validate_value(t: CqlType, data: bytes, column: str) -> None:
+    """Reject a bound value whose bytes do not decode as the column's type."""
+    if t.name == "blob":
+        return
+    try:
+        if t.name == "text":
+            data.decode("utf-8")
+        elif t.name == "ascii":
+            if not data.isascii():
+                raise ValueError("Invalid byte for ascii")
+        elif t.name == "vector":
+            expected = t.size * 4 if t.params[0].name == "float" else None
+            if expected is not None and len(data) != expected:
+                raise ValueError(f"Expected {expected} bytes for a {t.cql()}, got {len(data)}")
+            t.decode(data)
+        else:
+            fixed = {"int": 4, "bigint": 8, "smallint": 2, "tinyint": 1, "double": 8, "float": 4,
+                     "boolean": 1, "timestamp": 8, "date": 4, "time": 8, "uuid": 16, "timeuuid": 16,
+                     "counter": 8}.get(t.name)
+            if fixed is not None and data and len(data) != fixed:
+                raise ValueError(f"Expected {fixed} or 0 byte {t.name} ({len(data)})")
+            if t.name == "inet" and len(data) not in (0, 4, 16):
+                raise ValueError(f"Invalid length for inet: {len(data)}")
+            if t.name == "timeuuid" and data and uuid.UUID(bytes=data).version != 1:
+                raise ValueError("Unsupported UUID version for timeuuid")
+            if t.name in ("list", "set", "map", "tuple", "udt", "duration", "varint", "decimal"):
+                t.decode(data)
+    except InvalidRequest:
+        raise
+    except Exception as exc:
+        raise InvalidRequest(f"Exception while binding column {column}: {exc}") from None
