@@ -129,9 +129,6 @@ class Engine:
 
     def prepare(self, client: ClientState, query: str) -> Prepared:
         plan = self._plan(query, client.keyspace)
-        if isinstance(plan.statement, ast.Batch):
-            raise InvalidRequest("Batches are not supported as prepared statements; prepare the statements "
-                                 "inside the batch")
         statement_id = hashlib.md5((query + "\x00" + (client.keyspace or "")).encode()).digest()
         self._prepared[statement_id] = (query, client.keyspace)
         pk_indexes = self._pk_indexes(plan)
@@ -231,6 +228,7 @@ class Engine:
 
     def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
         stmt = plan.statement
+        check_consistency(stmt, plan.compiled, options.consistency)
         values = self.bind_values(plan, options)
         now = self.clock.micros()
         ex = Execution(values, now, self)
@@ -355,6 +353,22 @@ class Engine:
     def roles_rows(self) -> list[dict[str, Any]]:
         return [{"role": name, "can_login": r["login"], "is_superuser": r["superuser"], "member_of": None,
                  "salted_hash": None} for name, r in self.roles.items()]
+
+
+CONSISTENCY_NAMES = {0: "ANY", 1: "ONE", 2: "TWO", 3: "THREE", 4: "QUORUM", 5: "ALL", 6: "LOCAL_QUORUM",
+                     7: "EACH_QUORUM", 8: "SERIAL", 9: "LOCAL_SERIAL", 10: "LOCAL_ONE"}
+
+
+def check_consistency(stmt: ast.Statement, compiled: Any, consistency: int) -> None:
+    """The consistency levels Cassandra refuses for a kind of statement."""
+    name = CONSISTENCY_NAMES.get(consistency)
+    if name is None:
+        raise InvalidRequest(f"Unknown consistency level {consistency}")
+    if isinstance(stmt, ast.Select) and name in ("ANY", "EACH_QUORUM"):
+        raise InvalidRequest(f"{name} ConsistencyLevel is only supported for writes")
+    if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and name in ("SERIAL", "LOCAL_SERIAL"):
+        if not (isinstance(compiled, ModifyPlan) and compiled.conditional):
+            raise InvalidRequest("You must use conditional updates for serializable writes")
 
 
 def _where_text(text: str) -> str:

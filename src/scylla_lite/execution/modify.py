@@ -216,15 +216,23 @@ class ModifyPlan:
         return True
 
     def lwt_columns(self, current: LiveRow | None, applied: bool) -> tuple[list[ColumnSpec], list[bytes | None]]:
-        """ScyllaDB's LWT result: ``[applied]`` then the old row's columns (nulls when it
-        did not exist), whatever the outcome, so the metadata never changes between
-        executions (unlike Cassandra, see ScyllaDB's "LWT differences")."""
+        """ScyllaDB's LWT result: ``[applied]``, then the old row's values (nulls when it
+        did not exist) of every column for IF [NOT] EXISTS, or of the columns named in
+        the IF conditions, whatever the outcome, so the metadata never changes between
+        executions (ScyllaDB's "LWT differences from Cassandra")."""
         table = self.table
         spec = [ColumnSpec(table.keyspace, table.name, "[applied]", BOOLEAN.codec)]
         row: list[bytes | None] = [BOOLEAN.encode(applied)]
-        for c in table.star_columns:
-            spec.append(ColumnSpec(table.keyspace, table.name, c.name, c.type.codec))
-            row.append(current.values.get(c.name) if current is not None else None)
+        stmt = self.stmt
+        everything = getattr(stmt, "if_exists", False) or getattr(stmt, "if_not_exists", False)
+        by_name = lambda c: c.name  # noqa: E731
+        ordered = (table.partition_key + table.clustering + sorted(table.static_columns, key=by_name)
+                   + sorted(table.regular_columns, key=by_name))
+        wanted = {c.name for c in self.condition_columns}
+        for c in ordered:
+            if everything or c.name in wanted:
+                spec.append(ColumnSpec(table.keyspace, table.name, c.name, c.type.codec))
+                row.append(current.values.get(c.name) if current is not None else None)
         return spec, row
 
 
