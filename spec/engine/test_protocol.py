@@ -64,7 +64,6 @@ from cassandra.query import BatchType
 from scylla_lite import errors
 from scylla_lite.protocol import frames as fr
 from scylla_lite.protocol import messages as msgs
-from scylla_lite.protocol.null_engine import NullEngine, bind_marker_names
 from scylla_lite.protocol.types import type_option
 from scylla_lite.requests import UNSET, BatchOptions, ClientState, QueryOptions
 from scylla_lite.results import ColumnSpec, Prepared, Result, Rows, SchemaChange, SetKeyspace, Void
@@ -1098,55 +1097,6 @@ async def test_start_server_on_the_running_loop() -> None:
         writer.close()
     finally:
         await server.close()
-
-
-# --------------------------------------------------------------------------- NullEngine
-
-
-def test_null_engine_names_bind_markers() -> None:
-    assert bind_marker_names("INSERT INTO ks.t (k, \"V\", w) VALUES (?, ?, 'a?') USING TTL ?") == [
-        "k",
-        "V",
-        "[ttl]",
-    ]
-    assert bind_marker_names("SELECT * FROM t WHERE k = ? AND c >= ? AND x IN ? LIMIT ?") == [
-        "k",
-        "c",
-        "x",
-        "[limit]",
-    ]
-    assert bind_marker_names("UPDATE t SET v = :val WHERE k = ? -- ?") == ["val", "k"]
-
-
-def test_null_engine_through_the_server() -> None:
-    engine = NullEngine(column_types={"k": ct.Int32Type, "v": ct.UTF8Type})
-    with serve(engine=engine) as s:
-        c = Client(s.host, s.port)
-        try:
-            c.startup()
-            assert c.query("INSERT INTO t (k) VALUES (1)").kind == msgs.RESULT_VOID
-            assert c.query("SELECT * FROM t").kind == msgs.RESULT_VOID
-            assert c.query('USE "Ks"').new_keyspace == "Ks"
-            p = c.request(PrepareMessage("INSERT INTO t (k, v) VALUES (?, ?)"))
-            assert [(m.name, m.type) for m in p.bind_metadata] == [("k", ct.Int32Type), ("v", ct.VarcharType)]
-            res = c.request(ExecuteMessage(p.query_id, [b"\x00\x00\x00\x01", b"x"], ConsistencyLevel.ONE))
-            assert res.kind == msgs.RESULT_VOID
-            batch = BatchMessage(BatchType.LOGGED, [(True, p.query_id, [b"\x00\x00\x00\x01", b"x"])], 1)
-            assert c.request(batch).kind == msgs.RESULT_VOID
-            assert isinstance(c.request(ExecuteMessage(b"nope", [], 1)), PreparedQueryNotFound)
-        finally:
-            c.close()
-    with serve(engine=NullEngine(select_rows=rows(INT_TEXT, [[1, "one"]]))) as s:
-        c = Client(s.host, s.port)
-        try:
-            c.startup()
-            assert c.query("SELECT * FROM t").parsed_rows == [(1, "one")]
-            p = c.request(PrepareMessage("SELECT * FROM t WHERE k = ?"))
-            assert [m[2] for m in p.column_metadata] == ["k", "v"]
-            res = c.request(ExecuteMessage(p.query_id, [b"\x00"], ConsistencyLevel.ONE))
-            assert res.parsed_rows == [(1, "one")]
-        finally:
-            c.close()
 
 
 # --------------------------------------------------------------------------- CLI

@@ -848,6 +848,24 @@ class _Builder:
 
 # ---------------------------------------------------------------------------------- the parser
 
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps the analysed grammar: building the LALR tables takes ~0.5 s,
+    loading them ~50 ms, and the server must be ready in well under 0.5 s. The file
+    is keyed by grammar and lark version; an unwritable cache dir just means no cache."""
+    import hashlib
+    import os
+
+    import lark
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scylla_lite"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    digest = hashlib.sha256((lark.__version__ + grammar).encode()).hexdigest()[:16]
+    return str(base / f"cql-grammar-{digest}.lark-cache")
+
+
 _GRAMMAR = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
 _BUILDER = _Builder()
 _LARK = Lark(
@@ -858,7 +876,7 @@ _LARK = Lark(
     transformer=_BUILDER,
     maybe_placeholders=True,
     propagate_positions=False,
-    cache=False,
+    cache=_cache_file(_GRAMMAR),
 )
 _LOCK = threading.Lock()  # the builder collects bind markers while parsing: one parse at a time
 

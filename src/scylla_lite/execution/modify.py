@@ -129,7 +129,7 @@ class ModifyPlan:
                 row = part.row(clustering_sort_key(table, ck), ck)
                 row.deleted = max(row.deleted, wc.ts)
             return
-        if static_only and not crs:
+        if static_only and not crs and (self.where is not None or not self.ck_fns):
             targets = [part.static]
         else:
             clusterings = self.clusterings(ex, crs) if table.clustering else [()]
@@ -480,11 +480,13 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
     if missing_pk:
         raise InvalidRequest(f"Some partition key parts are missing: {', '.join(missing_pk)}")
     missing_ck = [c.name for c in table.clustering if c.name not in given]
-    if missing_ck:
+    static_only = any(table.columns[n].kind == "static" for n in given) and all(
+        table.columns[n].kind in ("static", "partition_key") for n in given)
+    if missing_ck and not (static_only and len(missing_ck) == len(table.clustering)):
         raise InvalidRequest(f"Some clustering keys are missing: {', '.join(missing_ck)}")
     fns = {name: compiler.term(term, Receiver(ks, tn, name, table.columns[name].type)) for name, term in given.items()}
     plan.pk_fns = [fns[c.name] for c in table.partition_key]
-    plan.ck_fns = [fns[c.name] for c in table.clustering]
+    plan.ck_fns = [fns[c.name] for c in table.clustering if c.name in fns]
     for name in stmt.columns:
         col = table.columns[name]
         if col.is_primary_key:

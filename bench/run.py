@@ -1,0 +1,133 @@
+"""scylla_lite benchmark: throughput through scylla-driver, the protocol ceiling, time to ready.
+
+Run with ``nox -s bench`` (or ``python bench/run.py [--ops N]``). The server runs in its
+own process, as in real use, so the driver and the server do not share a GIL.
+
+* prepared INSERT and SELECT ops/s with 64 requests in flight, against the real engine;
+* the same client against ``NullStorageEngine`` (answers each prepared statement from
+  its first result, never touching storage): the protocol ceiling;
+* their ratio (goal: >= 50 %);
+* time to ready: from process start to the "listening" line, and for ``serve()``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.policies import RoundRobinPolicy
+
+SERVER = """
+import signal, sys, threading
+from scylla_lite.engine import Engine, NullStorageEngine
+from scylla_lite.server import serve
+engine = (NullStorageEngine if sys.argv[1] == "null" else Engine)()
+with serve(port=0, engine=engine) as s:
+    print(f"listening on {s.host}:{s.port}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    stop.wait()
+"""
+
+
+@contextmanager
+def server_process(kind: str) -> Iterator[int]:
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, kind], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    m = re.search(r":(\d+)$", line.strip())
+    if not m:
+        proc.kill()
+        raise SystemExit(f"bench: the {kind} server did not start: {line!r}")
+    try:
+        yield int(m.group(1))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def measure(port: int, ops: int, concurrency: int, check: bool) -> dict[str, float]:
+    profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy())
+    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+    session = cluster.connect()
+    session.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = "
+                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.set_keyspace("bench")
+    session.execute("CREATE TABLE IF NOT EXISTS kv (k int PRIMARY KEY, v text, n bigint)")
+    insert = session.prepare("INSERT INTO kv (k, v, n) VALUES (?, ?, ?)")
+    select = session.prepare("SELECT k, v, n FROM kv WHERE k = ?")
+    ins_args = [(i, f"value-{i}", i * 7) for i in range(ops)]
+    sel_args = [(i,) for i in range(ops)]
+    # warm up both paths (prepared caches, plan caches, JIT-free Python still likes warm caches)
+    execute_concurrent_with_args(session, insert, ins_args[:2000], concurrency=concurrency)
+    execute_concurrent_with_args(session, select, sel_args[:2000], concurrency=concurrency)
+    out = {}
+    for name, stmt, args in (("insert", insert, ins_args), ("select", select, sel_args)):
+        t0 = time.perf_counter()
+        results = execute_concurrent_with_args(session, stmt, args, concurrency=concurrency,
+                                               raise_on_first_error=True)
+        elapsed = time.perf_counter() - t0
+        assert len(results) == ops
+        out[name] = ops / elapsed
+    found = session.execute(select, (ops // 2,)).one()
+    assert not check or found is not None and found.v == f"value-{ops // 2}", "SELECT did not read back what was inserted"
+    cluster.shutdown()
+    return out
+
+
+def time_to_ready(runs: int) -> tuple[float, float]:
+    """Median seconds from spawning ``python -m scylla_lite`` to its listening line, and
+    of ``serve()`` in-process (imports excluded)."""
+    cli = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "scylla_lite", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        cli.append(time.perf_counter() - t0)
+        proc.terminate()
+        proc.wait(10)
+    from scylla_lite import serve
+
+    inproc = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        with serve(port=0):
+            inproc.append(time.perf_counter() - t0)
+    return statistics.median(cli), statistics.median(inproc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=20000, help="operations per measurement (default 20000)")
+    parser.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
+    args = parser.parse_args()
+
+    results = {}
+    for kind in ("real", "null"):
+        with server_process(kind) as port:
+            results[kind] = measure(port, args.ops, args.concurrency, check=kind == "real")
+    cli_ready, serve_ready = time_to_ready(5)
+
+    print(f"\nscylla_lite benchmark — scylla-driver, prepared statements, {args.concurrency} in flight, "
+          f"{args.ops} ops each\n")
+    print(f"{'':10} {'real ops/s':>12} {'null ops/s':>12} {'real/null':>10}")
+    for op in ("insert", "select"):
+        real, null = results["real"][op], results["null"][op]
+        print(f"{op:10} {real:12,.0f} {null:12,.0f} {real / null:10.0%}")
+    print(f"\ntime to ready: {cli_ready * 1000:.0f} ms (python -m scylla_lite, process start to listening line), "
+          f"{serve_ready * 1000:.1f} ms (serve() in-process, after imports)")
+    goal = min(results["real"][op] / results["null"][op] for op in ("insert", "select"))
+    print(f"goal real/null >= 50 %: {'met' if goal >= 0.5 else 'NOT met'} ({goal:.0%})")
+
+
+if __name__ == "__main__":
+    main()
