@@ -1,0 +1,69 @@
+"""Backend fixtures for the spec until the `pytest_scylla` plugin takes them over.
+
+``SCYLLA_HOSTS=host:port[,host:port]`` points every test at a real cluster; without
+it one embedded scylla_lite serves the whole session.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cassandra.cluster import Cluster, Session
+
+_counter = itertools.count()
+
+
+def _hosts() -> list[tuple[str, int]] | None:
+    raw = os.environ.get("SCYLLA_HOSTS")
+    if not raw:
+        return None
+    out = []
+    for item in raw.split(","):
+        host, _, port = item.strip().partition(":")
+        out.append((host, int(port or 9042)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def scylla_contact() -> Iterator[tuple[str, int]]:
+    """(host, port) of the backend: the first SCYLLA_HOSTS entry, or an embedded server."""
+    hosts = _hosts()
+    if hosts:
+        yield hosts[0]
+        return
+    from scylla_lite import serve
+
+    with serve(port=0) as server:
+        yield server.host, server.port
+
+
+@pytest.fixture(scope="session")
+def cluster(scylla_contact: tuple[str, int]) -> Iterator[Cluster]:
+    host, port = scylla_contact
+    c = Cluster([host], port=port, connect_timeout=10)
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture(scope="session")
+def cql(cluster: Cluster) -> Session:
+    return cluster.connect()
+
+
+@pytest.fixture
+def keyspace(cql: Session) -> Iterator[str]:
+    """A fresh keyspace per test, set as the session's keyspace, dropped afterwards."""
+    name = f"spec_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    cql.execute(f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
+    cql.set_keyspace(name)
+    yield name
+    cql.execute(f"DROP KEYSPACE IF EXISTS {name}")
+
+
+def rows(result: Any) -> list[Any]:
+    return list(result)
