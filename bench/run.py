@@ -18,8 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.concurrent import execute_concurrent_with_args
@@ -56,10 +56,14 @@ def server_process(kind: str) -> Iterator[int]:
 
 def measure(port: int, ops: int, concurrency: int, check: bool) -> dict[str, float]:
     profile = ExecutionProfile(load_balancing_policy=RoundRobinPolicy())
-    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, execution_profiles={EXEC_PROFILE_DEFAULT: profile})
+    cluster = Cluster(
+        ["127.0.0.1"], port=port, protocol_version=4, execution_profiles={EXEC_PROFILE_DEFAULT: profile}
+    )
     session = cluster.connect()
-    session.execute("CREATE KEYSPACE IF NOT EXISTS bench WITH replication = "
-                    "{'class': 'SimpleStrategy', 'replication_factor': 1}")
+    session.execute(
+        "CREATE KEYSPACE IF NOT EXISTS bench WITH replication = "
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
     session.set_keyspace("bench")
     session.execute("CREATE TABLE IF NOT EXISTS kv (k int PRIMARY KEY, v text, n bigint)")
     insert = session.prepare("INSERT INTO kv (k, v, n) VALUES (?, ?, ?)")
@@ -72,13 +76,16 @@ def measure(port: int, ops: int, concurrency: int, check: bool) -> dict[str, flo
     out = {}
     for name, stmt, args in (("insert", insert, ins_args), ("select", select, sel_args)):
         t0 = time.perf_counter()
-        results = execute_concurrent_with_args(session, stmt, args, concurrency=concurrency,
-                                               raise_on_first_error=True)
+        results = execute_concurrent_with_args(
+            session, stmt, args, concurrency=concurrency, raise_on_first_error=True
+        )
         elapsed = time.perf_counter() - t0
         assert len(results) == ops
         out[name] = ops / elapsed
     found = session.execute(select, (ops // 2,)).one()
-    assert not check or found is not None and found.v == f"value-{ops // 2}", "SELECT did not read back what was inserted"
+    assert not check or (found is not None and found.v == f"value-{ops // 2}"), (
+        "SELECT did not read back what was inserted"
+    )
     cluster.shutdown()
     return out
 
@@ -89,7 +96,9 @@ def time_to_ready(runs: int) -> tuple[float, float]:
     cli = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "scylla_lite", "--port", "0"], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scylla_lite", "--port", "0"], stdout=subprocess.PIPE, text=True
+        )
         assert proc.stdout is not None
         proc.stdout.readline()
         cli.append(time.perf_counter() - t0)
@@ -117,14 +126,18 @@ def main() -> None:
             results[kind] = measure(port, args.ops, args.concurrency, check=kind == "real")
     cli_ready, serve_ready = time_to_ready(5)
 
-    print(f"\nscylla_lite benchmark — scylla-driver, prepared statements, {args.concurrency} in flight, "
-          f"{args.ops} ops each\n")
+    print(
+        f"\nscylla_lite benchmark — scylla-driver, prepared statements, {args.concurrency} in flight, "
+        f"{args.ops} ops each\n"
+    )
     print(f"{'':10} {'real ops/s':>12} {'null ops/s':>12} {'real/null':>10}")
     for op in ("insert", "select"):
         real, null = results["real"][op], results["null"][op]
         print(f"{op:10} {real:12,.0f} {null:12,.0f} {real / null:10.0%}")
-    print(f"\ntime to ready: {cli_ready * 1000:.0f} ms (python -m scylla_lite, process start to listening line), "
-          f"{serve_ready * 1000:.1f} ms (serve() in-process, after imports)")
+    print(
+        f"\ntime to ready: {cli_ready * 1000:.0f} ms (python -m scylla_lite, process start to listening line), "
+        f"{serve_ready * 1000:.1f} ms (serve() in-process, after imports)"
+    )
     goal = min(results["real"][op] / results["null"][op] for op in ("insert", "select"))
     print(f"goal real/null >= 50 %: {'met' if goal >= 0.5 else 'NOT met'} ({goal:.0%})")
 

@@ -30,16 +30,33 @@ def _hosts() -> list[tuple[str, int]] | None:
 
 
 @pytest.fixture(scope="session")
-def scylla_contact() -> Iterator[tuple[str, int]]:
-    """(host, port) of the backend: the first SCYLLA_HOSTS entry, or an embedded server."""
-    hosts = _hosts()
-    if hosts:
-        yield hosts[0]
+def _embedded() -> Iterator[Any]:
+    """The embedded scylla_lite server (a `BackgroundServer`), or None with SCYLLA_HOSTS."""
+    if _hosts():
+        yield None
         return
     from scylla_lite import serve
 
     with serve(port=0) as server:
-        yield server.host, server.port
+        yield server
+
+
+@pytest.fixture(scope="session")
+def scylla_contact(_embedded: Any) -> tuple[str, int]:
+    """(host, port) of the backend: the first SCYLLA_HOSTS entry, or the embedded server."""
+    hosts = _hosts()
+    if hosts:
+        return hosts[0]
+    return _embedded.host, _embedded.port
+
+
+@pytest.fixture
+def server(_embedded: Any) -> Any:
+    """The embedded server, for tests that reach behind the wire (its ``engine``, ``call``);
+    skipped against a real cluster (SCYLLA_HOSTS)."""
+    if _embedded is None:
+        pytest.skip("needs the embedded scylla_lite server (SCYLLA_HOSTS is set)")
+    return _embedded
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +76,9 @@ def cql(cluster: Cluster) -> Session:
 def keyspace(cql: Session) -> Iterator[str]:
     """A fresh keyspace per test, set as the session's keyspace, dropped afterwards."""
     name = f"spec_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-    cql.execute(f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}")
+    cql.execute(
+        f"CREATE KEYSPACE {name} WITH replication = {{'class': 'SimpleStrategy', 'replication_factor': 1}}"
+    )
     cql.set_keyspace(name)
     yield name
     cql.execute(f"DROP KEYSPACE IF EXISTS {name}")

@@ -14,21 +14,37 @@ import pytest
 from cassandra.cluster import Cluster
 from cassandra.concurrent import execute_concurrent_with_args
 
-pytestmark = pytest.mark.skipif(bool(os.environ.get("SCYLLA_HOSTS")),
-                                reason="kills and restarts the embedded server process")
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("SCYLLA_HOSTS")), reason="kills and restarts the embedded server process"
+)
 
 
 class Process:
     def __init__(self, data_dir: Path) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "scylla_lite", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "scylla_lite",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-        assert m, f"no listening line: {line!r} {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
+        assert m, (
+            f"no listening line: {line!r} {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
+        )
         self.port = int(m.group(1))
 
     def kill(self) -> None:
@@ -56,8 +72,9 @@ def test_acknowledged_writes_survive_sigkill(data_dir: Path) -> None:
     s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
     s.execute("CREATE TABLE d.t (k int, c int, v text, tags set<text>, PRIMARY KEY (k, c))")
     ins = s.prepare("INSERT INTO d.t (k, c, v, tags) VALUES (?, ?, ?, ?)")
-    results = execute_concurrent_with_args(s, ins, [(i % 50, i, f"v{i}", {f"t{i}"}) for i in range(2000)],
-                                           concurrency=64)
+    results = execute_concurrent_with_args(
+        s, ins, [(i % 50, i, f"v{i}", {f"t{i}"}) for i in range(2000)], concurrency=64
+    )
     assert all(ok for ok, _ in results)
     s.execute("UPDATE d.t SET tags = tags + {'extra'}, v = 'changed' WHERE k = 0 AND c = 0")
     s.execute("DELETE FROM d.t WHERE k = 1 AND c = 1")

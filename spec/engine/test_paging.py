@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cassandra.cluster import Session
-from cassandra.query import SimpleStatement
-from cassandra.murmur3 import murmur3
 from cassandra.cqltypes import Int32Type
+from cassandra.murmur3 import murmur3
+from cassandra.query import SimpleStatement
 
 
 def test_paging_10000_rows_each_once_in_token_order(cql: Session, keyspace: str) -> None:

@@ -1,0 +1,293 @@
+"""Task runner for coodie-demos: ``nox -l`` lists the sessions, ``./dev <session>`` runs one.
+
+Every session installs what it needs into its own venv under ``.nox/``; venvs are
+reused between runs and a session skips its pip step while ``pyproject.toml`` and
+the requested packages are unchanged (delete ``.nox/<session>`` to force it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+# The session venvs are plain `python -m venv` ones (uv is not assumed).  Where the
+# interpreter ships without ensurepip (Debian's python3 minus python3-venv), fall back
+# to virtualenv, which nox depends on and which brings its own pip.
+nox.options.default_venv_backend = "venv" if importlib.util.find_spec("ensurepip") else "virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "tests"]
+
+COODIE_VERSION = "1.9.3"
+#: coodie's integration test files run by default: the current milestone.
+CONFORMANCE_FILES = [
+    "test_basic",
+    "test_identifiers",
+    "test_keyspace",
+    "test_raw_cql",
+    "test_update",
+    "test_extended",
+    "test_udt",
+    "test_advanced_query",
+    "test_pagination",
+    "test_dml_extras",
+    "test_execution_profiles",
+    "test_encryption",
+]
+#: pytest options whose value is the next argument (so that value is not a file selection).
+_VALUE_OPTIONS = {
+    "-k",
+    "-m",
+    "-o",
+    "-p",
+    "-n",
+    "-W",
+    "--driver-type",
+    "--maxfail",
+    "--deselect",
+    "--tb",
+    "--durations",
+    "--basetemp",
+    "--rootdir",
+    "--dist",
+}
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _install(session: nox.Session, *pip_calls: list[str]) -> None:
+    """Run ``pip install`` once per argument list, unless nothing changed since the last run."""
+    venv_dir = getattr(getattr(session, "virtualenv", None), "location", None)
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(pip_calls).encode()).hexdigest()
+    stamp = Path(venv_dir) / ".coodie-demos-installed" if venv_dir else None
+    if stamp is not None and stamp.is_file() and stamp.read_text() == key:
+        session.log("dependencies up to date (delete this session's venv under .nox/ to force a reinstall)")
+        return
+    for args in pip_calls:
+        session.install(*args)
+    if stamp is not None:
+        stamp.write_text(key)
+
+
+def _dep_name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _run_spec(session: nox.Session) -> None:
+    session.run("pytest", "spec/", *session.posargs)
+
+
+def _coodie_sdist(session: nox.Session) -> Path:
+    """Download (once) and extract (once) coodie's sdist; return its root directory."""
+    cache = session.cache_dir / "coodie-sdist"
+    root = cache / f"coodie-{COODIE_VERSION}"
+    if (root / "tests" / "integration" / "conftest.py").is_file():
+        return root
+    cache.mkdir(parents=True, exist_ok=True)
+    tarballs = sorted(cache.glob(f"coodie-{COODIE_VERSION}.tar.gz"))
+    if not tarballs:
+        session.run(
+            "python",
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            f"coodie=={COODIE_VERSION}",
+            "-d",
+            str(cache),
+        )
+        tarballs = sorted(cache.glob(f"coodie-{COODIE_VERSION}.tar.gz"))
+    if not tarballs:
+        session.error(f"pip download did not leave coodie-{COODIE_VERSION}.tar.gz in {cache}")
+    session.log(f"extracting {tarballs[0].name} into {cache}")
+    with tempfile.TemporaryDirectory(dir=cache) as tmp, tarfile.open(tarballs[0]) as tar:
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(tmp, filter="data")
+        else:  # pragma: no cover - Python < 3.11.4
+            tar.extractall(tmp)
+        if root.exists():
+            shutil.rmtree(root)
+        (Path(tmp) / root.name).rename(root)
+    return root
+
+
+def _split_posargs(posargs: list[str], sdist_root: Path) -> tuple[list[str], list[str]]:
+    """Split posargs into (test file selections, other pytest arguments).
+
+    A selection is ``test_basic`` (a file of ``tests/integration``), a path relative
+    to the sdist root (``tests/integration/test_basic.py::TestX::test_y``) or ``all``.
+    """
+    files: list[str] = []
+    others: list[str] = []
+    integration = sdist_root / "tests" / "integration"
+    previous = ""
+    for arg in posargs:
+        is_value = previous in _VALUE_OPTIONS
+        previous = arg
+        if is_value or arg.startswith("-"):
+            others.append(arg)
+        elif arg == "all":
+            files.append("tests/integration")
+        elif (integration / f"{arg.removesuffix('.py')}.py").is_file():
+            files.append(f"tests/integration/{arg.removesuffix('.py')}.py")
+        elif (sdist_root / arg.split("::", 1)[0]).exists():
+            files.append(arg)
+        else:
+            others.append(arg)
+    if not files:
+        files = [f"tests/integration/{name}.py" for name in CONFORMANCE_FILES]
+    return files, others
+
+
+def _driver_type(args: list[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg.startswith("--driver-type="):
+            return arg.split("=", 1)[1]
+        if arg == "--driver-type" and i + 1 < len(args):
+            return args[i + 1]
+    return None
+
+
+def _run_conformance(
+    session: nox.Session, sdist_root: Path, pytest_args: list[str], files: list[str]
+) -> None:
+    plugin_dir = str(ROOT / "spec" / "conformance")
+    pythonpath = os.pathsep.join(p for p in (plugin_dir, os.environ.get("PYTHONPATH", "")) if p)
+    with session.chdir(sdist_root):
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            "-p",
+            "coodie_fixtures",
+            "-m",
+            "integration",
+            "-o",
+            "addopts=",
+            *pytest_args,
+            *files,
+            env={"PYTHONPATH": pythonpath},
+        )
+
+
+# ---------------------------------------------------------------------------
+# sessions
+# ---------------------------------------------------------------------------
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the executable spec: ``pytest spec/ {posargs}``."""
+    _install(session, ["-e", ".[test]"])
+    _run_spec(session)
+
+
+@nox.session
+def demos(session: nox.Session) -> None:
+    """Main job: for now examples/hello_coodie.py, then the same as ``tests``.
+
+    Until the demos exist (later issues add them) this runs the scripted coodie session
+    in examples/hello_coodie.py and then ``pytest spec/ {posargs}``, exactly like ``tests``.
+    """
+    _install(session, ["-e", ".[test]"])
+    session.run("python", "examples/hello_coodie.py")
+    _run_spec(session)
+
+
+@nox.session(name="coodie-conformance")
+def coodie_conformance(session: nox.Session) -> None:
+    """Run coodie's OWN integration suite (from its 1.9.3 sdist) against scylla_lite.
+
+    posargs: ``--driver-type=scylla|acsylla|python-rs``, test files (``test_basic``,
+    ``tests/integration/test_udt.py::TestX``, or ``all``; default: the milestone's 12
+    files) and any other pytest options.  With SCYLLA_HOSTS set, runs against that
+    cluster instead.  For ``--driver-type=cassandra`` use ``coodie-conformance-cassandra``.
+    """
+    sdist_root = _coodie_sdist(session)
+    files, others = _split_posargs(session.posargs, sdist_root)
+    driver = _driver_type(others) or "scylla"
+    if driver == "cassandra":
+        session.error(
+            "--driver-type=cassandra needs cassandra-driver: run `nox -s coodie-conformance-cassandra`"
+        )
+    extra = ["scylladb-rs-driver"] if driver == "python-rs" else []
+    # acsylla is always installed: test_encryption's acsylla TLS tests run whatever the driver type.
+    _install(session, ["-e", ".[test]", "acsylla", *extra])
+    _run_conformance(session, sdist_root, others, files)
+
+
+@nox.session(name="coodie-conformance-cassandra")
+def coodie_conformance_cassandra(session: nox.Session) -> None:
+    """coodie-conformance with --driver-type=cassandra (DataStax cassandra-driver venv).
+
+    Its venv holds cassandra-driver instead of scylla-driver (both provide the
+    ``cassandra`` package); posargs as for ``coodie-conformance``.
+    """
+    sdist_root = _coodie_sdist(session)
+    files, others = _split_posargs(session.posargs, sdist_root)
+    if _driver_type(others) is None:
+        others.append("--driver-type=cassandra")
+    project = PYPROJECT["project"]
+    deps = []
+    for requirement in project["dependencies"]:
+        name = _dep_name(requirement)
+        if name == "scylla-driver":
+            continue
+        if name == "coodie":  # coodie[scylla] would pull scylla-driver back in
+            requirement = f"coodie=={COODIE_VERSION}"
+        deps.append(requirement)
+    test_deps = project["optional-dependencies"]["test"]
+    _install(
+        session,
+        ["--no-deps", "-e", "."],
+        ["cassandra-driver", "acsylla", *deps, *test_deps],
+    )
+    session.run(
+        "python",
+        "-c",
+        "import importlib.metadata as m, sys\n"
+        "try:\n    m.version('scylla-driver')\nexcept m.PackageNotFoundError:\n    sys.exit(0)\n"
+        "sys.exit('scylla-driver is installed in this venv; cassandra would not be the DataStax driver')",
+    )
+    _run_conformance(session, sdist_root, others, files)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmark (bench/run.py, or ``python -m bench``); see bench/README.md."""
+    if (ROOT / "bench" / "run.py").is_file():
+        command = ["python", "bench/run.py"]
+    elif (ROOT / "bench" / "__main__.py").is_file():
+        command = ["python", "-m", "bench"]
+    else:
+        session.error(
+            "the benchmark is not written yet: neither bench/run.py nor bench/__main__.py exists "
+            "(bench/README.md says what it will measure)"
+        )
+    _install(session, ["-e", "."])
+    session.run(*command, *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, mypy src."""
+    _install(session, ["-e", ".", "ruff", "mypy"])
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy", "src")
