@@ -472,6 +472,27 @@ KNOWN_COODIE_TEST_BUGS: dict[str, tuple[str, str]] = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _keep_session_driver_registered(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Undo test_encryption.py's ``_registry.clear()``.
+
+    coodie 1.9.3 test bug: those tests clear the global driver registry but the
+    ``coodie_driver`` fixture that registered the session driver is session-scoped,
+    so every test collected after them fails with "No coodie driver registered".
+    Only test_encryption.py is touched, so a leak anywhere else still shows.
+    """
+    if request.node.path.name != "test_encryption.py":
+        yield
+        return
+    import coodie.drivers as drivers
+
+    saved, default = dict(drivers._registry), drivers._default_driver_name
+    yield
+    drivers._registry.clear()
+    drivers._registry.update(saved)
+    drivers._default_driver_name = default
+
+
 def _exception_class(dotted: str) -> type[BaseException]:
     module_name, _, name = dotted.rpartition(".")
     try:
