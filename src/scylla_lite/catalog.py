@@ -111,9 +111,15 @@ class Table:
 
     @property
     def star_columns(self) -> list[Column]:
-        """``SELECT *`` order: partition key, clustering, then the rest by name."""
-        rest = sorted((c for c in self.columns.values() if not c.is_primary_key), key=lambda c: c.name)
-        return self.partition_key + self.clustering + rest
+        """``SELECT *`` order (ScyllaDB's ``all_columns_in_select_order``): partition key,
+        clustering, then static columns by name, then regular columns by name."""
+        by_name = lambda c: c.name  # noqa: E731
+        return (self.partition_key + self.clustering + sorted(self.static_columns, key=by_name)
+                + sorted(self.regular_columns, key=by_name))
+
+    SELECTED = "Undefined name {name} in selection clause"
+    WHERE = "Unrecognized name {name}"
+    ASSIGNED = "Unknown identifier {name}"  # INSERT columns, SET, DELETE targets, IF conditions
 
     @property
     def is_counter(self) -> bool:
@@ -122,10 +128,12 @@ class Table:
     def option(self, name: str) -> Any:
         return self.options.get(name, TABLE_DEFAULTS.get(name))
 
-    def column(self, name: str) -> Column:
+    def column(self, name: str, missing: str = "Undefined column name {name} in table {table}") -> Column:
+        """The column ``name``; ``missing`` is the error message (ScyllaDB words it by
+        where the name appears: ``SELECTED``, ``WHERE``, ``ASSIGNED``)."""
         col = self.columns.get(name)
         if col is None:
-            raise InvalidRequest(f"Undefined column name {name} in table {self.keyspace}.{self.name}")
+            raise InvalidRequest(missing.format(name=name, table=f"{self.keyspace}.{self.name}"))
         return col
 
 
@@ -152,6 +160,13 @@ class Keyspace:
     virtual: bool = False
 
 
+def _raw(t: CqlType) -> str:
+    """A type as ScyllaDB prints one written by the user (user types keyspace-qualified)."""
+    if t.name == "udt":
+        return f"{t.keyspace}.{t.udt_name}"
+    return t.cql()
+
+
 class Catalog:
     """Keyspaces by name, plus the schema version every DDL bumps."""
 
@@ -167,7 +182,7 @@ class Catalog:
             raise InvalidRequest("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename")
         ks = self.keyspaces.get(name)
         if ks is None:
-            raise InvalidRequest(f"Keyspace '{name}' does not exist")
+            raise InvalidRequest(f"Keyspace {name} does not exist")  # ScyllaDB's validate_keyspace
         return ks
 
     def table(self, keyspace: str | None, name: str) -> Table:
@@ -193,20 +208,21 @@ class Catalog:
             name = "text"
         if name in NATIVE and not expr.params and expr.keyspace is None:
             return CqlType(name)
+        # everything inside a frozen collection is frozen too (frozen<list<frozen<list<int>>>>)
         if name in ("list", "set"):
             self._arity(expr, 1)
-            sub = self.resolve_type(expr.params[0], keyspace)  # type: ignore[arg-type]
+            sub = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
             if not frozen and sub.multi_cell:
-                raise InvalidRequest("Non-frozen collections are not allowed inside collections: "
-                                     f"{name}<{sub.cql()}>")
+                raise InvalidRequest("Non-frozen user types or collections are not allowed inside collections: "
+                                     f"{name}<{_raw(sub)}>")
             return CqlType(name, (sub,), frozen)
         if name == "map":
             self._arity(expr, 2)
-            k = self.resolve_type(expr.params[0], keyspace)  # type: ignore[arg-type]
-            v = self.resolve_type(expr.params[1], keyspace)  # type: ignore[arg-type]
+            k = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
+            v = self.resolve_type(expr.params[1], keyspace, frozen)  # type: ignore[arg-type]
             if not frozen and (k.multi_cell or v.multi_cell):
-                raise InvalidRequest(f"Non-frozen collections are not allowed inside collections: "
-                                     f"map<{k.cql()}, {v.cql()}>")
+                raise InvalidRequest("Non-frozen user types or collections are not allowed inside collections: "
+                                     f"map<{_raw(k)}, {_raw(v)}>")
             return CqlType("map", (k, v), frozen)
         if name == "tuple":
             subs = tuple(self.resolve_type(p, keyspace, frozen=True) for p in expr.params)  # type: ignore[arg-type]

@@ -210,7 +210,8 @@ class Engine:
             return []
 
     # ------------------------------------------------------------------ running
-    def bind_values(self, plan: Plan, options: QueryOptions | list[RawValue], names: list[str] | None = None) -> list[RawValue]:
+    def bind_values(self, plan: Plan, options: QueryOptions | list[RawValue], names: list[str] | None = None,
+                    batch: bool = False) -> list[RawValue]:
         values = options.values if isinstance(options, QueryOptions) else options
         names = options.names if isinstance(options, QueryOptions) else names
         if names:
@@ -222,8 +223,10 @@ class Engine:
                     raise InvalidRequest(f"Invalid request: missing value for bound variable {name}")
                 ordered.append(by_name[name])
             values = ordered
-        if len(values) != len(plan.bind):
-            raise InvalidRequest(f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables")
+        if len(values) != len(plan.bind):  # ScyllaDB words it differently for a batch's statements
+            if batch:
+                raise InvalidRequest(f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables")
+            raise InvalidRequest(f"Invalid amount of bind variables: expected {len(plan.bind)} received {len(values)}")
         return list(values)
 
     def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
@@ -245,7 +248,8 @@ class Engine:
 
             return run_batch_statement(self, client, plan, ex, options)
         if isinstance(stmt, ast.Use):
-            self.catalog.keyspace(stmt.keyspace)
+            if stmt.keyspace not in self.catalog.keyspaces:  # ScyllaDB's set_keyspace quotes the name
+                raise InvalidRequest(f"Keyspace '{stmt.keyspace}' does not exist")
             client.keyspace = stmt.keyspace
             return SetKeyspace(stmt.keyspace)
         result = self._schema(client, plan, stmt, now)

@@ -178,15 +178,8 @@ def _keyspaces(catalog: Catalog) -> list[dict[str, Any]]:
 def _options(table: Table) -> dict[str, Any]:
     out = {}
     for name, default in TABLE_DEFAULTS.items():
-        value = table.options.get(name, default)
-        if name == "compaction":
-            value = {**value, "class": _compaction_class(value.get("class", ""))}
-        out[name] = value
+        out[name] = table.options.get(name, default)  # compaction class unqualified, as ScyllaDB stores it
     return out
-
-
-def _compaction_class(cls: str) -> str:
-    return cls if "." in cls else f"org.apache.cassandra.db.compaction.{cls}" if cls else cls
 
 
 def _tables(catalog: Catalog, views: bool) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import ipaddress
 import re
+import struct
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
@@ -121,6 +122,8 @@ class CqlType:
             text = f"{self.name}<{', '.join(p.cql() for p in self.params)}>"
         else:
             text = self.name
+        if self.name == "vector":  # always frozen, never written so
+            return text
         return f"frozen<{text}>" if self.frozen and with_frozen else text
 
     def unfrozen(self) -> CqlType:
@@ -360,9 +363,10 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
     kind_label = {"string": "STRING", "integer": "INTEGER", "float": "FLOAT", "boolean": "BOOLEAN",
                   "uuid": "UUID", "blob": "HEX", "duration": "DURATION", "nan": "FLOAT",
                   "infinity": "FLOAT"}[kind]
-    bad = InvalidRequest(f'Invalid {kind_label} constant ({text}) for "{column}" of type {t.cql()}')
+    shown = f"0x{text}" if kind == "blob" else text  # the constant as written
+    bad = InvalidRequest(f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}')
     try:
-        if kind == "string":
+        if kind == "string":  # ScyllaDB: only these types take a string constant
             if name in ("text", "ascii"):
                 if name == "ascii" and not text.isascii():
                     raise InvalidRequest(f"Invalid ASCII character in string literal {text}")
@@ -375,21 +379,6 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
                 return parse_time(text)
             if name == "inet":
                 return str(ipaddress.ip_address(text))
-            if name in ("uuid", "timeuuid"):
-                u = uuid.UUID(text)
-                if name == "timeuuid" and u.version != 1:
-                    raise bad
-                return u
-            if name == "duration":
-                return parse_duration(text)
-            if name in ("int", "bigint", "smallint", "tinyint", "varint"):
-                return _int_in_range(t, int(text))
-            if name in ("float", "double"):
-                return float(text)
-            if name == "decimal":
-                return decimal.Decimal(text)
-            if name == "boolean" and text.lower() in ("true", "false"):
-                return text.lower() == "true"
             raise bad
         if kind == "integer":
             if name in INTEGER_TYPES:
@@ -433,9 +422,66 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
     except InvalidRequest:
         raise
     except (ValueError, ArithmeticError) as exc:
-        raise InvalidRequest(f"Invalid {kind_label} constant ({text}) for \"{column}\" of type {t.cql()}: "
+        raise InvalidRequest(f"Invalid {kind_label} constant ({shown}) for \"{column}\" of type {t.cql()}: "
                              f"{exc}") from None
     raise bad
+
+
+def _has_unordered(t: CqlType) -> bool:
+    return t.name in ("set", "map") or any(_has_unordered(p) for p in t.params)
+
+
+def canonical(t: CqlType, data: bytes) -> bytes:
+    """A bound value with every set and map (at any depth) in its comparator order and
+    without duplicate keys, as Cassandra and ScyllaDB re-serialise bound collections: a
+    driver may send them in any order (a Python dict's insertion order)."""
+    if not data or t.name == "vector" or not _has_unordered(t):
+        return data
+    if t.name in ("list", "set"):
+        elem = t.params[0]
+        items = [canonical(elem, v) for v in _elements(data)]
+        if t.name == "set":
+            unique = {elem.sort_key(v): v for v in items}
+            items = [unique[k] for k in sorted(unique)]
+        return struct.pack(">i", len(items)) + b"".join(struct.pack(">i", len(v)) + v for v in items)
+    if t.name == "map":
+        kt, vt = t.params
+        pairs: dict[Any, tuple[bytes, bytes]] = {}
+        flat = _elements(data, pairs=True)
+        for k, v in zip(flat[::2], flat[1::2]):
+            k = canonical(kt, k)
+            pairs[kt.sort_key(k)] = (k, canonical(vt, v))
+        out = [struct.pack(">i", len(pairs))]
+        for key in sorted(pairs):
+            k, v = pairs[key]
+            out.append(struct.pack(">i", len(k)) + k + struct.pack(">i", len(v)) + v)
+        return b"".join(out)
+    # tuple / udt: rewrite the fields present, keeping a short value short
+    out, pos = [], 0
+    for p in t.params:
+        if pos >= len(data):
+            break
+        (size,) = struct.unpack_from(">i", data, pos)
+        pos += 4
+        if size < 0:
+            out.append(b"\xff\xff\xff\xff")
+            continue
+        v = canonical(p, data[pos : pos + size])
+        pos += size
+        out.append(struct.pack(">i", len(v)) + v)
+    return b"".join(out)
+
+
+def _elements(data: bytes, pairs: bool = False) -> list[bytes]:
+    """The [bytes] items of a serialised list/set (or keys and values of a map, flattened)."""
+    (n,) = struct.unpack_from(">i", data, 0)
+    pos, out = 4, []
+    for _ in range(n * 2 if pairs else n):
+        (size,) = struct.unpack_from(">i", data, pos)
+        pos += 4
+        out.append(data[pos : pos + size])
+        pos += size
+    return out
 
 
 def validate_value(t: CqlType, data: bytes, column: str) -> None:
@@ -444,7 +490,11 @@ def validate_value(t: CqlType, data: bytes, column: str) -> None:
         return
     try:
         if t.name == "text":
-            data.decode("utf-8")
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:  # ScyllaDB's marshaling error text
+                raise ValueError("marshaling error: Validation failed - non-UTF8 character in a UTF8 string, "
+                                 f"at byte offset {exc.start}") from None
         elif t.name == "ascii":
             if not data.isascii():
                 raise ValueError("Invalid byte for ascii")

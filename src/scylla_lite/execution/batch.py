@@ -90,10 +90,10 @@ def apply_all(engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str 
             ok = ok and plan.check(ex, current)
         if not ok:
             return lwt_result(olds, False)
-    for plan, ex, _, _ in items:  # evaluate keys before writing anything
-        plan.keys(ex)
-    for (plan, ex, text, keyspace), wc in zip(items, contexts):
-        plan.apply(ex, wc)
+    # check every statement (keys, terms, list indexes) against the data before the batch
+    commits = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
+    for (_, ex, text, keyspace), wc, commit in zip(items, contexts, commits):
+        commit()
         engine.logged(("write", text, keyspace, ex.values, wc.ts, ex.now_micros))
     if conditional:
         return lwt_result(olds, True)
@@ -162,7 +162,7 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
         plan = engine._plan(text, keyspace)
         if not isinstance(plan.statement, (ast.Insert, ast.Update, ast.Delete)):
             raise InvalidRequest("Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.")
-        values: list[RawValue] = engine.bind_values(plan, item.values, None)
+        values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
         assert isinstance(plan.compiled, ModifyPlan)
         items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
     check_kinds(kind, [p for p, _, _, _ in items])

@@ -199,6 +199,7 @@ def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.Create
     counters = 0
     for d in defs:
         t = catalog.resolve_type(d.type, keyspace)
+        _check_column_type(t)
         if d.name in pk or d.name in ck:
             if t.multi_cell:
                 raise InvalidRequest(f"Invalid non-frozen collection type for PRIMARY KEY component {d.name}"
@@ -223,6 +224,13 @@ def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.Create
     if counters and counters != len([c for c in columns.values() if not c.is_primary_key]):
         raise InvalidRequest("Cannot mix counter and non counter columns in the same table")
     return columns
+
+
+def _check_column_type(t: Any) -> None:
+    """A non-frozen user type is stored field by field: its fields cannot be collections
+    stored element by element too."""
+    if t.name == "udt" and t.multi_cell and any(p.multi_cell for p in t.params):
+        raise InvalidRequest("Non-frozen UDTs with nested non-frozen collections are not supported")
 
 
 def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) -> Any:
@@ -259,6 +267,7 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
                     continue
                 raise InvalidRequest(f"Invalid column name {d.name} because it conflicts with an existing column")
             t = catalog.resolve_type(d.type, ks.name)
+            _check_column_type(t)
             if d.static and not table.clustering:
                 raise InvalidRequest("Static columns are only useful (and thus allowed) if the table has at least "
                                      "one clustering column")
@@ -291,7 +300,7 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
             if col is None:
                 raise InvalidRequest(f"Column {old} was not found in table {table.name}")
             if not col.is_primary_key:
-                raise InvalidRequest(f"Cannot rename non PRIMARY KEY column {old}")
+                raise InvalidRequest(f"Cannot rename non PRIMARY KEY part {old}")  # ScyllaDB's wording
             if new in table.columns:
                 raise InvalidRequest(f"Cannot rename column {old} to {new} in table {table.name}; another column "
                                      f"of that name already exist")
@@ -358,8 +367,8 @@ def create_type(catalog: Catalog, keyspace: str | None, stmt: ast.CreateType) ->
         t = catalog.resolve_type(texpr, ks.name)
         if t.is_counter:
             raise InvalidRequest("A user type cannot contain counters")
-        if t.multi_cell:
-            raise InvalidRequest("Non-frozen UDTs with nested non-frozen collections are not supported")
+        if t.name == "udt" and t.multi_cell:  # non-frozen collection fields are fine (frozen<type> freezes them)
+            raise InvalidRequest("A user type cannot contain non-frozen user type fields")
         types.append(t)
     ks.types[stmt.name] = UserType(ks.name, stmt.name, names, types)
     catalog.bump()
@@ -394,17 +403,17 @@ def alter_type(catalog: Catalog, keyspace: str | None, stmt: ast.AlterType) -> A
 
 def _refresh_udt_columns(catalog: Catalog, ks: Keyspace, udt: UserType) -> None:
     """Columns hold resolved types; re-resolve the ones using an altered type."""
-    from ..types import CqlType
+    from ..types import CqlType, _replace
 
     def fresh(t: CqlType) -> CqlType:
-        if t.name == "udt" and t.udt_name == udt.name:
-            return udt.cql_type(t.frozen)
-        if t.params:
-            from ..types import _replace
+        """``t`` rebuilt from the current definitions of every user type it uses."""
+        if t.name == "udt" and t.udt_name in ks.types:
+            t = ks.types[t.udt_name].cql_type(t.frozen)
+        params = tuple(fresh(p) for p in t.params)
+        return _replace(t, params=params) if params else t
 
-            return _replace(t, params=tuple(fresh(p) for p in t.params))
-        return t
-
+    for other in ks.types.values():  # user types holding the altered one
+        other.field_types = [fresh(ft) for ft in other.field_types]
     for table in ks.tables.values():
         for col in table.columns.values():
             col.type = fresh(col.type)

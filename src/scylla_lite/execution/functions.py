@@ -36,7 +36,10 @@ def _ms_of(t: CqlType, data: bytes) -> int:
     if t.name == "timeuuid":
         return int(cutil.unix_time_from_uuid1(v) * 1000)
     if t.name == "timestamp":
-        return int(cutil.datetime_to_timestamp(v) * 1000) if isinstance(v, dt.datetime) else int(v)
+        if isinstance(v, dt.datetime):  # the driver decodes a timestamp as a naive UTC datetime
+            delta = v - dt.datetime(1970, 1, 1)
+            return (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+        return int(v)
     if t.name == "date":
         return int(v.days_from_epoch) * 86400000
     raise InvalidRequest(f"Type error: cannot convert {t.cql()}")
@@ -138,7 +141,7 @@ def compile_call(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver)
         else:
             at = _arg_type(arg) or _ARG_TYPES.get(name, TIMEUUID)
         arg_types.append(at)
-        arg_fns.append(compiler.term(arg, Receiver(receiver.keyspace, receiver.table, f"arg{i}({name})", at)))
+        arg_fns.append(compiler.term(arg, Receiver(receiver.keyspace, receiver.table, f"arg{i}(system.{name})", at)))
 
     def run(ex: Execution) -> Any:
         args = [(t, f(ex)) for t, f in zip(arg_types, arg_fns)]

@@ -4,7 +4,7 @@ mutations stamped with one write timestamp, plus lightweight-transaction conditi
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from ..results import ColumnSpec, Rows
 from ..storage import Cell, Partition, RangeTombstone, Row
 from ..types import CqlType, native, set_of
 from .read import LiveRow, clustering_sort_key, partition_rows
-from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields, split_map
+from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields, split_map, term_text
 from .where import Restriction, Where, compile_where, matches
 
 BIGINT, INT, BOOLEAN = native("bigint"), native("int"), native("boolean")
@@ -42,7 +42,21 @@ class WriteContext:
     now: int  # seconds on the server clock
 
 
-Op = Callable[[Table, Partition, Row, WriteContext, Execution], None]
+Mutator = Callable[[Table, Partition, Row, WriteContext, Execution], None]
+
+
+@dataclass
+class Staged:
+    """One assignment with its terms evaluated: ``write`` applies it to a row (None:
+    nothing to write, e.g. an unset value); ``check`` rejects a row before any write
+    of the statement happens (list index out of bounds)."""
+
+    write: Mutator | None
+    check: Callable[[Row, WriteContext], None] | None = None
+
+
+Stager = Callable[[Execution, Column], Staged]
+Op = Callable[[Execution], Staged]
 
 
 @dataclass
@@ -52,7 +66,7 @@ class ModifyPlan:
     where: Where | None
     pk_fns: list[TermFn] = field(default_factory=list)  # INSERT: key values
     ck_fns: list[TermFn] = field(default_factory=list)
-    ops: list[tuple[Column, Any]] = field(default_factory=list)  # (column, op builder)
+    ops: list[tuple[Column, Op]] = field(default_factory=list)  # (column, staging op)
     ttl: TermFn | None = None
     timestamp: TermFn | None = None
     conditions: list[Restriction] = field(default_factory=list)
@@ -78,11 +92,24 @@ class ModifyPlan:
         ck = self.table.clustering
         if self.where is None:
             return [tuple(_key_value(f(ex), c) for f, c in zip(self.ck_fns, ck))]
-        by_col = {r.column.name: r for r in restrictions if r.op in ("=", "IN") and len(r.columns) == 1}
-        if any(c.name not in by_col for c in ck) or any(r.op not in ("=", "IN") for r in restrictions):
+        if any(r.op not in ("=", "IN") for r in restrictions):
             return None
-        choices = [[_key_value(v, c) for v in by_col[c.name].values(ex)] for c in ck]
-        return [tuple(k) for k in itertools.product(*choices)]
+        by_first = {r.column.name: r for r in restrictions}
+        keys: list[tuple[bytes, ...]] = [()]
+        pos = 0
+        while pos < len(ck):  # each restriction extends the prefix by its column(s)
+            r = by_first.get(ck[pos].name)
+            if r is None:
+                return None
+            cols = r.columns
+            if r.multi:  # (c1, c2) = (..) / IN ((..), (..)): whole tuples
+                tuples = [tuple(_key_value(v, c) for v, c in zip(split_fields(t, len(cols)), cols))
+                          for t in r.values(ex) if t is not None]
+            else:
+                tuples = [(_key_value(v, cols[0]),) for v in r.values(ex)]
+            keys = [k + t for k in keys for t in tuples]
+            pos += len(cols)
+        return keys
 
     # ------------------------------------------------------------------ run
     def write_context(self, ex: Execution, default_ts: int | None, now: int) -> WriteContext:
@@ -101,48 +128,79 @@ class ModifyPlan:
             if raw is not UNSET:
                 ttl = INT.decode(raw)
                 if ttl < 0:
-                    raise InvalidRequest(f"A TTL must be greater or equal to 0, but was {ttl}")
+                    raise InvalidRequest("A TTL must be greater or equal to 0")
                 if ttl > MAX_TTL:
                     raise InvalidRequest(f"ttl is too large. requested ({ttl}) maximum ({MAX_TTL})")
         return WriteContext(ts, ttl, now)
 
-    def apply(self, ex: Execution, wc: WriteContext) -> None:
-        table = self.table
-        pks, crs = self.keys(ex)
-        for pk in pks:
-            part = table.data.partition(pk, create=True)
-            assert part is not None
-            self._apply_partition(ex, wc, part, crs)
+    def stage(self, ex: Execution) -> list[tuple[Column, Staged]]:
+        """Evaluate every assigned term (bound values, null checks) before any write."""
+        return [(col, op(ex)) for col, op in self.ops]
 
-    def _apply_partition(self, ex: Execution, wc: WriteContext, part: Partition, crs: list[Restriction]) -> None:
+    def apply(self, ex: Execution, wc: WriteContext) -> None:
+        """Write the statement's mutation."""
+        self.mutation(ex, wc)()
+
+    def mutation(self, ex: Execution, wc: WriteContext,
+                 staged: list[tuple[Column, Staged]] | None = None) -> Callable[[], None]:
+        """Check everything that can fail (keys, terms, list indexes) against the current
+        data and return the write itself, so a failing statement, or a batch with a
+        failing statement, writes nothing."""
         table, stmt = self.table, self.stmt
-        static_only = bool(self.ops) and all(c.kind == "static" for c, _ in self.ops)
+        pks, crs = self.keys(ex)
+        if staged is None:
+            staged = self.stage(ex)
+        clusterings: list[tuple[bytes, ...]] | None
         if isinstance(stmt, ast.Delete) and not stmt.targets:
             clusterings = self.clusterings(ex, crs) if table.clustering else [()]
-            if not crs:
-                part.deleted = max(part.deleted, wc.ts)
-                return
-            if clusterings is None:
-                part.range_tombstones.append(self._range(ex, crs, wc.ts))
-                return
-            for ck in clusterings:
-                row = part.row(clustering_sort_key(table, ck), ck)
-                row.deleted = max(row.deleted, wc.ts)
-            return
+            rt = self._range(ex, crs, wc.ts) if crs and clusterings is None else None
+            return lambda: self._delete_rows(wc, pks, crs, clusterings, rt)
+        static_only = bool(self.ops) and all(c.kind == "static" for c, _ in self.ops)
         if static_only and not crs and (self.where is not None or not self.ck_fns):
-            targets = [part.static]
+            clusterings = []
         else:
             clusterings = self.clusterings(ex, crs) if table.clustering else [()]
             if clusterings is None:
                 missing = [c.name for c in table.clustering if c.name not in {r.column.name for r in crs}]
-                raise InvalidRequest(f"Some clustering keys are missing: {', '.join(missing)}" if missing else
+                raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing[0]}" if missing else
                                      "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns")
-            targets = [part.row(clustering_sort_key(table, ck), ck) for ck in clusterings]
-        for row in targets:
-            if isinstance(stmt, ast.Insert) and row is not part.static:
-                row.merge_marker(Cell(b"", wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0))
-            for col, op in self.ops:
-                op(table, part, part.static if col.kind == "static" else row, wc, ex)
+        marked: list[Row] = []
+        writes: list[tuple[Mutator, Partition, Row]] = []
+        for pk in pks:
+            part = table.data.partition(pk, create=True)
+            assert part is not None
+            rows = [part.row(clustering_sort_key(table, ck), ck) for ck in clusterings]
+            marked.extend(rows)
+            for col, op in staged:
+                if op.write is None:
+                    continue
+                for row in [part.static] if col.kind == "static" else rows:
+                    if op.check is not None:
+                        op.check(row, wc)
+                    writes.append((op.write, part, row))
+        def commit() -> None:
+            if isinstance(stmt, ast.Insert):
+                for row in marked:
+                    row.merge_marker(Cell(b"", wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0))
+            for write, part, row in writes:
+                write(table, part, row, wc, ex)
+
+        return commit
+
+    def _delete_rows(self, wc: WriteContext, pks: list[tuple[bytes, ...]], crs: list[Restriction],
+                     clusterings: list[tuple[bytes, ...]] | None, rt: RangeTombstone | None) -> None:
+        table = self.table
+        for pk in pks:
+            part = table.data.partition(pk, create=True)
+            assert part is not None
+            if not crs:
+                part.deleted = max(part.deleted, wc.ts)
+            elif rt is not None:
+                part.range_tombstones.append(dataclasses.replace(rt))
+            else:
+                for ck in clusterings or ():
+                    row = part.row(clustering_sort_key(table, ck), ck)
+                    row.deleted = max(row.deleted, wc.ts)
 
     def _range(self, ex: Execution, crs: list[Restriction], ts: int) -> RangeTombstone:
         """A range tombstone from EQ restrictions on a clustering prefix plus an optional slice."""
@@ -273,78 +331,103 @@ def _items_of(t: CqlType, data: bytes, wc: WriteContext, ex: Execution) -> list[
     return [(i, i.to_bytes(2, "big"), _cell(v, wc)) for i, v in enumerate(fields) if v is not None]
 
 
-def op_set(fn: TermFn) -> Any:
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
+NOOP = Staged(None)
+
+
+def op_set(fn: TermFn) -> Stager:
+    def stage(ex: Execution, col: Column) -> Staged:
         value = fn(ex)
         if value is UNSET:
-            return
+            return NOOP
         if col.type.is_counter:
             raise InvalidRequest(f"Cannot set the value of counter column {col.name} (counters can only be "
                                  "incremented/decremented, not set)")
-        if col.type.multi_cell:
-            mc = row.multi(col.name)
-            mc.deleted = max(mc.deleted, wc.ts - 1)
-            if value is not None:
-                for k, kb, cell in _items_of(col.type, value, wc, ex):
-                    mc.items[k] = (kb, cell)
-            return
-        row.merge_cell(col.name, _cell(value, wc))
 
-    return run
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+            if col.type.multi_cell:
+                mc = row.multi(col.name)
+                mc.deleted = max(mc.deleted, wc.ts - 1)
+                if value is not None:
+                    for k, kb, cell in _items_of(col.type, value, wc, ex):
+                        mc.items[k] = (kb, cell)
+                return
+            row.merge_cell(col.name, _cell(value, wc))
+
+        return Staged(write)
+
+    return stage
 
 
-def op_add(fn: TermFn, prepend: bool = False) -> Any:
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
+def _counter_add(col: Column, delta: int) -> Staged:
+    def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+        current = row.cells.get(col.name)
+        total = delta
+        if isinstance(current, Cell) and current.value is not None:
+            total += BIGINT.decode(current.value)
+        ts = max(wc.ts, current.ts) if isinstance(current, Cell) else wc.ts
+        row.cells[col.name] = Cell(BIGINT.encode(total), ts)
+
+    return Staged(write)
+
+
+def op_add(fn: TermFn, prepend: bool = False) -> Stager:
+    def stage(ex: Execution, col: Column) -> Staged:
         value = fn(ex)
         if value is UNSET:
-            return
+            return NOOP
         t = col.type
         if t.is_counter:
             if value is None:
                 raise InvalidRequest("Invalid null value for counter increment")
-            current = row.cells.get(col.name)
-            total = BIGINT.decode(value)
-            if isinstance(current, Cell) and current.value is not None:
-                total += BIGINT.decode(current.value)
-            ts = max(wc.ts, current.ts) if isinstance(current, Cell) else wc.ts
-            row.cells[col.name] = Cell(BIGINT.encode(total), ts)
-            return
+            return _counter_add(col, BIGINT.decode(value))
         if value is None:
-            return
-        mc = row.multi(col.name)
-        if t.name == "list":
-            elems = split_collection(value)
-            for v in reversed(elems) if prepend else elems:
-                k, kb = _list_key(ex, wc.ts, prepend)
-                mc.items[k] = (kb, _cell(v, wc))
-            return
-        for k, kb, cell in _items_of(t, value, wc, ex):
-            mc.items[k] = (kb, cell)
+            return NOOP
+        elems = split_collection(value) if t.name == "list" else None
 
-    return run
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+            mc = row.multi(col.name)
+            if elems is not None:
+                for v in reversed(elems) if prepend else elems:
+                    k, kb = _list_key(ex, wc.ts, prepend)
+                    mc.items[k] = (kb, _cell(v, wc))
+                return
+            for k, kb, cell in _items_of(t, value, wc, ex):
+                mc.items[k] = (kb, cell)
+
+        return Staged(write)
+
+    return stage
 
 
-def op_subtract(fn: TermFn) -> Any:
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
+def op_subtract(fn: TermFn) -> Stager:
+    def stage(ex: Execution, col: Column) -> Staged:
         value = fn(ex)
-        if value is UNSET or value is None:
-            return
+        if value is UNSET:
+            return NOOP
         t = col.type
         if t.is_counter:
-            op_add(lambda ex: BIGINT.encode(-BIGINT.decode(value)))(table, part, row, wc, ex, col)
-            return
-        mc = row.multi(col.name)
-        if t.name == "list":
-            doomed = {t.params[0].sort_key(v) for v in split_collection(value)}
-            for k, (kb, cell) in list(mc.items.items()):
-                if cell.value is not None and t.params[0].sort_key(cell.value) in doomed:
-                    mc.items[k] = (kb, Cell(None, wc.ts))
-            return
-        kt = t.params[0]
-        for v in split_collection(value):
-            mc.items[kt.sort_key(v)] = (v, Cell(None, wc.ts))
+            if value is None:
+                raise InvalidRequest("Invalid null value for counter increment")
+            return _counter_add(col, -BIGINT.decode(value))
+        if value is None:
+            return NOOP
+        elems = split_collection(value)
 
-    return run
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+            mc = row.multi(col.name)
+            if t.name == "list":
+                doomed = {t.params[0].sort_key(v) for v in elems}
+                for k, (kb, cell) in list(mc.items.items()):
+                    if cell.value is not None and t.params[0].sort_key(cell.value) in doomed:
+                        mc.items[k] = (kb, Cell(None, wc.ts))
+                return
+            kt = t.params[0]
+            for v in elems:
+                mc.items[kt.sort_key(v)] = (v, Cell(None, wc.ts))
+
+        return Staged(write)
+
+    return stage
 
 
 def _live_list(row: Row, col: Column, wc: WriteContext) -> list[Any]:
@@ -355,66 +438,84 @@ def _live_list(row: Row, col: Column, wc: WriteContext) -> list[Any]:
     return [k for k, (kb, c) in mc.items.items() if c.ts > floor and c.live(wc.now)]
 
 
-def op_element(key_fn: TermFn, fn: TermFn | None) -> Any:
+def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
     """``m[k] = v``, ``l[i] = v`` and, with ``fn`` None, ``DELETE m[k]`` / ``DELETE l[i]``."""
 
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
+    def stage(ex: Execution, col: Column) -> Staged:
         key = key_fn(ex)
         value = fn(ex) if fn is not None else None
         if key is UNSET or value is UNSET:
-            return
+            return NOOP
         if key is None:
             raise InvalidRequest(f"Invalid null value for {'list index' if col.type.name == 'list' else 'map key'}")
         t = col.type
-        mc = row.multi(col.name)
         if t.name == "list":
             idx = INT.decode(key)
-            live = _live_list(row, col, wc)
-            if not live and fn is not None:
-                raise InvalidRequest("Attempted to set an element on a list which is null")
-            if idx < 0 or idx >= len(live):
-                if fn is None:
+
+            def check(row: Row, wc: WriteContext) -> None:
+                live = _live_list(row, col, wc)
+                if not live and fn is not None:
+                    raise InvalidRequest("Attempted to set an element on a list which is null")
+                if (idx < 0 or idx >= len(live)) and fn is not None:
+                    raise InvalidRequest(f"List index {idx} out of bound, list has size {len(live)}")
+
+            def write_list(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+                live = _live_list(row, col, wc)
+                if idx < 0 or idx >= len(live):
                     return
-                raise InvalidRequest(f"List index {idx} out of bound, list has size {len(live)}")
-            k = live[idx]
-            kb = mc.items[k][0]
-            mc.items[k] = (kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
-            return
-        if t.name == "set":
-            mc.items[t.params[0].sort_key(key)] = (key, Cell(None, wc.ts))
-            return
-        mc.items[t.params[0].sort_key(key)] = (key, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
+                mc = row.multi(col.name)
+                k = live[idx]
+                kb = mc.items[k][0]
+                mc.items[k] = (kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
 
-    return run
+            return Staged(write_list, check)
+
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+            mc = row.multi(col.name)
+            if t.name == "set":
+                mc.items[t.params[0].sort_key(key)] = (key, Cell(None, wc.ts))
+                return
+            mc.items[t.params[0].sort_key(key)] = (key, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
+
+        return Staged(write)
+
+    return stage
 
 
-def op_field(index: int, fn: TermFn | None) -> Any:
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
+def op_field(index: int, fn: TermFn | None) -> Stager:
+    def stage(ex: Execution, col: Column) -> Staged:
         value = fn(ex) if fn is not None else None
         if value is UNSET:
-            return
-        mc = row.multi(col.name)
-        mc.items[index] = (index.to_bytes(2, "big"), _cell(value, wc) if value is not None else Cell(None, wc.ts))
+            return NOOP
 
-    return run
-
-
-def op_delete() -> Any:
-    def run(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution, col: Column) -> None:
-        if col.type.multi_cell:
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             mc = row.multi(col.name)
-            mc.deleted = max(mc.deleted, wc.ts)
-        else:
-            row.merge_cell(col.name, Cell(None, wc.ts))
+            mc.items[index] = (index.to_bytes(2, "big"), _cell(value, wc) if value is not None else Cell(None, wc.ts))
 
-    return run
+        return Staged(write)
+
+    return stage
+
+
+def op_delete() -> Stager:
+    def stage(ex: Execution, col: Column) -> Staged:
+        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+            if col.type.multi_cell:
+                mc = row.multi(col.name)
+                mc.deleted = max(mc.deleted, wc.ts)
+            else:
+                row.merge_cell(col.name, Cell(None, wc.ts))
+
+        return Staged(write)
+
+    return stage
 
 
 # --------------------------------------------------------------------------- compile
 
 
-def _bind(op: Any, col: Column) -> Op:
-    return lambda table, part, row, wc, ex: op(table, part, row, wc, ex, col)
+def _bind(op: Stager, col: Column) -> Op:
+    return lambda ex: op(ex, col)
 
 
 def compile_modify(compiler: Compiler, table: Table, stmt: ast.Insert | ast.Update | ast.Delete) -> ModifyPlan:
@@ -437,22 +538,19 @@ def compile_modify(compiler: Compiler, table: Table, stmt: ast.Insert | ast.Upda
         plan.timestamp = compiler.term(using.timestamp, Receiver(ks, tn, "[timestamp]", BIGINT))
     if isinstance(stmt, ast.Insert):
         _compile_insert(compiler, table, stmt, plan)
-    else:
-        _compile_where_modify(compiler, table, stmt, plan)
+    else:  # as ScyllaDB: the assignments first, then the WHERE clause
         if isinstance(stmt, ast.Update):
             _compile_assignments(compiler, table, stmt, plan)
         else:
             _compile_delete_targets(compiler, table, stmt, plan)
-    if table.is_counter and not isinstance(stmt, ast.Delete):
-        if isinstance(stmt, ast.Insert):
-            raise InvalidRequest("INSERT statements are not allowed on counter tables, use UPDATE instead")
-        if plan.conditional:
-            raise InvalidRequest("Conditional updates are not supported on counter tables")
+        _compile_where_modify(compiler, table, stmt, plan)
+    if table.is_counter and not isinstance(stmt, ast.Delete) and plan.conditional:
+        raise InvalidRequest("Conditional updates are not supported on counter tables")
     conditions = getattr(stmt, "conditions", ())
     for cond in conditions:
         lhs = cond.lhs
         name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name  # type: ignore[union-attr]
-        col = table.column(name)
+        col = table.column(name, Table.ASSIGNED)
         if col.is_primary_key:
             raise InvalidRequest(f"PRIMARY KEY column '{col.name}' cannot have IF conditions")
         sub = compile_where(compiler, table, (ast.Relation(lhs, cond.op, cond.rhs),))
@@ -461,11 +559,18 @@ def compile_modify(compiler: Compiler, table: Table, stmt: ast.Insert | ast.Upda
             plan.condition_columns.append(col)
     order = {c.name: i for i, c in enumerate(table.star_columns)}
     plan.condition_columns.sort(key=lambda c: order[c.name])
+    if plan.conditional and plan.where is not None:  # ScyllaDB refuses any IN, even of one value
+        if any(r.op == "IN" for r in plan.where.partition):
+            raise InvalidRequest("IN on the partition key is not supported with conditional updates")
+        if any(r.op == "IN" for r in plan.where.clustering):
+            raise InvalidRequest("IN on the clustering key columns is not supported with conditional updates")
     return plan
 
 
 def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: ModifyPlan) -> None:
     ks, tn = table.keyspace, table.name
+    if table.is_counter:  # ScyllaDB's wording, checked before anything else
+        raise InvalidRequest("INSERT statement are not allowed on counter tables, use UPDATE instead")
     if stmt.json is not None:
         raise InvalidRequest("INSERT JSON is not supported yet")
     if len(stmt.columns) != len(stmt.values):
@@ -475,15 +580,15 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
         raise InvalidRequest(f"Multiple definitions found for column {dup}")
     given = dict(zip(stmt.columns, stmt.values))
     for name in stmt.columns:
-        table.column(name)
-    missing_pk = [c.name for c in table.partition_key if c.name not in given]
-    if missing_pk:
-        raise InvalidRequest(f"Some partition key parts are missing: {', '.join(missing_pk)}")
+        table.column(name, Table.ASSIGNED)
     missing_ck = [c.name for c in table.clustering if c.name not in given]
     static_only = any(table.columns[n].kind == "static" for n in given) and all(
         table.columns[n].kind in ("static", "partition_key") for n in given)
     if missing_ck and not (static_only and len(missing_ck) == len(table.clustering)):
-        raise InvalidRequest(f"Some clustering keys are missing: {', '.join(missing_ck)}")
+        raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing_ck[0]}")
+    missing_pk = [c.name for c in table.partition_key if c.name not in given]
+    if missing_pk:
+        raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing_pk[0]}")
     fns = {name: compiler.term(term, Receiver(ks, tn, name, table.columns[name].type)) for name, term in given.items()}
     plan.pk_fns = [fns[c.name] for c in table.partition_key]
     plan.ck_fns = [fns[c.name] for c in table.clustering if c.name in fns]
@@ -491,8 +596,6 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
         col = table.columns[name]
         if col.is_primary_key:
             continue
-        if col.type.is_counter:
-            raise InvalidRequest("INSERT statements are not allowed on counter tables, use UPDATE instead")
         plan.ops.append((col, _bind(op_set(fns[name]), col)))
 
 
@@ -503,14 +606,30 @@ def _compile_where_modify(compiler: Compiler, table: Table, stmt: ast.Update | a
     non_pk = [r for r in where.others if r.column.kind not in ("partition_key",)]
     if non_pk:
         raise InvalidRequest(f"Non PRIMARY KEY columns found in where clause: {non_pk[0].column.name} ")
-    pk_given = {r.column.name for r in where.partition}
-    missing = [c.name for c in table.partition_key if c.name not in pk_given]
     bad_pk = [r for r in where.others if r.column.kind == "partition_key"]
     if bad_pk:
         raise InvalidRequest(f"Only EQ and IN relation are supported on the partition key (unless you use the "
                              f"token() function) for {type(stmt).__name__.upper()} statements")
+    # ScyllaDB's process_where_clause: the clustering key, then the partition key
+    full: set[str] = set()
+    for r in where.clustering:
+        if r.op in ("=", "IN"):
+            full.update(c.name for c in r.columns)
+    unrestricted = next((c.name for c in table.clustering if c.name not in full), None)
+    static_only = bool(plan.ops) and all(c.kind == "static" for c, _ in plan.ops)
+    if unrestricted is not None and not static_only:
+        if isinstance(stmt, ast.Update):
+            raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {unrestricted}")
+        regular = next((c for c, _ in plan.ops if c.kind != "static"), None)
+        if regular is not None and all(r.op in ("=", "IN") for r in where.clustering):
+            raise InvalidRequest(f"Primary key column '{unrestricted}' must be specified in order to modify "
+                                 f"column '{regular.name}'")
+    pk_given = {r.column.name for r in where.partition}
+    missing = [c.name for c in table.partition_key if c.name not in pk_given]
     if missing:
-        raise InvalidRequest(f"Some partition key parts are missing: {', '.join(missing)}")
+        raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing[0]}")
+    if isinstance(stmt, ast.Delete) and stmt.targets and where.clustering and unrestricted is not None:
+        raise InvalidRequest("Range deletions are not supported for specific columns")
     plan.where = where
 
 
@@ -518,7 +637,7 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
     ks, tn = table.keyspace, table.name
     seen: set[str] = set()
     for a in stmt.assignments:
-        col = table.column(a.column)
+        col = table.column(a.column, Table.ASSIGNED)
         if col.is_primary_key:
             raise InvalidRequest(f"PRIMARY KEY part {col.name} found in SET part")
         if a.kind in ("set",) and col.name in seen:
@@ -529,29 +648,33 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
         if a.kind == "set":
             op = op_set(compiler.term(a.value, r))
         elif a.kind in ("add", "prepend", "subtract"):
+            value = term_text(a.value)
+            text = {"add": f"{col.name} = {col.name} + {value}", "prepend": f"{col.name} = {value} + {col.name}",
+                    "subtract": f"{col.name} = {col.name} - {value}"}[a.kind]
+            if not (t.is_counter or t.is_collection):
+                raise InvalidRequest(f"Invalid operation ({text}) for non counter column {col.name}")
             if not (t.is_counter or t.multi_cell):
-                sign = "-" if a.kind == "subtract" else "+"
-                raise InvalidRequest(f"Invalid operation ({col.name} = {col.name} {sign} ?) for non counter column "
-                                     f"{col.name}")
+                raise InvalidRequest(f"Invalid operation ({text}) for frozen collection column {col.name}")
             if a.kind == "prepend" and t.name != "list":
-                raise InvalidRequest(f"Invalid operation ({col.name} = ? + {col.name}) for non list column {col.name}")
+                raise InvalidRequest(f"Invalid operation ({text}) for non list column {col.name}")
             vr = r
             if a.kind == "subtract" and t.name == "map":
                 vr = r.renamed(col.name, set_of(t.params[0]))
             fn = compiler.term(a.value, vr)
             op = op_subtract(fn) if a.kind == "subtract" else op_add(fn, prepend=a.kind == "prepend")
         elif a.kind == "element":
-            if t.name not in ("list", "map") or not t.multi_cell:
-                raise InvalidRequest(f"Invalid operation ({col.name}[?] = ?) for non list/map column {col.name}"
-                                     if t.name not in ("list", "map") else
-                                     f"Invalid operation ({col.name}[?] = ?) for frozen collection column {col.name}")
+            if not t.is_collection or not t.multi_cell:
+                text = f"{col.name}[{term_text(a.key)}] = {term_text(a.value)}"  # type: ignore[arg-type]
+                raise InvalidRequest(f"Invalid operation ({text}) for non collection column {col.name}"
+                                     if not t.is_collection else
+                                     f"Invalid operation ({text}) for frozen collection column {col.name}")
             kt = INT if t.name == "list" else t.params[0]
             key_fn = compiler.term(a.key, r.renamed("idx(" + col.name + ")" if t.name == "list" else f"key({col.name})", kt))  # type: ignore[arg-type]
             vt = t.params[0] if t.name == "list" else t.params[1]
             op = op_element(key_fn, compiler.term(a.value, r.renamed(f"value({col.name})", vt)))
         else:  # field
             if t.name != "udt" or not t.multi_cell:
-                raise InvalidRequest(f"Invalid operation ({col.name}.{a.field} = ?) for "
+                raise InvalidRequest(f"Invalid operation ({col.name}.{a.field} = {term_text(a.value)}) for "
                                      f"{'frozen UDT' if t.name == 'udt' else 'non-UDT'} column {col.name}")
             if a.field not in t.field_names:
                 raise InvalidRequest(f"UDT column {col.name} does not have a field named {a.field}")
@@ -565,7 +688,7 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
 def _compile_delete_targets(compiler: Compiler, table: Table, stmt: ast.Delete, plan: ModifyPlan) -> None:
     ks, tn = table.keyspace, table.name
     for target in stmt.targets:
-        col = table.column(target.column)
+        col = table.column(target.column, Table.ASSIGNED)
         if col.is_primary_key:
             raise InvalidRequest(f"Invalid identifier {col.name} for deletion (should not be a PRIMARY KEY part)")
         r = Receiver(ks, tn, col.name, col.type)
@@ -575,7 +698,8 @@ def _compile_delete_targets(compiler: Compiler, table: Table, stmt: ast.Delete, 
                 raise InvalidRequest(f"Invalid operation ({col.name}[?]) for deletion: {col.name} is not a "
                                      "non-frozen collection")
             kt = INT if t.name == "list" else t.params[0]
-            op = op_element(compiler.term(target.key, r.renamed(f"key({col.name})", kt)), None)
+            key_name = f"idx({col.name})" if t.name == "list" else f"key({col.name})"
+            op = op_element(compiler.term(target.key, r.renamed(key_name, kt)), None)
         elif target.field is not None:
             t = col.type
             if t.name != "udt" or not t.multi_cell or target.field not in t.field_names:

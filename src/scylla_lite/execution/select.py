@@ -5,6 +5,7 @@ and clustering order into pages.
 from __future__ import annotations
 
 import decimal
+import itertools
 import json
 import struct
 from collections.abc import Callable, Iterator
@@ -14,9 +15,10 @@ from typing import Any
 from ..catalog import Table
 from ..cql import ast
 from ..errors import InvalidRequest
+from ..requests import UNSET
 from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, token_of
-from ..types import CqlType, native
+from ..types import CqlType, Desc, native
 from . import functions
 from .read import LiveRow, clustering_sort_key, partition_rows
 from .terms import Compiler, Execution, Receiver
@@ -64,6 +66,7 @@ class SelectPlan:
         self.outputs = self._compile_selection(compiler, stmt)
         self.aggregating = any(o.aggregate for o in self.outputs)
         self.group_by = [table.column(c) for c in stmt.group_by]
+        self.post_order: list[tuple[Any, bool]] = []  # ORDER BY over an IN on the partition key
         self._check_group_by()
         self.reverse = self._ordering()
         limit_r = Receiver(table.keyspace, table.name, "[limit]", INT)
@@ -93,7 +96,7 @@ class SelectPlan:
     def _selector(self, compiler: Compiler, sel: ast.Selector) -> Output:
         table = self.table
         if isinstance(sel, ast.ColumnSelector):
-            col = table.column(sel.name)
+            col = table.column(sel.name, Table.SELECTED)
             return Output(col.name, col.type, _column_fn(col.name))
         if isinstance(sel, ast.FunctionSelector):
             name = sel.name
@@ -116,7 +119,7 @@ class SelectPlan:
                 arg = sel.args[0] if sel.args else None
                 if not isinstance(arg, ast.ColumnSelector):
                     raise InvalidRequest(f"Invalid arguments for {name}: a column is required")
-                col = table.column(arg.name)
+                col = table.column(arg.name, Table.SELECTED)
                 if col.is_primary_key:
                     raise InvalidRequest(f"Cannot use selection function {name} on PRIMARY KEY part {col.name}")
                 if col.type.multi_cell:
@@ -202,21 +205,32 @@ class SelectPlan:
         ck = self.table.clustering
         if not self.where.partition:
             raise InvalidRequest("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.")
-        reverse = None
-        for i, (name, asc) in enumerate(order):
-            col = self.table.column(name)
+        cols = []
+        for name, asc in order:
+            col = self.table.column(name, "Order by on unknown column {name}")
             if col.kind != "clustering":
                 raise InvalidRequest(f"Order by is currently only supported on the clustered columns of the PRIMARY "
                                      f"KEY, got {name}")
-            if i >= len(ck) or ck[i].name != name:
-                raise InvalidRequest("Order by currently only supports the ordering of columns following their "
-                                     "declared order in the PRIMARY KEY")
-            this_reverse = asc != col.ascending
-            if reverse is None:
-                reverse = this_reverse
-            elif reverse != this_reverse:
-                raise InvalidRequest("Unsupported order by relation")
-        return bool(reverse)
+            cols.append((col, asc))
+        if any(a.position >= b.position for (a, _), (b, _) in itertools.pairwise(cols)):
+            raise InvalidRequest("Order by currently only supports the ordering of columns following their "
+                                 "declared order in the PRIMARY KEY")
+        # ScyllaDB: every clustering column up to the last ordered one is either ordered, all in
+        # the same direction relative to the table's order, or restricted by EQ
+        reverse = cols[0][1] != cols[0][0].ascending
+        ordered = {c.position: (c, asc) for c, asc in cols}
+        eq = {c.name for r in self.where.clustering if r.op == "=" for c in r.columns}
+        for pos in range(cols[-1][0].position + 1):
+            if pos in ordered:
+                c, asc = ordered[pos]
+                if (asc != c.ascending) != reverse:
+                    raise InvalidRequest(f"Unsupported order by relation - only reversing all columns is supported, "
+                                         f"but column {c.name} has opposite ordering")
+            elif ck[pos].name not in eq:
+                raise InvalidRequest(f"Unsupported order by relation - column {ck[pos].name} doesn't have an ordering "
+                                     "or EQ relation.")
+        self.post_order = [(c, asc) for c, asc in cols] if any(r.op == "IN" for r in self.where.partition) else []
+        return reverse
 
     # ------------------------------------------------------------------ run
     def _partitions(self, ex: Execution, start: tuple[int, bytes] | None) -> Iterator[Any]:
@@ -270,7 +284,7 @@ class SelectPlan:
         """Matching live rows with their index within their partition."""
         cvals = [(r, r.values(ex)) for r in self.where.clustering]
         ovals = [(r, r.values(ex)) for r in self.where.others]
-        ppl = self._int(self.per_partition_limit, ex, "per partition limit")
+        ppl = self._int(self.per_partition_limit, ex, "PER PARTITION LIMIT")
         start_pos = (start.token, start.key) if start else None
         for part in self._partitions(ex, start_pos):
             if part.deleted == NO_DELETION and not part.rows and not self.table.static_columns:
@@ -296,17 +310,21 @@ class SelectPlan:
         if fn is None:
             return None
         raw = fn(ex)
-        if raw is None or not isinstance(raw, bytes):
-            raise InvalidRequest(f"Invalid null value of {what}")
+        if raw is UNSET:  # an unset LIMIT means no limit
+            return None
+        if raw is None:
+            raise InvalidRequest("Invalid null value of limit")
         n = INT.decode(raw)
         if n <= 0:
-            raise InvalidRequest(f"{what.capitalize()} must be strictly positive")
+            raise InvalidRequest(f"{what} must be strictly positive")
         return int(n)
 
     def run(self, ex: Execution, page_size: int | None, paging_state: bytes | None) -> Rows:
-        limit = self._int(self.limit, ex, "limit")
+        limit = self._int(self.limit, ex, "LIMIT")
         if self.aggregating or self.group_by:
             return Rows(self.columns, self._aggregate(ex, limit))
+        if self.post_order:
+            return self._post_ordered(ex, page_size, limit)
         start = PageState.decode(paging_state) if paging_state else None
         remaining = start.remaining if start and start.remaining >= 0 else limit
         out: list[list[bytes | None]] = []
@@ -331,6 +349,37 @@ class SelectPlan:
                 state = PageState(r.partition.token, partition_key_bytes(r.partition.key), None, seen,
                                   -1 if remaining is None else remaining).encode()
         return Rows(self.columns, out, paging_state=state)
+
+    def _post_ordered(self, ex: Execution, page_size: int | None, limit: int | None) -> Rows:
+        """ORDER BY with IN on the partition key: rows of all partitions sorted together
+        (Cassandra's post-query ordering), which cannot be paged."""
+        if page_size is not None and self._may_need_paging(ex, page_size):
+            raise InvalidRequest("Cannot page queries with both ORDER BY and a IN restriction on the partition key; "
+                                 "you must either remove the ORDER BY or the IN and sort client side, or disable "
+                                 "paging for this query")
+
+        def key(r: LiveRow) -> tuple[Any, ...]:
+            out = []
+            for col, asc in self.post_order:
+                k = col.type.sort_key(r.values[col.name])
+                out.append(k if asc else Desc(k))
+            return tuple(out)
+
+        rows = sorted((r for r, _ in self.rows(ex)), key=key)
+        if limit is not None:
+            rows = rows[:limit]
+        return Rows(self.columns, [self._project(r, ex) for r in rows])
+
+    def _may_need_paging(self, ex: Execution, page_size: int) -> bool:
+        """ScyllaDB pages unless the key restrictions name at most a page of single rows."""
+        keys = self.where.partition_keys(self.table, ex) or []
+        by_col = {r.column.name: r for r in self.where.clustering if r.op in ("=", "IN") and not r.multi}
+        if any(c.name not in by_col for c in self.table.clustering):
+            return True
+        rows = len(keys)
+        for c in self.table.clustering:
+            rows *= len(by_col[c.name].values(ex))
+        return rows > page_size
 
     def _project(self, r: LiveRow, ex: Execution) -> list[bytes | None]:
         values = [o.fn(r, ex) for o in self.outputs]

@@ -16,7 +16,7 @@ from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET, RawValue
 from ..results import ColumnSpec
-from ..types import CqlType, literal_value, native, validate_value
+from ..types import CqlType, canonical, literal_value, native, validate_value
 
 Bound = list[RawValue]
 TermFn = Callable[["Execution"], Any]  # returns bytes, None or UNSET
@@ -92,6 +92,7 @@ class Compiler:
                 v = ex.values[index] if index < len(ex.values) else UNSET
                 if isinstance(v, bytes):
                     validate_value(t, v, receiver.name)
+                    v = canonical(t, v)
                 return v
 
             return bound
@@ -260,3 +261,33 @@ def split_fields(data: bytes, count: int) -> list[bytes | None]:
             out.append(data[pos : pos + size])
             pos += size
     return out
+
+
+def term_text(term: ast.Term) -> str:
+    """A term as CQL text, the way ScyllaDB quotes an operation in its error messages
+    (``Invalid operation (l[0] = 1) for frozen collection column l``)."""
+    if isinstance(term, ast.Literal):
+        if term.kind == "string":
+            return "'" + term.value.replace("'", "''") + "'"
+        if term.kind == "blob":
+            return "0x" + term.value
+        return term.value
+    if isinstance(term, ast.BindMarker):
+        return f":{term.name}" if term.name else "?"
+    if isinstance(term, ast.ListLiteral):
+        return "[" + ", ".join(term_text(t) for t in term.items) + "]"
+    if isinstance(term, ast.SetLiteral):
+        return "{" + ", ".join(term_text(t) for t in term.items) + "}"
+    if isinstance(term, ast.MapLiteral):
+        return "{" + ", ".join(f"{term_text(k)}: {term_text(v)}" for k, v in term.items) + "}"
+    if isinstance(term, ast.UdtLiteral):
+        return "{" + ", ".join(f"{f}: {term_text(v)}" for f, v in term.fields) + "}"
+    if isinstance(term, ast.TupleLiteral):
+        return "(" + ", ".join(term_text(t) for t in term.items) + ")"
+    if isinstance(term, ast.FunctionCall):
+        return f"{term.name}({', '.join(term_text(a) for a in term.args)})"
+    if isinstance(term, ast.Negate):
+        return "-" + term_text(term.term)
+    if isinstance(term, ast.TypeHint):
+        return f"({term.type.name}){term_text(term.term)}"
+    return str(term)

@@ -15,7 +15,15 @@ from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET
 from ..types import CqlType, list_of, native
-from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields
+from .terms import (
+    Compiler,
+    Execution,
+    Receiver,
+    TermFn,
+    serialize_collection_fields,
+    split_collection,
+    split_fields,
+)
 
 FILTERING_MSG = (
     "Cannot execute this query as it might involve data filtering and thus may have unpredictable "
@@ -32,6 +40,7 @@ class Restriction:
     op: str
     values: Callable[[Execution], list[Any]]  # the right-hand side, as a list of serialised values
     element: TermFn | None = None  # m[key] relations
+    multi: bool = False  # a (c1, c2, ...) relation: values are serialised tuples, even of one column
 
     @property
     def column(self) -> Column:
@@ -84,8 +93,8 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
             rhs = rel.rhs
             if isinstance(rhs, ast.FunctionCall) and rhs.name == "token":
                 cols = table.partition_key
-                fns = [compiler.term(a, Receiver(table.keyspace, table.name, c.name, c.type))
-                       for a, c in zip(rhs.args, cols)]
+                fns = [compiler.term(a, Receiver(table.keyspace, table.name, f"arg{i}(system.token)", c.type))
+                       for i, (a, c) in enumerate(zip(rhs.args, cols))]
 
                 def token_value(ex: Execution, fns: list[TermFn] = fns) -> list[Any]:
                     from ..storage import token_of
@@ -101,17 +110,18 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
             where.token.append(Restriction(table.partition_key, rel.op, values))
             continue
         if isinstance(lhs, ast.TupleRef):
-            cols = [table.column(n) for n in lhs.columns]
+            cols = [table.column(n, Table.WHERE) for n in lhs.columns]
             if any(c.kind != "clustering" for c in cols):
                 bad = next(c for c in cols if c.kind != "clustering")
                 raise InvalidRequest(f"Multi-column relations can only be applied to clustering columns but was "
                                      f"applied to: {bad.name}")
             tuple_t = CqlType("tuple", tuple(c.type for c in cols), True)
             receiver = Receiver(table.keyspace, table.name, "(" + ",".join(c.name for c in cols) + ")", tuple_t)
-            where.clustering.append(Restriction(cols, rel.op, _rhs_values(compiler, rel, receiver)))
+            where.clustering.append(Restriction(cols, rel.op, _tuple_rhs(compiler, table, rel, cols, receiver),
+                                                multi=True))
             continue
         name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name  # type: ignore[union-attr]
-        col = table.column(name)
+        col = table.column(name, Table.WHERE)
         element = None
         receiver = Receiver(table.keyspace, table.name, col.name, col.type)
         if isinstance(lhs, ast.ElementRef):
@@ -140,6 +150,27 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
         else:
             where.others.append(r)
     return where
+
+
+def _tuple_rhs(compiler: Compiler, table: Table, rel: ast.Relation, cols: list[Column],
+               receiver: Receiver) -> Callable[[Execution], list[Any]]:
+    """The right side of a multi-column relation: a tuple literal's elements are bound
+    to the columns themselves (a marker in it is described as that column)."""
+
+    def one(term: Any) -> TermFn:
+        if isinstance(term, ast.TupleLiteral) and len(term.items) == len(cols):
+            fns = [compiler.term(t, Receiver(table.keyspace, table.name, c.name, c.type))
+                   for t, c in zip(term.items, cols)]
+            return lambda ex: serialize_collection_fields([f(ex) for f in fns])
+        return compiler.term(term, receiver)
+
+    if rel.op == "IN" and not isinstance(rel.rhs, ast.BindMarker):
+        items = [one(t) for t in rel.rhs]  # type: ignore[union-attr]
+        return lambda ex: [f(ex) for f in items]
+    if rel.op == "IN":
+        return _rhs_values(compiler, rel, receiver)
+    fn = one(rel.rhs)
+    return lambda ex: [fn(ex)]
 
 
 def _rhs_values(compiler: Compiler, rel: ast.Relation, receiver: Receiver) -> Callable[[Execution], list[Any]]:
@@ -187,11 +218,14 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
     # clustering prefix rule
     ck = table.clustering
     by_col: dict[str, list[Restriction]] = {}
+    in_tuple: set[str] = set()  # the later columns of a multi-column relation
     for r in where.clustering:
-        for c in r.columns:
-            by_col.setdefault(c.name, []).append(r)
+        by_col.setdefault(r.columns[0].name, []).append(r)
+        in_tuple.update(c.name for c in r.columns[1:])
     previous_ok = True
     for i, c in enumerate(ck):
+        if c.name in in_tuple and c.name not in by_col:
+            continue
         rs = by_col.get(c.name, [])
         if rs and not previous_ok:
             if not allow_filtering and c.name not in indexed:
@@ -280,7 +314,7 @@ def _compare(t: CqlType, value: bytes | None, op: str, rhs: list[Any]) -> bool:
 def matches_clustering(r: Restriction, clustering: tuple[bytes, ...], table_ck: list[Column], ex: Execution,
                        vals: list[Any]) -> bool:
     """A clustering restriction, single- or multi-column, against a row's clustering values."""
-    if len(r.columns) == 1:
+    if not r.multi:
         return _compare(r.column.type, clustering[r.column.position], r.op, vals)
     # multi-column: compare tuples in each column's natural order
     cols = r.columns
