@@ -34,8 +34,13 @@ TABLE_DEFAULTS: dict[str, Any] = {
     "speculative_retry": "99.0PERCENTILE",
 }
 # Options a user may set; a few ScyllaDB-only ones are accepted and kept as given.
-SETTABLE_OPTIONS = set(TABLE_DEFAULTS) - {"extensions"} | {"cdc", "paxos_grace_seconds", "tombstone_gc",
-                                                            "synchronous_updates", "in_memory"}
+SETTABLE_OPTIONS = set(TABLE_DEFAULTS) - {"extensions"} | {
+    "cdc",
+    "paxos_grace_seconds",
+    "tombstone_gc",
+    "synchronous_updates",
+    "in_memory",
+}
 MAX_TTL = 630720000  # 20 years, Cassandra's limit
 
 
@@ -67,7 +72,8 @@ class Index:
         """The ``target`` option as system_schema.indexes shows it."""
         col = self.column
         if self.partition_columns:
-            return '{"pk":[%s],"ck":["%s"]}' % (",".join(f'"{c}"' for c in self.partition_columns), col)
+            pk = ",".join(f'"{c}"' for c in self.partition_columns)
+            return f'{{"pk":[{pk}],"ck":["{col}"]}}'
         return col if self.target == "simple" else f"{self.target}({col})"
 
 
@@ -95,7 +101,9 @@ class Table:
 
     @property
     def partition_key(self) -> list[Column]:
-        return sorted((c for c in self.columns.values() if c.kind == "partition_key"), key=lambda c: c.position)
+        return sorted(
+            (c for c in self.columns.values() if c.kind == "partition_key"), key=lambda c: c.position
+        )
 
     @property
     def clustering(self) -> list[Column]:
@@ -114,8 +122,12 @@ class Table:
         """``SELECT *`` order (ScyllaDB's ``all_columns_in_select_order``): partition key,
         clustering, then static columns by name, then regular columns by name."""
         by_name = lambda c: c.name  # noqa: E731
-        return (self.partition_key + self.clustering + sorted(self.static_columns, key=by_name)
-                + sorted(self.regular_columns, key=by_name))
+        return (
+            self.partition_key
+            + self.clustering
+            + sorted(self.static_columns, key=by_name)
+            + sorted(self.regular_columns, key=by_name)
+        )
 
     SELECTED = "Undefined name {name} in selection clause"
     WHERE = "Unrecognized name {name}"
@@ -145,8 +157,14 @@ class UserType:
     field_types: list[CqlType]
 
     def cql_type(self, frozen: bool) -> CqlType:
-        return CqlType("udt", tuple(self.field_types), frozen, keyspace=self.keyspace, udt_name=self.name,
-                       field_names=tuple(self.field_names))
+        return CqlType(
+            "udt",
+            tuple(self.field_types),
+            frozen,
+            keyspace=self.keyspace,
+            udt_name=self.name,
+            field_names=tuple(self.field_names),
+        )
 
 
 @dataclass
@@ -179,7 +197,9 @@ class Catalog:
 
     def keyspace(self, name: str | None) -> Keyspace:
         if name is None:
-            raise InvalidRequest("No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename")
+            raise InvalidRequest(
+                "No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename"
+            )
         ks = self.keyspaces.get(name)
         if ks is None:
             raise InvalidRequest(f"Keyspace {name} does not exist")  # ScyllaDB's validate_keyspace
@@ -213,16 +233,20 @@ class Catalog:
             self._arity(expr, 1)
             sub = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
             if not frozen and sub.multi_cell:
-                raise InvalidRequest("Non-frozen user types or collections are not allowed inside collections: "
-                                     f"{name}<{_raw(sub)}>")
+                raise InvalidRequest(
+                    "Non-frozen user types or collections are not allowed inside collections: "
+                    f"{name}<{_raw(sub)}>"
+                )
             return CqlType(name, (sub,), frozen)
         if name == "map":
             self._arity(expr, 2)
             k = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
             v = self.resolve_type(expr.params[1], keyspace, frozen)  # type: ignore[arg-type]
             if not frozen and (k.multi_cell or v.multi_cell):
-                raise InvalidRequest("Non-frozen user types or collections are not allowed inside collections: "
-                                     f"map<{_raw(k)}, {_raw(v)}>")
+                raise InvalidRequest(
+                    "Non-frozen user types or collections are not allowed inside collections: "
+                    f"map<{_raw(k)}, {_raw(v)}>"
+                )
             return CqlType("map", (k, v), frozen)
         if name == "tuple":
             subs = tuple(self.resolve_type(p, keyspace, frozen=True) for p in expr.params)  # type: ignore[arg-type]

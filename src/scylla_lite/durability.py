@@ -170,8 +170,10 @@ class CommitLog:
         """Write the whole user schema and data, then start an empty log."""
         self.flush_now()
         state = {name: ks for name, ks in self.engine.catalog.keyspaces.items() if not ks.virtual}
-        payload = pickle.dumps({"keyspaces": state, "roles": self.engine.roles,
-                                "clock": self.engine.clock._last}, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(
+            {"keyspaces": state, "roles": self.engine.roles, "clock": self.engine.clock._last},
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
         tmp = self.snapshot_path.with_suffix(".tmp")
         with open(tmp, "wb") as f:
             f.write(SNAPSHOT_MAGIC + struct.pack(">I", zlib.crc32(payload)) + payload)

@@ -80,16 +80,29 @@ class Plan:
 
 
 SCHEMA_STATEMENTS = (
-    ast.CreateKeyspace, ast.AlterKeyspace, ast.DropKeyspace, ast.CreateTable, ast.AlterTable, ast.DropTable,
-    ast.CreateType, ast.AlterType, ast.DropType, ast.CreateIndex, ast.DropIndex, ast.CreateMaterializedView,
-    ast.AlterMaterializedView, ast.DropMaterializedView,
+    ast.CreateKeyspace,
+    ast.AlterKeyspace,
+    ast.DropKeyspace,
+    ast.CreateTable,
+    ast.AlterTable,
+    ast.DropTable,
+    ast.CreateType,
+    ast.AlterType,
+    ast.DropType,
+    ast.CreateIndex,
+    ast.DropIndex,
+    ast.CreateMaterializedView,
+    ast.AlterMaterializedView,
+    ast.DropMaterializedView,
 )
 
 
 class Engine:
     """The real engine: catalog + storage + statement execution."""
 
-    def __init__(self, *, data_dir: Path | None = None, auth: bool = False, advertised_address: str = "127.0.0.1") -> None:
+    def __init__(
+        self, *, data_dir: Path | None = None, auth: bool = False, advertised_address: str = "127.0.0.1"
+    ) -> None:
         self.catalog = Catalog()
         self.clock = Clock()
         self.auth_enabled = auth
@@ -142,9 +155,12 @@ class Engine:
     def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
         entry = self._prepared.get(statement_id)
         if entry is None:
-            raise Unprepared(f"Prepared query with ID {statement_id.hex()} not found (either the query was not "
-                             "prepared on this host (maybe the host has been restarted?) or you have prepared too "
-                             "many queries and it has been evicted from the internal cache)", statement_id)
+            raise Unprepared(
+                f"Prepared query with ID {statement_id.hex()} not found (either the query was not "
+                "prepared on this host (maybe the host has been restarted?) or you have prepared too "
+                "many queries and it has been evicted from the internal cache)",
+                statement_id,
+            )
         text, keyspace = entry
         plan = self._plan(text, keyspace)
         result = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
@@ -191,8 +207,9 @@ class Engine:
         self._plans[key] = plan
         return plan
 
-    def compile_child(self, compiler: Compiler, stmt: ast.Insert | ast.Update | ast.Delete,
-                      keyspace: str | None) -> ModifyPlan:
+    def compile_child(
+        self, compiler: Compiler, stmt: ast.Insert | ast.Update | ast.Delete, keyspace: str | None
+    ) -> ModifyPlan:
         table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
         return compile_modify(compiler, table, stmt)
 
@@ -210,8 +227,13 @@ class Engine:
             return []
 
     # ------------------------------------------------------------------ running
-    def bind_values(self, plan: Plan, options: QueryOptions | list[RawValue], names: list[str] | None = None,
-                    batch: bool = False) -> list[RawValue]:
+    def bind_values(
+        self,
+        plan: Plan,
+        options: QueryOptions | list[RawValue],
+        names: list[str] | None = None,
+        batch: bool = False,
+    ) -> list[RawValue]:
         values = options.values if isinstance(options, QueryOptions) else options
         names = options.names if isinstance(options, QueryOptions) else names
         if names:
@@ -225,8 +247,12 @@ class Engine:
             values = ordered
         if len(values) != len(plan.bind):  # ScyllaDB words it differently for a batch's statements
             if batch:
-                raise InvalidRequest(f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables")
-            raise InvalidRequest(f"Invalid amount of bind variables: expected {len(plan.bind)} received {len(values)}")
+                raise InvalidRequest(
+                    f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables"
+                )
+            raise InvalidRequest(
+                f"Invalid amount of bind variables: expected {len(plan.bind)} received {len(values)}"
+            )
         return list(values)
 
     def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
@@ -257,8 +283,15 @@ class Engine:
             self.logged(("schema", plan.text, client.keyspace, now))
         return result
 
-    def run_modify(self, plan: Plan, compiled: ModifyPlan, ex: Execution, default_ts: int | None,
-                   raw_values: list[RawValue], client: ClientState) -> Result:
+    def run_modify(
+        self,
+        plan: Plan,
+        compiled: ModifyPlan,
+        ex: Execution,
+        default_ts: int | None,
+        raw_values: list[RawValue],
+        client: ClientState,
+    ) -> Result:
         now_s = ex.now_micros // 1_000_000
         wc = compiled.write_context(ex, default_ts, now_s)
         if compiled.conditional:
@@ -350,17 +383,39 @@ class Engine:
                 return Void()
             raise InvalidRequest(f"{stmt.name} already exists")
         opts = {k: ddl.option_value(v) for k, v in stmt.options}
-        self.roles[stmt.name] = {"password": opts.get("password"), "superuser": bool(opts.get("superuser", False)),
-                                 "login": bool(opts.get("login", False))}
+        self.roles[stmt.name] = {
+            "password": opts.get("password"),
+            "superuser": bool(opts.get("superuser", False)),
+            "login": bool(opts.get("login", False)),
+        }
         return Void()
 
     def roles_rows(self) -> list[dict[str, Any]]:
-        return [{"role": name, "can_login": r["login"], "is_superuser": r["superuser"], "member_of": None,
-                 "salted_hash": None} for name, r in self.roles.items()]
+        return [
+            {
+                "role": name,
+                "can_login": r["login"],
+                "is_superuser": r["superuser"],
+                "member_of": None,
+                "salted_hash": None,
+            }
+            for name, r in self.roles.items()
+        ]
 
 
-CONSISTENCY_NAMES = {0: "ANY", 1: "ONE", 2: "TWO", 3: "THREE", 4: "QUORUM", 5: "ALL", 6: "LOCAL_QUORUM",
-                     7: "EACH_QUORUM", 8: "SERIAL", 9: "LOCAL_SERIAL", 10: "LOCAL_ONE"}
+CONSISTENCY_NAMES = {
+    0: "ANY",
+    1: "ONE",
+    2: "TWO",
+    3: "THREE",
+    4: "QUORUM",
+    5: "ALL",
+    6: "LOCAL_QUORUM",
+    7: "EACH_QUORUM",
+    8: "SERIAL",
+    9: "LOCAL_SERIAL",
+    10: "LOCAL_ONE",
+}
 
 
 def check_consistency(stmt: ast.Statement, compiled: Any, consistency: int) -> None:
@@ -370,9 +425,12 @@ def check_consistency(stmt: ast.Statement, compiled: Any, consistency: int) -> N
         raise InvalidRequest(f"Unknown consistency level {consistency}")
     if isinstance(stmt, ast.Select) and name in ("ANY", "EACH_QUORUM"):
         raise InvalidRequest(f"{name} ConsistencyLevel is only supported for writes")
-    if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and name in ("SERIAL", "LOCAL_SERIAL"):
-        if not (isinstance(compiled, ModifyPlan) and compiled.conditional):
-            raise InvalidRequest("You must use conditional updates for serializable writes")
+    if (
+        isinstance(stmt, (ast.Insert, ast.Update, ast.Delete))
+        and name in ("SERIAL", "LOCAL_SERIAL")
+        and not (isinstance(compiled, ModifyPlan) and compiled.conditional)
+    ):
+        raise InvalidRequest("You must use conditional updates for serializable writes")
 
 
 def _where_text(text: str) -> str:

@@ -48,17 +48,31 @@ class Truncate(CqlError):
 class WriteTimeout(CqlError):
     code = 0x1100
 
-    def __init__(self, message: str, consistency: int, received: int, block_for: int, write_type: str) -> None:
+    def __init__(
+        self, message: str, consistency: int, received: int, block_for: int, write_type: str
+    ) -> None:
         super().__init__(message)
-        self.consistency, self.received, self.block_for, self.write_type = consistency, received, block_for, write_type
+        self.consistency, self.received, self.block_for, self.write_type = (
+            consistency,
+            received,
+            block_for,
+            write_type,
+        )
 
 
 class ReadTimeout(CqlError):
     code = 0x1200
 
-    def __init__(self, message: str, consistency: int, received: int, block_for: int, data_present: bool) -> None:
+    def __init__(
+        self, message: str, consistency: int, received: int, block_for: int, data_present: bool
+    ) -> None:
         super().__init__(message)
-        self.consistency, self.received, self.block_for, self.data_present = consistency, received, block_for, data_present
+        self.consistency, self.received, self.block_for, self.data_present = (
+            consistency,
+            received,
+            block_for,
+            data_present,
+        )
 
 
 class FunctionFailure(CqlError):

@@ -99,8 +99,11 @@ def install(engine: Engine) -> None:
 
     catalog = engine.catalog
     for ks_name, statements in SCHEMA.items():
-        replication = (LOCAL_REPLICATION if ks_name in ("system", "system_schema") else
-                       {"class": "org.apache.cassandra.locator.SimpleStrategy", "replication_factor": "1"})
+        replication = (
+            LOCAL_REPLICATION
+            if ks_name in ("system", "system_schema")
+            else {"class": "org.apache.cassandra.locator.SimpleStrategy", "replication_factor": "1"}
+        )
         catalog.keyspaces[ks_name] = Keyspace(ks_name, dict(replication), True, virtual=True)
         for text in statements:
             ddl.create_table(catalog, ks_name, parse(text).statement)  # type: ignore[arg-type]
@@ -156,14 +159,27 @@ def materialise(table: Table, rows: list[dict[str, Any]]) -> TableData:
 
 def _local(engine: Engine) -> list[dict[str, Any]]:
     host = engine.advertised_address
-    return [{
-        "key": "local", "bootstrapped": "COMPLETED", "broadcast_address": host, "cluster_name": CLUSTER_NAME,
-        "cql_version": CQL_VERSION, "data_center": DATACENTER, "gossip_generation": engine.started_at,
-        "host_id": HOST_ID, "listen_address": host, "native_protocol_version": NATIVE_PROTOCOL_VERSION,
-        "partitioner": "org.apache.cassandra.dht.Murmur3Partitioner", "rack": RACK,
-        "release_version": RELEASE_VERSION, "rpc_address": host, "schema_version": engine.catalog.version,
-        "supported_features": "", "tokens": {"-9223372036854775808"},
-    }]
+    return [
+        {
+            "key": "local",
+            "bootstrapped": "COMPLETED",
+            "broadcast_address": host,
+            "cluster_name": CLUSTER_NAME,
+            "cql_version": CQL_VERSION,
+            "data_center": DATACENTER,
+            "gossip_generation": engine.started_at,
+            "host_id": HOST_ID,
+            "listen_address": host,
+            "native_protocol_version": NATIVE_PROTOCOL_VERSION,
+            "partitioner": "org.apache.cassandra.dht.Murmur3Partitioner",
+            "rack": RACK,
+            "release_version": RELEASE_VERSION,
+            "rpc_address": host,
+            "schema_version": engine.catalog.version,
+            "supported_features": "",
+            "tokens": {"-9223372036854775808"},
+        }
+    ]
 
 
 def _user_keyspaces(catalog: Catalog) -> list[Keyspace]:
@@ -171,8 +187,10 @@ def _user_keyspaces(catalog: Catalog) -> list[Keyspace]:
 
 
 def _keyspaces(catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"keyspace_name": ks.name, "durable_writes": ks.durable_writes, "replication": ks.replication}
-            for ks in _user_keyspaces(catalog)]
+    return [
+        {"keyspace_name": ks.name, "durable_writes": ks.durable_writes, "replication": ks.replication}
+        for ks in _user_keyspaces(catalog)
+    ]
 
 
 def _options(table: Table) -> dict[str, Any]:
@@ -192,12 +210,19 @@ def _tables(catalog: Catalog, views: bool) -> list[dict[str, Any]]:
             if views:
                 assert t.view is not None
                 base = ks.tables.get(t.view.base_table)
-                row.update({"view_name": t.name, "base_table_name": t.view.base_table,
-                            "base_table_id": base.id if base else None,
-                            "include_all_columns": t.view.include_all_columns,
-                            "where_clause": t.view.where_clause})
+                row.update(
+                    {
+                        "view_name": t.name,
+                        "base_table_name": t.view.base_table,
+                        "base_table_id": base.id if base else None,
+                        "include_all_columns": t.view.include_all_columns,
+                        "where_clause": t.view.where_clause,
+                    }
+                )
             else:
-                row.update({"table_name": t.name, "flags": {"compound"} if not t.compact_storage else {"dense"}})
+                row.update(
+                    {"table_name": t.name, "flags": {"compound"} if not t.compact_storage else {"dense"}}
+                )
                 if t.is_counter:
                     row["flags"] = row["flags"] | {"counter"}
             rows.append(row)
@@ -210,11 +235,18 @@ def _columns(catalog: Catalog) -> list[dict[str, Any]]:
         for t in ks.tables.values():
             for c in t.columns.values():
                 order = ("asc" if c.ascending else "desc") if c.kind == "clustering" else "none"
-                rows.append({
-                    "keyspace_name": ks.name, "table_name": t.name, "column_name": c.name,
-                    "clustering_order": order, "column_name_bytes": c.name.encode(), "kind": c.kind,
-                    "position": c.position, "type": c.type.cql(),
-                })
+                rows.append(
+                    {
+                        "keyspace_name": ks.name,
+                        "table_name": t.name,
+                        "column_name": c.name,
+                        "clustering_order": order,
+                        "column_name_bytes": c.name.encode(),
+                        "kind": c.kind,
+                        "position": c.position,
+                        "type": c.type.cql(),
+                    }
+                )
     return rows
 
 
@@ -223,8 +255,15 @@ def _dropped(catalog: Catalog) -> list[dict[str, Any]]:
     for ks in _user_keyspaces(catalog):
         for t in ks.tables.values():
             for name, (ctype, ts) in t.dropped.items():
-                rows.append({"keyspace_name": ks.name, "table_name": t.name, "column_name": name,
-                             "dropped_time": ts // 1000, "type": ctype.cql()})
+                rows.append(
+                    {
+                        "keyspace_name": ks.name,
+                        "table_name": t.name,
+                        "column_name": name,
+                        "dropped_time": ts // 1000,
+                        "type": ctype.cql(),
+                    }
+                )
     return rows
 
 
@@ -238,20 +277,37 @@ def _indexes(catalog: Catalog) -> list[dict[str, Any]]:
                 if i.custom_class:
                     kind = "CUSTOM"
                     options["class_name"] = i.custom_class
-                rows.append({"keyspace_name": ks.name, "table_name": t.name, "index_name": i.name,
-                             "kind": kind, "options": options})
+                rows.append(
+                    {
+                        "keyspace_name": ks.name,
+                        "table_name": t.name,
+                        "index_name": i.name,
+                        "kind": kind,
+                        "options": options,
+                    }
+                )
     return rows
 
 
 def _types(catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"keyspace_name": ks.name, "type_name": u.name, "field_names": list(u.field_names),
-             "field_types": [ft.cql() for ft in u.field_types]}
-            for ks in _user_keyspaces(catalog) for u in ks.types.values()]
+    return [
+        {
+            "keyspace_name": ks.name,
+            "type_name": u.name,
+            "field_names": list(u.field_names),
+            "field_types": [ft.cql() for ft in u.field_types],
+        }
+        for ks in _user_keyspaces(catalog)
+        for u in ks.types.values()
+    ]
 
 
 def _scylla_tables(catalog: Catalog) -> list[dict[str, Any]]:
-    return [{"keyspace_name": ks.name, "table_name": t.name, "version": catalog.version}
-            for ks in _user_keyspaces(catalog) for t in ks.tables.values()]
+    return [
+        {"keyspace_name": ks.name, "table_name": t.name, "version": catalog.version}
+        for ks in _user_keyspaces(catalog)
+        for t in ks.tables.values()
+    ]
 
 
 __all__ = ["cutil", "install", "materialise"]

@@ -179,9 +179,14 @@ class CqlType:
 
 
 def _replace(t: CqlType, **changes: Any) -> CqlType:
-    fields = {
-        "name": t.name, "params": t.params, "frozen": t.frozen, "size": t.size,
-        "keyspace": t.keyspace, "udt_name": t.udt_name, "field_names": t.field_names,
+    fields: dict[str, Any] = {
+        "name": t.name,
+        "params": t.params,
+        "frozen": t.frozen,
+        "size": t.size,
+        "keyspace": t.keyspace,
+        "udt_name": t.udt_name,
+        "field_names": t.field_names,
     }
     fields.update(changes)
     return CqlType(**fields)
@@ -225,7 +230,11 @@ def _python_key(t: CqlType, v: Any) -> Any:
     if name == "timeuuid":
         return (v.time, v.bytes)
     if name == "timestamp":
-        return int(calendar.timegm(v.utctimetuple()) * 1000 + v.microsecond // 1000) if isinstance(v, dt.datetime) else v
+        return (
+            int(calendar.timegm(v.utctimetuple()) * 1000 + v.microsecond // 1000)
+            if isinstance(v, dt.datetime)
+            else v
+        )
     if name == "date":
         return v.days_from_epoch if isinstance(v, cutil.Date) else v
     if name == "time":
@@ -253,10 +262,20 @@ def _sort_key(t: CqlType, data: bytes) -> Any:
 # ---------------------------------------------------------------------- literals
 
 _TS_FORMATS = (
-    "%Y-%m-%d %H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z", "%Y-%m-%d%z",
-    "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z",
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
-    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%d %H:%M%z",
+    "%Y-%m-%d%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
 )
 
 
@@ -307,9 +326,17 @@ def parse_time(text: str) -> cutil.Time:
 
 
 _DURATION_UNITS = {
-    "y": (12, 0, 0), "mo": (1, 0, 0), "w": (0, 7, 0), "d": (0, 1, 0),
-    "h": (0, 0, 3600 * 10**9), "m": (0, 0, 60 * 10**9), "s": (0, 0, 10**9),
-    "ms": (0, 0, 10**6), "us": (0, 0, 10**3), "µs": (0, 0, 10**3), "ns": (0, 0, 1),
+    "y": (12, 0, 0),
+    "mo": (1, 0, 0),
+    "w": (0, 7, 0),
+    "d": (0, 1, 0),
+    "h": (0, 0, 3600 * 10**9),
+    "m": (0, 0, 60 * 10**9),
+    "s": (0, 0, 10**9),
+    "ms": (0, 0, 10**6),
+    "us": (0, 0, 10**3),
+    "µs": (0, 0, 10**3),
+    "ns": (0, 0, 1),
 }
 
 
@@ -330,7 +357,9 @@ def parse_duration(text: str) -> cutil.Duration:
                 y, mo, d, h, mi, sec = (int(g) for g in m.groups())
                 months, days, nanos = y * 12 + mo, d, ((h * 60 + mi) * 60 + sec) * 10**9
             else:
-                m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", up)
+                m = re.fullmatch(
+                    r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", up
+                )
                 if not m or up in ("P", "PT") or up.endswith("T"):
                     raise ValueError(f"Unable to convert '{text}' to a duration")
                 y, mo, d, h, mi, sec = (int(g or 0) for g in m.groups())
@@ -360,9 +389,17 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
     if kind == "null":
         return None
     name = t.name
-    kind_label = {"string": "STRING", "integer": "INTEGER", "float": "FLOAT", "boolean": "BOOLEAN",
-                  "uuid": "UUID", "blob": "HEX", "duration": "DURATION", "nan": "FLOAT",
-                  "infinity": "FLOAT"}[kind]
+    kind_label = {
+        "string": "STRING",
+        "integer": "INTEGER",
+        "float": "FLOAT",
+        "boolean": "BOOLEAN",
+        "uuid": "UUID",
+        "blob": "HEX",
+        "duration": "DURATION",
+        "nan": "FLOAT",
+        "infinity": "FLOAT",
+    }[kind]
     shown = f"0x{text}" if kind == "blob" else text  # the constant as written
     bad = InvalidRequest(f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}')
     try:
@@ -422,8 +459,9 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
     except InvalidRequest:
         raise
     except (ValueError, ArithmeticError) as exc:
-        raise InvalidRequest(f"Invalid {kind_label} constant ({shown}) for \"{column}\" of type {t.cql()}: "
-                             f"{exc}") from None
+        raise InvalidRequest(
+            f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}: {exc}'
+        ) from None
     raise bad
 
 
@@ -493,8 +531,10 @@ def validate_value(t: CqlType, data: bytes, column: str) -> None:
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as exc:  # ScyllaDB's marshaling error text
-                raise ValueError("marshaling error: Validation failed - non-UTF8 character in a UTF8 string, "
-                                 f"at byte offset {exc.start}") from None
+                raise ValueError(
+                    "marshaling error: Validation failed - non-UTF8 character in a UTF8 string, "
+                    f"at byte offset {exc.start}"
+                ) from None
         elif t.name == "ascii":
             if not data.isascii():
                 raise ValueError("Invalid byte for ascii")
@@ -504,9 +544,21 @@ def validate_value(t: CqlType, data: bytes, column: str) -> None:
                 raise ValueError(f"Expected {expected} bytes for a {t.cql()}, got {len(data)}")
             t.decode(data)
         else:
-            fixed = {"int": 4, "bigint": 8, "smallint": 2, "tinyint": 1, "double": 8, "float": 4,
-                     "boolean": 1, "timestamp": 8, "date": 4, "time": 8, "uuid": 16, "timeuuid": 16,
-                     "counter": 8}.get(t.name)
+            fixed = {
+                "int": 4,
+                "bigint": 8,
+                "smallint": 2,
+                "tinyint": 1,
+                "double": 8,
+                "float": 4,
+                "boolean": 1,
+                "timestamp": 8,
+                "date": 4,
+                "time": 8,
+                "uuid": 16,
+                "timeuuid": 16,
+                "counter": 8,
+            }.get(t.name)
             if fixed is not None and data and len(data) != fixed:
                 raise ValueError(f"Expected {fixed} or 0 byte {t.name} ({len(data)})")
             if t.name == "inet" and len(data) not in (0, 4, 16):

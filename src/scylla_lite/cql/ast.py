@@ -102,8 +102,16 @@ class Negate:
 
 
 Term = Union[
-    Literal, BindMarker, ListLiteral, SetLiteral, MapLiteral, UdtLiteral, TupleLiteral,
-    FunctionCall, TypeHint, Negate,
+    Literal,
+    BindMarker,
+    ListLiteral,
+    SetLiteral,
+    MapLiteral,
+    UdtLiteral,
+    TupleLiteral,
+    FunctionCall,
+    TypeHint,
+    Negate,
 ]
 
 # --------------------------------------------------------------------------- selectors
@@ -162,8 +170,13 @@ class TermSelector:
 
 
 Selector = Union[
-    ColumnSelector, FunctionSelector, StarSelector, CastSelector, FieldSelector,
-    ElementSelector, TermSelector,
+    ColumnSelector,
+    FunctionSelector,
+    StarSelector,
+    CastSelector,
+    FieldSelector,
+    ElementSelector,
+    TermSelector,
 ]
 
 
@@ -340,7 +353,9 @@ OptionValue = Union[Term, str]  # a term, or a bare identifier such as ``true``
 @dataclass(frozen=True)
 class CreateKeyspace:
     name: str
-    options: tuple[tuple[str, Term], ...]  # e.g. ('replication', MapLiteral(...)), ('durable_writes', Literal)
+    options: tuple[
+        tuple[str, Term], ...
+    ]  # e.g. ('replication', MapLiteral(...)), ('durable_writes', Literal)
     if_not_exists: bool = False
 
 
@@ -509,11 +524,27 @@ class DropRole:
 
 
 Statement = Union[
-    Select, Insert, Update, Delete, Batch, Use,
-    CreateKeyspace, AlterKeyspace, DropKeyspace,
-    CreateTable, AlterTable, DropTable, Truncate,
-    CreateType, AlterType, DropType,
-    CreateIndex, DropIndex,
-    CreateMaterializedView, AlterMaterializedView, DropMaterializedView,
-    CreateRole, DropRole,
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Batch,
+    Use,
+    CreateKeyspace,
+    AlterKeyspace,
+    DropKeyspace,
+    CreateTable,
+    AlterTable,
+    DropTable,
+    Truncate,
+    CreateType,
+    AlterType,
+    DropType,
+    CreateIndex,
+    DropIndex,
+    CreateMaterializedView,
+    AlterMaterializedView,
+    DropMaterializedView,
+    CreateRole,
+    DropRole,
 ]

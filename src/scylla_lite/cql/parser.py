@@ -848,6 +848,7 @@ class _Builder:
 
 # ---------------------------------------------------------------------------------- the parser
 
+
 def _cache_file(grammar: str) -> str | bool:
     """Where lark keeps the analysed grammar: building the LALR tables takes ~0.5 s,
     loading them ~50 ms, and the server must be ready in well under 0.5 s. The file

@@ -65,7 +65,9 @@ def check_kinds(kind: str, children: list[ModifyPlan]) -> None:
             raise InvalidRequest("Batch with conditions cannot span multiple tables")
 
 
-def apply_all(engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str | None]], default_ts: int | None) -> Result:
+def apply_all(
+    engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str | None]], default_ts: int | None
+) -> Result:
     """Validate every statement, check conditions, then apply them all."""
     if not items:
         return Void()
@@ -75,7 +77,7 @@ def apply_all(engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str 
     contexts: list[WriteContext] = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
     conditional = [i for i, (plan, _, _, _) in enumerate(items) if plan.conditional]
     if conditional:
-        keys = set()
+        keys: set[bytes] = set()
         for plan, ex, _, _ in items:
             pks, _ = plan.keys(ex)
             keys.update(partition_key_bytes(pk) for pk in pks)
@@ -100,7 +102,9 @@ def apply_all(engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str 
     return Void()
 
 
-def run_batch_statement(engine: Engine, client: ClientState, plan: Plan, ex: Execution, options: QueryOptions) -> Result:
+def run_batch_statement(
+    engine: Engine, client: ClientState, plan: Plan, ex: Execution, options: QueryOptions
+) -> Result:
     """A BEGIN ... APPLY BATCH sent as one QUERY/EXECUTE."""
     stmt = plan.statement
     assert isinstance(stmt, ast.Batch)
@@ -117,8 +121,9 @@ def run_batch_statement(engine: Engine, client: ClientState, plan: Plan, ex: Exe
     if engine.log is not None:
         # a textual batch replays as one unit: log the whole text once
         result = apply_all(_Quiet(engine), items, default_ts)  # type: ignore[arg-type]
-        engine.logged(("batch_text", plan.text, plan.keyspace, ex.values, default_ts or ex.now_micros,
-                       ex.now_micros))
+        engine.logged(
+            ("batch_text", plan.text, plan.keyspace, ex.values, default_ts or ex.now_micros, ex.now_micros)
+        )
         return result
     return apply_all(engine, items, default_ts)
 
@@ -155,13 +160,17 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
         if item.statement_id is not None:
             entry = engine._prepared.get(item.statement_id)
             if entry is None:
-                raise Unprepared(f"Prepared query with ID {item.statement_id.hex()} not found", item.statement_id)
+                raise Unprepared(
+                    f"Prepared query with ID {item.statement_id.hex()} not found", item.statement_id
+                )
             text, keyspace = entry
         else:
             text, keyspace = item.query or "", client.keyspace
         plan = engine._plan(text, keyspace)
         if not isinstance(plan.statement, (ast.Insert, ast.Update, ast.Delete)):
-            raise InvalidRequest("Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.")
+            raise InvalidRequest(
+                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
+            )
         values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
         assert isinstance(plan.compiled, ModifyPlan)
         items.append((plan.compiled, Execution(values, now, engine), text, keyspace))

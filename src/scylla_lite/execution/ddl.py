@@ -53,8 +53,9 @@ def _replication(options: dict[str, Any]) -> dict[str, str]:
         _check_rf(rep["replication_factor"])
         unknown = set(rep) - {"class", "replication_factor"}
         if unknown:
-            raise ConfigurationException(f"Unrecognized strategy option {{{sorted(unknown)[0]}}} passed to "
-                                         "SimpleStrategy for keyspace")
+            raise ConfigurationException(
+                f"Unrecognized strategy option {{{sorted(unknown)[0]}}} passed to SimpleStrategy for keyspace"
+            )
     elif short == "NetworkTopologyStrategy":
         for k, v in rep.items():
             if k != "class":
@@ -62,7 +63,9 @@ def _replication(options: dict[str, Any]) -> dict[str, str]:
     elif short in ("LocalStrategy", "EverywhereStrategy"):
         pass
     else:
-        raise ConfigurationException(f"Unable to find replication strategy class 'org.apache.cassandra.locator.{short}'")
+        raise ConfigurationException(
+            f"Unable to find replication strategy class 'org.apache.cassandra.locator.{short}'"
+        )
     rep["class"] = f"org.apache.cassandra.locator.{short}"
     return rep
 
@@ -85,8 +88,9 @@ def create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> Any:
     unknown = set(options) - {"replication", "durable_writes", "tablets"}
     if unknown:
         raise SyntaxException(f"Unknown property '{sorted(unknown)[0]}'")
-    ks = Keyspace(stmt.name, _replication(options), bool(options.get("durable_writes", True)),
-                  options.get("tablets"))
+    ks = Keyspace(
+        stmt.name, _replication(options), bool(options.get("durable_writes", True)), options.get("tablets")
+    )
     catalog.keyspaces[stmt.name] = ks
     catalog.bump()
     return SchemaChange("CREATED", "KEYSPACE", stmt.name)
@@ -136,7 +140,9 @@ def _check_name(name: str, what: str) -> None:
     import re
 
     if not re.fullmatch(r"\w+", name) or len(name) > 48:
-        raise InvalidRequest(f'{what} name must not be empty, more than 48 characters long, or contain non-alphanumeric-underscore characters (got "{name}")')
+        raise InvalidRequest(
+            f'{what} name must not be empty, more than 48 characters long, or contain non-alphanumeric-underscore characters (got "{name}")'
+        )
 
 
 def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool = False) -> dict[str, Any]:
@@ -147,15 +153,19 @@ def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool 
         value = option_value(term)
         if name == "default_time_to_live":
             if not isinstance(value, int) or value < 0:
-                raise ConfigurationException("default_time_to_live must be greater than or equal to 0 (got "
-                                             f"{value})")
+                raise ConfigurationException(
+                    f"default_time_to_live must be greater than or equal to 0 (got {value})"
+                )
             if value > MAX_TTL:
-                raise ConfigurationException(f"default_time_to_live must be less than or equal to {MAX_TTL} (got "
-                                             f"{value})")
+                raise ConfigurationException(
+                    f"default_time_to_live must be less than or equal to {MAX_TTL} (got {value})"
+                )
             if is_view and value:
-                raise InvalidRequest("Cannot set or alter default_time_to_live for a materialized view. Data in a "
-                                     "materialized view always expire at the same time than the corresponding "
-                                     "data in the parent table.")
+                raise InvalidRequest(
+                    "Cannot set or alter default_time_to_live for a materialized view. Data in a "
+                    "materialized view always expire at the same time than the corresponding "
+                    "data in the parent table."
+                )
         if name == "gc_grace_seconds" and (not isinstance(value, int) or value < 0):
             raise ConfigurationException(f"gc_grace_seconds must be greater than or equal to 0 (got {value})")
         if name in ("compaction", "compression", "caching") and not isinstance(value, dict):
@@ -164,8 +174,14 @@ def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool 
             raise ConfigurationException("Missing sub-option 'class' for the 'compaction' option.")
         if name == "compaction":
             cls = value["class"].rsplit(".", 1)[-1]
-            known = {"SizeTieredCompactionStrategy", "LeveledCompactionStrategy", "TimeWindowCompactionStrategy",
-                     "IncrementalCompactionStrategy", "DateTieredCompactionStrategy", "NullCompactionStrategy"}
+            known = {
+                "SizeTieredCompactionStrategy",
+                "LeveledCompactionStrategy",
+                "TimeWindowCompactionStrategy",
+                "IncrementalCompactionStrategy",
+                "DateTieredCompactionStrategy",
+                "NullCompactionStrategy",
+            }
             if cls not in known:
                 raise ConfigurationException(f"Unable to find compaction strategy class '{value['class']}'")
             value = {**value, "class": cls}
@@ -173,8 +189,12 @@ def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool 
     return options
 
 
-def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.CreateMaterializedView,
-             defs: list[ast.ColumnDef]) -> dict[str, Column]:
+def _columns(
+    catalog: Catalog,
+    keyspace: str,
+    stmt: ast.CreateTable | ast.CreateMaterializedView,
+    defs: list[ast.ColumnDef],
+) -> dict[str, Column]:
     pk = list(stmt.partition_key)
     ck = list(stmt.clustering)
     names = [d.name for d in defs]
@@ -191,10 +211,13 @@ def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.Create
     order = dict(stmt.clustering_order)
     for n in order:
         if n not in ck:
-            raise InvalidRequest(f"Unknown column {n} in CLUSTERING ORDER BY: only clustering columns are allowed")
+            raise InvalidRequest(
+                f"Unknown column {n} in CLUSTERING ORDER BY: only clustering columns are allowed"
+            )
     if order and list(order) != ck[: len(order)]:
-        raise InvalidRequest("The order of columns in the CLUSTERING ORDER directive must be the one of the "
-                             "clustering key")
+        raise InvalidRequest(
+            "The order of columns in the CLUSTERING ORDER directive must be the one of the clustering key"
+        )
     columns: dict[str, Column] = {}
     counters = 0
     for d in defs:
@@ -202,9 +225,11 @@ def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.Create
         _check_column_type(t)
         if d.name in pk or d.name in ck:
             if t.multi_cell:
-                raise InvalidRequest(f"Invalid non-frozen collection type for PRIMARY KEY component {d.name}"
-                                     if t.is_collection else
-                                     f"Invalid non-frozen user-defined type for PRIMARY KEY component {d.name}")
+                raise InvalidRequest(
+                    f"Invalid non-frozen collection type for PRIMARY KEY component {d.name}"
+                    if t.is_collection
+                    else f"Invalid non-frozen user-defined type for PRIMARY KEY component {d.name}"
+                )
             if t.is_counter:
                 raise InvalidRequest(f"counter type is not supported for PRIMARY KEY column '{d.name}'")
             if t.name == "duration":
@@ -217,7 +242,9 @@ def _columns(catalog: Catalog, keyspace: str, stmt: ast.CreateTable | ast.Create
             columns[d.name] = Column(d.name, t, "clustering", ck.index(d.name), order.get(d.name, True))
         else:
             if d.static and not ck:
-                raise InvalidRequest(f"Static column {d.name} cannot be added to a table without clustering columns")
+                raise InvalidRequest(
+                    f"Static column {d.name} cannot be added to a table without clustering columns"
+                )
             columns[d.name] = Column(d.name, t, "static" if d.static else "regular")
         if t.is_counter:
             counters += 1
@@ -265,20 +292,34 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
             if d.name in table.columns:
                 if stmt.if_column_exists:
                     continue
-                raise InvalidRequest(f"Invalid column name {d.name} because it conflicts with an existing column")
+                raise InvalidRequest(
+                    f"Invalid column name {d.name} because it conflicts with an existing column"
+                )
             t = catalog.resolve_type(d.type, ks.name)
             _check_column_type(t)
             if d.static and not table.clustering:
-                raise InvalidRequest("Static columns are only useful (and thus allowed) if the table has at least "
-                                     "one clustering column")
-            if t.is_counter != table.is_counter and table.columns.keys() - {c.name for c in table.partition_key + table.clustering}:
-                raise InvalidRequest(f"Cannot add a counter column ({d.name}) in a non counter column family"
-                                     if t.is_counter else f"Cannot add a non counter column ({d.name}) in a counter "
-                                     "column family")
+                raise InvalidRequest(
+                    "Static columns are only useful (and thus allowed) if the table has at least "
+                    "one clustering column"
+                )
+            if t.is_counter != table.is_counter and table.columns.keys() - {
+                c.name for c in table.partition_key + table.clustering
+            }:
+                raise InvalidRequest(
+                    f"Cannot add a counter column ({d.name}) in a non counter column family"
+                    if t.is_counter
+                    else f"Cannot add a non counter column ({d.name}) in a counter column family"
+                )
             dropped = table.dropped.get(d.name)
-            if dropped is not None and dropped[0].cql() != t.cql() and (t.multi_cell or dropped[0].multi_cell) is not False:
-                raise InvalidRequest(f"Cannot re-add previously dropped column '{d.name}' of type {t.cql()}, "
-                                     f"incompatible with previous type {dropped[0].cql()}")
+            if (
+                dropped is not None
+                and dropped[0].cql() != t.cql()
+                and (t.multi_cell or dropped[0].multi_cell) is not False
+            ):
+                raise InvalidRequest(
+                    f"Cannot re-add previously dropped column '{d.name}' of type {t.cql()}, "
+                    f"incompatible with previous type {dropped[0].cql()}"
+                )
             table.columns[d.name] = Column(d.name, t, "static" if d.static else "regular")
     elif stmt.action == "drop":
         for name in stmt.names:
@@ -302,8 +343,10 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
             if not col.is_primary_key:
                 raise InvalidRequest(f"Cannot rename non PRIMARY KEY part {old}")  # ScyllaDB's wording
             if new in table.columns:
-                raise InvalidRequest(f"Cannot rename column {old} to {new} in table {table.name}; another column "
-                                     f"of that name already exist")
+                raise InvalidRequest(
+                    f"Cannot rename column {old} to {new} in table {table.name}; another column "
+                    f"of that name already exist"
+                )
             del table.columns[old]
             col.name = new
             table.columns[new] = col
@@ -329,11 +372,16 @@ def drop_table(catalog: Catalog, keyspace: str | None, stmt: ast.DropTable) -> A
     if table is None or table.view is not None:
         if stmt.if_exists:
             return Void()
-        raise InvalidRequest(f"Cannot drop non existing table '{stmt.name}' in keyspace '{ks.name}'."
-                             if table is None else "Cannot use DROP TABLE on Materialized View")
+        raise InvalidRequest(
+            f"Cannot drop non existing table '{stmt.name}' in keyspace '{ks.name}'."
+            if table is None
+            else "Cannot use DROP TABLE on Materialized View"
+        )
     views = [t.name for t in ks.tables.values() if t.view is not None and t.view.base_table == table.name]
     if views:
-        raise InvalidRequest(f"Cannot drop table when materialized views still depend on it ({ks.name}.{{{', '.join(views)}}})")
+        raise InvalidRequest(
+            f"Cannot drop table when materialized views still depend on it ({ks.name}.{{{', '.join(views)}}})"
+        )
     del ks.tables[stmt.name]
     catalog.bump()
     return SchemaChange("DROPPED", "TABLE", ks.name, stmt.name)
@@ -363,11 +411,13 @@ def create_type(catalog: Catalog, keyspace: str | None, stmt: ast.CreateType) ->
         if names.count(n) > 1:
             raise InvalidRequest(f"Duplicate field name {n} in type {stmt.name}")
     types = []
-    for n, texpr in stmt.fields:
+    for _, texpr in stmt.fields:
         t = catalog.resolve_type(texpr, ks.name)
         if t.is_counter:
             raise InvalidRequest("A user type cannot contain counters")
-        if t.name == "udt" and t.multi_cell:  # non-frozen collection fields are fine (frozen<type> freezes them)
+        if (
+            t.name == "udt" and t.multi_cell
+        ):  # non-frozen collection fields are fine (frozen<type> freezes them)
             raise InvalidRequest("A user type cannot contain non-frozen user type fields")
         types.append(t)
     ks.types[stmt.name] = UserType(ks.name, stmt.name, names, types)
@@ -385,8 +435,10 @@ def alter_type(catalog: Catalog, keyspace: str | None, stmt: ast.AlterType) -> A
     if stmt.action == "add":
         for n, texpr in stmt.fields:
             if n in udt.field_names:
-                raise InvalidRequest(f"Cannot add new field {n} to type {ks.name}.{udt.name}: a field of the same "
-                                     "name already exists")
+                raise InvalidRequest(
+                    f"Cannot add new field {n} to type {ks.name}.{udt.name}: a field of the same "
+                    "name already exists"
+                )
             udt.field_names.append(n)
             udt.field_types.append(catalog.resolve_type(texpr, ks.name))
     elif stmt.action == "rename":
@@ -463,19 +515,28 @@ def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex) 
     if kind == "full" and not (col.type.frozen and col.type.is_collection):
         raise InvalidRequest("full() indexes can only be created on frozen collections")
     if kind in ("keys", "values", "entries") and not col.type.multi_cell:
-        raise InvalidRequest(f"Cannot create {kind}() index on frozen column {col.name}. Frozen collections only "
-                             "support full() indexes")
+        raise InvalidRequest(
+            f"Cannot create {kind}() index on frozen column {col.name}. Frozen collections only "
+            "support full() indexes"
+        )
     if col.kind == "partition_key" and len(table.partition_key) == 1 and not stmt.partition_columns:
         raise InvalidRequest(f"Cannot create secondary index on the only partition key column {col.name}")
     if col.type.is_counter:
         raise InvalidRequest("Cannot create secondary index on counter column")
     for existing in table.indexes.values():
-        if existing.column == col.name and existing.target == kind and existing.partition_columns == stmt.partition_columns and stmt.custom_class is None:
+        if (
+            existing.column == col.name
+            and existing.target == kind
+            and existing.partition_columns == stmt.partition_columns
+            and stmt.custom_class is None
+        ):
             if stmt.if_not_exists:
                 return Void()
             raise InvalidRequest(f"Index {existing.name} is a duplicate of existing index {existing.name}")
     options = {k: str(option_value(v)) for k, v in stmt.options}
-    table.indexes[name] = Index(name, table.name, col.name, kind, stmt.custom_class, options, stmt.partition_columns)
+    table.indexes[name] = Index(
+        name, table.name, col.name, kind, stmt.custom_class, options, stmt.partition_columns
+    )
     catalog.bump()
     return SchemaChange("UPDATED", "TABLE", ks.name, table.name)
 
@@ -486,14 +547,18 @@ def drop_index(catalog: Catalog, keyspace: str | None, stmt: ast.DropIndex) -> A
     if found is None:
         if stmt.if_exists:
             return Void()
-        raise InvalidRequest(f"Index '{stmt.name}' could not be found in any of the tables of keyspace '{ks_name}'")
+        raise InvalidRequest(
+            f"Index '{stmt.name}' could not be found in any of the tables of keyspace '{ks_name}'"
+        )
     table, index = found
     del table.indexes[index.name]
     catalog.bump()
     return SchemaChange("UPDATED", "TABLE", table.keyspace, table.name)
 
 
-def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, where_text: str) -> Any:
+def create_view(
+    catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, where_text: str
+) -> Any:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     base = catalog.table(stmt.base_keyspace or ks.name, stmt.base_table)
     if base.keyspace != ks.name:
@@ -501,8 +566,9 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
     if stmt.name in ks.tables:
         if stmt.if_not_exists:
             return Void()
-        raise AlreadyExists(f"Cannot add already existing table \"{stmt.name}\" to keyspace \"{ks.name}\"",
-                            ks.name, stmt.name)
+        raise AlreadyExists(
+            f'Cannot add already existing table "{stmt.name}" to keyspace "{ks.name}"', ks.name, stmt.name
+        )
     if base.view is not None:
         raise InvalidRequest("Materialized views cannot be created against other materialized views")
     if base.is_counter:
@@ -512,17 +578,25 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
         base.column(n)
     key = list(stmt.partition_key) + list(stmt.clustering)
     for n in key:
-        if n not in selected and stmt.columns is not None and n not in [c.name for c in base.partition_key + base.clustering]:
+        if (
+            n not in selected
+            and stmt.columns is not None
+            and n not in [c.name for c in base.partition_key + base.clustering]
+        ):
             raise InvalidRequest(f"Unknown column name detected in CREATE MATERIALIZED VIEW statement: {n}")
     base_key = [c.name for c in base.partition_key + base.clustering]
     missing = [n for n in base_key if n not in key]
     if missing:
-        raise InvalidRequest(f"Cannot create Materialized View {stmt.name} without primary key columns from base "
-                             f"{base.name} ({', '.join(missing)})")
+        raise InvalidRequest(
+            f"Cannot create Materialized View {stmt.name} without primary key columns from base "
+            f"{base.name} ({', '.join(missing)})"
+        )
     non_pk = [n for n in key if n not in base_key]
     if len(non_pk) > 1:
-        raise InvalidRequest(f"Cannot include more than one non-primary key column in materialized view primary "
-                             f"key (got {', '.join(non_pk)})")
+        raise InvalidRequest(
+            f"Cannot include more than one non-primary key column in materialized view primary "
+            f"key (got {', '.join(non_pk)})"
+        )
     not_null = {r.lhs.name for r in stmt.where if r.op == "IS NOT" and isinstance(r.lhs, ast.ColumnRef)}
     for n in key:
         if n not in not_null:
@@ -531,12 +605,16 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
     for n in dict.fromkeys(key + selected):
         c = base.column(n)
         if c.kind == "static":
-            raise InvalidRequest(f"Unable to include static column '{n}' which would be included by Materialized "
-                                 f"View SELECT * statement" if stmt.columns is None else
-                                 f"Cannot include static column '{n}' in materialized view")
+            raise InvalidRequest(
+                f"Unable to include static column '{n}' which would be included by Materialized "
+                f"View SELECT * statement"
+                if stmt.columns is None
+                else f"Cannot include static column '{n}' in materialized view"
+            )
         defs.append(ast.ColumnDef(n, ast.TypeExpr("__resolved__")))
-    shim = ast.CreateTable(ks.name, stmt.name, tuple(defs), stmt.partition_key, stmt.clustering,
-                           stmt.clustering_order)
+    shim = ast.CreateTable(
+        ks.name, stmt.name, tuple(defs), stmt.partition_key, stmt.clustering, stmt.clustering_order
+    )
     columns: dict[str, Column] = {}
     order = dict(stmt.clustering_order)
     for d in defs:
@@ -544,14 +622,20 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
         if d.name in stmt.partition_key:
             columns[d.name] = Column(d.name, bc.type, "partition_key", stmt.partition_key.index(d.name))
         elif d.name in stmt.clustering:
-            columns[d.name] = Column(d.name, bc.type, "clustering", stmt.clustering.index(d.name),
-                                     order.get(d.name, True))
+            columns[d.name] = Column(
+                d.name, bc.type, "clustering", stmt.clustering.index(d.name), order.get(d.name, True)
+            )
         else:
             columns[d.name] = Column(d.name, bc.type, "regular")
     del shim
     options = table_options(stmt.options, is_view=True)
-    view = Table(ks.name, stmt.name, columns, options,
-                 view=View(base.name, where_text, stmt.columns is None, tuple(selected)))
+    view = Table(
+        ks.name,
+        stmt.name,
+        columns,
+        options,
+        view=View(base.name, where_text, stmt.columns is None, tuple(selected)),
+    )
     ks.tables[stmt.name] = view
     catalog.bump()
     return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
@@ -563,8 +647,11 @@ def drop_view(catalog: Catalog, keyspace: str | None, stmt: ast.DropMaterialized
     if table is None or table.view is None:
         if stmt.if_exists:
             return Void()
-        raise InvalidRequest(f"Materialized view '{stmt.name}' could not be found in keyspace '{ks.name}'"
-                             if table is None else "Cannot use DROP MATERIALIZED VIEW on Table")
+        raise InvalidRequest(
+            f"Materialized view '{stmt.name}' could not be found in keyspace '{ks.name}'"
+            if table is None
+            else "Cannot use DROP MATERIALIZED VIEW on Table"
+        )
     del ks.tables[stmt.name]
     catalog.bump()
     return SchemaChange("DROPPED", "TABLE", ks.name, stmt.name)

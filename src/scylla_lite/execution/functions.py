@@ -22,7 +22,12 @@ from .terms import Compiler, Execution, Receiver, TermFn
 Typed = tuple[CqlType, Any]  # (type, serialised value or None)
 
 TIMEUUID, TIMESTAMP, DATE, TIME, BIGINT, UUID_T, BLOB = (
-    native("timeuuid"), native("timestamp"), native("date"), native("time"), native("bigint"), native("uuid"),
+    native("timeuuid"),
+    native("timestamp"),
+    native("date"),
+    native("time"),
+    native("bigint"),
+    native("uuid"),
     native("blob"),
 )
 
@@ -81,7 +86,11 @@ FIXED: dict[str, tuple[Callable[[Execution, list[Typed]], Typed], CqlType | None
     "uuid": (lambda ex, a: (UUID_T, UUID_T.encode(uuid.UUID(int=ex.random_bits(128), version=4))), UUID_T, 0),
     "currenttimestamp": (lambda ex, a: (TIMESTAMP, TIMESTAMP.encode(ex.now_micros // 1000)), TIMESTAMP, 0),
     "currentdate": (lambda ex, a: (DATE, DATE.encode(cutil.Date(ex.now_micros // 86400_000_000))), DATE, 0),
-    "currenttime": (lambda ex, a: (TIME, TIME.encode(cutil.Time(ex.now_micros % 86400_000_000 * 1000))), TIME, 0),
+    "currenttime": (
+        lambda ex, a: (TIME, TIME.encode(cutil.Time(ex.now_micros % 86400_000_000 * 1000))),
+        TIME,
+        0,
+    ),
     "totimestamp": (_to_timestamp, TIMESTAMP, 1),
     "todate": (_to_date, DATE, 1),
     "tounixtimestamp": (_to_unix, BIGINT, 1),
@@ -114,8 +123,13 @@ def lookup(name: str) -> tuple[Callable[[Execution, list[Typed]], Typed], CqlTyp
 
 
 _ARG_TYPES = {
-    "totimestamp": TIMEUUID, "todate": TIMEUUID, "tounixtimestamp": TIMEUUID, "dateof": TIMEUUID,
-    "unixtimestampof": TIMEUUID, "mintimeuuid": TIMESTAMP, "maxtimeuuid": TIMESTAMP,
+    "totimestamp": TIMEUUID,
+    "todate": TIMEUUID,
+    "tounixtimestamp": TIMEUUID,
+    "dateof": TIMEUUID,
+    "unixtimestampof": TIMEUUID,
+    "mintimeuuid": TIMESTAMP,
+    "maxtimeuuid": TIMESTAMP,
 }
 
 
@@ -126,11 +140,15 @@ def compile_call(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver)
         raise InvalidRequest("token() is only allowed on the left of a relation or in the select list")
     impl, result, arity = lookup(name)
     if len(call.args) != arity:
-        raise InvalidRequest(f"Invalid number of arguments in call to function {name}: {arity} required but "
-                             f"{len(call.args)} provided")
+        raise InvalidRequest(
+            f"Invalid number of arguments in call to function {name}: {arity} required but "
+            f"{len(call.args)} provided"
+        )
     if result is not None and not _assignable(result, receiver.type):
-        raise InvalidRequest(f"Type error: cannot assign result of function system.{name} (type {result.cql()}) "
-                             f"to {receiver.name} (type {receiver.type.cql()})")
+        raise InvalidRequest(
+            f"Type error: cannot assign result of function system.{name} (type {result.cql()}) "
+            f"to {receiver.name} (type {receiver.type.cql()})"
+        )
     arg_types: list[CqlType] = []
     arg_fns: list[TermFn] = []
     for i, arg in enumerate(call.args):
@@ -141,7 +159,9 @@ def compile_call(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver)
         else:
             at = _arg_type(arg) or _ARG_TYPES.get(name, TIMEUUID)
         arg_types.append(at)
-        arg_fns.append(compiler.term(arg, Receiver(receiver.keyspace, receiver.table, f"arg{i}(system.{name})", at)))
+        arg_fns.append(
+            compiler.term(arg, Receiver(receiver.keyspace, receiver.table, f"arg{i}(system.{name})", at))
+        )
 
     def run(ex: Execution) -> Any:
         args = [(t, f(ex)) for t, f in zip(arg_types, arg_fns)]

@@ -23,6 +23,7 @@ from .where import Restriction, Where, compile_where, matches
 
 BIGINT, INT, BOOLEAN = native("bigint"), native("int"), native("boolean")
 
+
 def _list_key(ex: Execution, ts: int, prepend: bool) -> tuple[tuple[int, ...], bytes]:
     """A fresh list-element key, like Cassandra's timeuuid cell names: appends sort
     after every existing element, prepends before. Derived from the execution, not a
@@ -103,8 +104,11 @@ class ModifyPlan:
                 return None
             cols = r.columns
             if r.multi:  # (c1, c2) = (..) / IN ((..), (..)): whole tuples
-                tuples = [tuple(_key_value(v, c) for v, c in zip(split_fields(t, len(cols)), cols))
-                          for t in r.values(ex) if t is not None]
+                tuples = [
+                    tuple(_key_value(v, c) for v, c in zip(split_fields(t, len(cols)), cols))
+                    for t in r.values(ex)
+                    if t is not None
+                ]
             else:
                 tuples = [(_key_value(v, cols[0]),) for v in r.values(ex)]
             keys = [k + t for k in keys for t in tuples]
@@ -141,8 +145,9 @@ class ModifyPlan:
         """Write the statement's mutation."""
         self.mutation(ex, wc)()
 
-    def mutation(self, ex: Execution, wc: WriteContext,
-                 staged: list[tuple[Column, Staged]] | None = None) -> Callable[[], None]:
+    def mutation(
+        self, ex: Execution, wc: WriteContext, staged: list[tuple[Column, Staged]] | None = None
+    ) -> Callable[[], None]:
         """Check everything that can fail (keys, terms, list indexes) against the current
         data and return the write itself, so a failing statement, or a batch with a
         failing statement, writes nothing."""
@@ -162,8 +167,11 @@ class ModifyPlan:
             clusterings = self.clusterings(ex, crs) if table.clustering else [()]
             if clusterings is None:
                 missing = [c.name for c in table.clustering if c.name not in {r.column.name for r in crs}]
-                raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing[0]}" if missing else
-                                     "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns")
+                raise InvalidRequest(
+                    f"Missing mandatory PRIMARY KEY part {missing[0]}"
+                    if missing
+                    else "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns"
+                )
         marked: list[Row] = []
         writes: list[tuple[Mutator, Partition, Row]] = []
         for pk in pks:
@@ -178,6 +186,7 @@ class ModifyPlan:
                     if op.check is not None:
                         op.check(row, wc)
                     writes.append((op.write, part, row))
+
         def commit() -> None:
             if isinstance(stmt, ast.Insert):
                 for row in marked:
@@ -187,8 +196,14 @@ class ModifyPlan:
 
         return commit
 
-    def _delete_rows(self, wc: WriteContext, pks: list[tuple[bytes, ...]], crs: list[Restriction],
-                     clusterings: list[tuple[bytes, ...]] | None, rt: RangeTombstone | None) -> None:
+    def _delete_rows(
+        self,
+        wc: WriteContext,
+        pks: list[tuple[bytes, ...]],
+        crs: list[Restriction],
+        clusterings: list[tuple[bytes, ...]] | None,
+        rt: RangeTombstone | None,
+    ) -> None:
         table = self.table
         for pk in pks:
             part = table.data.partition(pk, create=True)
@@ -233,8 +248,13 @@ class ModifyPlan:
                 else:
                     end, e_incl = [*prefix, key], r.op in (">=", "<=")
             break
-        return RangeTombstone(tuple(start) if start else tuple(prefix), s_incl if start else True,
-                              tuple(end) if end else tuple(prefix), e_incl if end else True, ts)
+        return RangeTombstone(
+            tuple(start) if start else tuple(prefix),
+            s_incl if start else True,
+            tuple(end) if end else tuple(prefix),
+            e_incl if end else True,
+            ts,
+        )
 
     # ------------------------------------------------------------------ LWT
     def current_row(self, ex: Execution, now: int) -> LiveRow | None:
@@ -273,7 +293,9 @@ class ModifyPlan:
                 return False
         return True
 
-    def lwt_columns(self, current: LiveRow | None, applied: bool) -> tuple[list[ColumnSpec], list[bytes | None]]:
+    def lwt_columns(
+        self, current: LiveRow | None, applied: bool
+    ) -> tuple[list[ColumnSpec], list[bytes | None]]:
         """ScyllaDB's LWT result: ``[applied]``, then the old row's values (nulls when it
         did not exist) of every column for IF [NOT] EXISTS, or of the columns named in
         the IF conditions, whatever the outcome, so the metadata never changes between
@@ -284,8 +306,12 @@ class ModifyPlan:
         stmt = self.stmt
         everything = getattr(stmt, "if_exists", False) or getattr(stmt, "if_not_exists", False)
         by_name = lambda c: c.name  # noqa: E731
-        ordered = (table.partition_key + table.clustering + sorted(table.static_columns, key=by_name)
-                   + sorted(table.regular_columns, key=by_name))
+        ordered = (
+            table.partition_key
+            + table.clustering
+            + sorted(table.static_columns, key=by_name)
+            + sorted(table.regular_columns, key=by_name)
+        )
         wanted = {c.name for c in self.condition_columns}
         for c in ordered:
             if everything or c.name in wanted:
@@ -340,8 +366,10 @@ def op_set(fn: TermFn) -> Stager:
         if value is UNSET:
             return NOOP
         if col.type.is_counter:
-            raise InvalidRequest(f"Cannot set the value of counter column {col.name} (counters can only be "
-                                 "incremented/decremented, not set)")
+            raise InvalidRequest(
+                f"Cannot set the value of counter column {col.name} (counters can only be "
+                "incremented/decremented, not set)"
+            )
 
         def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             if col.type.multi_cell:
@@ -447,7 +475,9 @@ def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
         if key is UNSET or value is UNSET:
             return NOOP
         if key is None:
-            raise InvalidRequest(f"Invalid null value for {'list index' if col.type.name == 'list' else 'map key'}")
+            raise InvalidRequest(
+                f"Invalid null value for {'list index' if col.type.name == 'list' else 'map key'}"
+            )
         t = col.type
         if t.name == "list":
             idx = INT.decode(key)
@@ -475,7 +505,10 @@ def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
             if t.name == "set":
                 mc.items[t.params[0].sort_key(key)] = (key, Cell(None, wc.ts))
                 return
-            mc.items[t.params[0].sort_key(key)] = (key, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
+            mc.items[t.params[0].sort_key(key)] = (
+                key,
+                _cell(value, wc) if fn is not None else Cell(None, wc.ts),
+            )
 
         return Staged(write)
 
@@ -490,7 +523,10 @@ def op_field(index: int, fn: TermFn | None) -> Stager:
 
         def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             mc = row.multi(col.name)
-            mc.items[index] = (index.to_bytes(2, "big"), _cell(value, wc) if value is not None else Cell(None, wc.ts))
+            mc.items[index] = (
+                index.to_bytes(2, "big"),
+                _cell(value, wc) if value is not None else Cell(None, wc.ts),
+            )
 
         return Staged(write)
 
@@ -518,7 +554,9 @@ def _bind(op: Stager, col: Column) -> Op:
     return lambda ex: op(ex, col)
 
 
-def compile_modify(compiler: Compiler, table: Table, stmt: ast.Insert | ast.Update | ast.Delete) -> ModifyPlan:
+def compile_modify(
+    compiler: Compiler, table: Table, stmt: ast.Insert | ast.Update | ast.Delete
+) -> ModifyPlan:
     if table.view is not None:
         raise InvalidRequest("Cannot directly modify a materialized view")
     if table.virtual is not None:
@@ -533,7 +571,11 @@ def compile_modify(compiler: Compiler, table: Table, stmt: ast.Insert | ast.Upda
             raise InvalidRequest("Cannot provide custom TTL for counter updates")
         plan.ttl = compiler.term(using.ttl, Receiver(ks, tn, "[ttl]", INT))
     if using.timestamp is not None:
-        if getattr(stmt, "if_not_exists", False) or getattr(stmt, "if_exists", False) or getattr(stmt, "conditions", ()):
+        if (
+            getattr(stmt, "if_not_exists", False)
+            or getattr(stmt, "if_exists", False)
+            or getattr(stmt, "conditions", ())
+        ):
             raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
         plan.timestamp = compiler.term(using.timestamp, Receiver(ks, tn, "[timestamp]", BIGINT))
     if isinstance(stmt, ast.Insert):
@@ -583,13 +625,17 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
         table.column(name, Table.ASSIGNED)
     missing_ck = [c.name for c in table.clustering if c.name not in given]
     static_only = any(table.columns[n].kind == "static" for n in given) and all(
-        table.columns[n].kind in ("static", "partition_key") for n in given)
+        table.columns[n].kind in ("static", "partition_key") for n in given
+    )
     if missing_ck and not (static_only and len(missing_ck) == len(table.clustering)):
         raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing_ck[0]}")
     missing_pk = [c.name for c in table.partition_key if c.name not in given]
     if missing_pk:
         raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {missing_pk[0]}")
-    fns = {name: compiler.term(term, Receiver(ks, tn, name, table.columns[name].type)) for name, term in given.items()}
+    fns = {
+        name: compiler.term(term, Receiver(ks, tn, name, table.columns[name].type))
+        for name, term in given.items()
+    }
     plan.pk_fns = [fns[c.name] for c in table.partition_key]
     plan.ck_fns = [fns[c.name] for c in table.clustering if c.name in fns]
     for name in stmt.columns:
@@ -599,17 +645,23 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
         plan.ops.append((col, _bind(op_set(fns[name]), col)))
 
 
-def _compile_where_modify(compiler: Compiler, table: Table, stmt: ast.Update | ast.Delete, plan: ModifyPlan) -> None:
+def _compile_where_modify(
+    compiler: Compiler, table: Table, stmt: ast.Update | ast.Delete, plan: ModifyPlan
+) -> None:
     where = compile_where(compiler, table, stmt.where)
     if where.token:
-        raise InvalidRequest("The token function cannot be used in WHERE clauses for UPDATE and DELETE statements")
+        raise InvalidRequest(
+            "The token function cannot be used in WHERE clauses for UPDATE and DELETE statements"
+        )
     non_pk = [r for r in where.others if r.column.kind not in ("partition_key",)]
     if non_pk:
         raise InvalidRequest(f"Non PRIMARY KEY columns found in where clause: {non_pk[0].column.name} ")
     bad_pk = [r for r in where.others if r.column.kind == "partition_key"]
     if bad_pk:
-        raise InvalidRequest(f"Only EQ and IN relation are supported on the partition key (unless you use the "
-                             f"token() function) for {type(stmt).__name__.upper()} statements")
+        raise InvalidRequest(
+            f"Only EQ and IN relation are supported on the partition key (unless you use the "
+            f"token() function) for {type(stmt).__name__.upper()} statements"
+        )
     # ScyllaDB's process_where_clause: the clustering key, then the partition key
     full: set[str] = set()
     for r in where.clustering:
@@ -622,8 +674,10 @@ def _compile_where_modify(compiler: Compiler, table: Table, stmt: ast.Update | a
             raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {unrestricted}")
         regular = next((c for c, _ in plan.ops if c.kind != "static"), None)
         if regular is not None and all(r.op in ("=", "IN") for r in where.clustering):
-            raise InvalidRequest(f"Primary key column '{unrestricted}' must be specified in order to modify "
-                                 f"column '{regular.name}'")
+            raise InvalidRequest(
+                f"Primary key column '{unrestricted}' must be specified in order to modify "
+                f"column '{regular.name}'"
+            )
     pk_given = {r.column.name for r in where.partition}
     missing = [c.name for c in table.partition_key if c.name not in pk_given]
     if missing:
@@ -649,8 +703,11 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
             op = op_set(compiler.term(a.value, r))
         elif a.kind in ("add", "prepend", "subtract"):
             value = term_text(a.value)
-            text = {"add": f"{col.name} = {col.name} + {value}", "prepend": f"{col.name} = {value} + {col.name}",
-                    "subtract": f"{col.name} = {col.name} - {value}"}[a.kind]
+            text = {
+                "add": f"{col.name} = {col.name} + {value}",
+                "prepend": f"{col.name} = {value} + {col.name}",
+                "subtract": f"{col.name} = {col.name} - {value}",
+            }[a.kind]
             if not (t.is_counter or t.is_collection):
                 raise InvalidRequest(f"Invalid operation ({text}) for non counter column {col.name}")
             if not (t.is_counter or t.multi_cell):
@@ -663,19 +720,26 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
             fn = compiler.term(a.value, vr)
             op = op_subtract(fn) if a.kind == "subtract" else op_add(fn, prepend=a.kind == "prepend")
         elif a.kind == "element":
+            assert a.key is not None, "the parser gives every element assignment a key"
             if not t.is_collection or not t.multi_cell:
-                text = f"{col.name}[{term_text(a.key)}] = {term_text(a.value)}"  # type: ignore[arg-type]
-                raise InvalidRequest(f"Invalid operation ({text}) for non collection column {col.name}"
-                                     if not t.is_collection else
-                                     f"Invalid operation ({text}) for frozen collection column {col.name}")
+                text = f"{col.name}[{term_text(a.key)}] = {term_text(a.value)}"
+                raise InvalidRequest(
+                    f"Invalid operation ({text}) for non collection column {col.name}"
+                    if not t.is_collection
+                    else f"Invalid operation ({text}) for frozen collection column {col.name}"
+                )
             kt = INT if t.name == "list" else t.params[0]
-            key_fn = compiler.term(a.key, r.renamed("idx(" + col.name + ")" if t.name == "list" else f"key({col.name})", kt))  # type: ignore[arg-type]
+            key_fn = compiler.term(
+                a.key, r.renamed("idx(" + col.name + ")" if t.name == "list" else f"key({col.name})", kt)
+            )
             vt = t.params[0] if t.name == "list" else t.params[1]
             op = op_element(key_fn, compiler.term(a.value, r.renamed(f"value({col.name})", vt)))
         else:  # field
             if t.name != "udt" or not t.multi_cell:
-                raise InvalidRequest(f"Invalid operation ({col.name}.{a.field} = {term_text(a.value)}) for "
-                                     f"{'frozen UDT' if t.name == 'udt' else 'non-UDT'} column {col.name}")
+                raise InvalidRequest(
+                    f"Invalid operation ({col.name}.{a.field} = {term_text(a.value)}) for "
+                    f"{'frozen UDT' if t.name == 'udt' else 'non-UDT'} column {col.name}"
+                )
             if a.field not in t.field_names:
                 raise InvalidRequest(f"UDT column {col.name} does not have a field named {a.field}")
             idx = t.field_names.index(a.field)  # type: ignore[arg-type]
@@ -690,13 +754,17 @@ def _compile_delete_targets(compiler: Compiler, table: Table, stmt: ast.Delete, 
     for target in stmt.targets:
         col = table.column(target.column, Table.ASSIGNED)
         if col.is_primary_key:
-            raise InvalidRequest(f"Invalid identifier {col.name} for deletion (should not be a PRIMARY KEY part)")
+            raise InvalidRequest(
+                f"Invalid identifier {col.name} for deletion (should not be a PRIMARY KEY part)"
+            )
         r = Receiver(ks, tn, col.name, col.type)
         if target.key is not None:
             t = col.type
             if not t.multi_cell or t.name not in ("list", "map", "set"):
-                raise InvalidRequest(f"Invalid operation ({col.name}[?]) for deletion: {col.name} is not a "
-                                     "non-frozen collection")
+                raise InvalidRequest(
+                    f"Invalid operation ({col.name}[?]) for deletion: {col.name} is not a "
+                    "non-frozen collection"
+                )
             kt = INT if t.name == "list" else t.params[0]
             key_name = f"idx({col.name})" if t.name == "list" else f"key({col.name})"
             op = op_element(compiler.term(target.key, r.renamed(key_name, kt)), None)

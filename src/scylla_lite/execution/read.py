@@ -33,7 +33,9 @@ def clustering_sort_key(table: Table, clustering: tuple[bytes, ...]) -> tuple[An
     )
 
 
-def assemble(column: Column, cell: Cell | MultiCell | None, now: int, shadow: int) -> tuple[bytes | None, Cell | None]:
+def assemble(
+    column: Column, cell: Cell | MultiCell | None, now: int, shadow: int
+) -> tuple[bytes | None, Cell | None]:
     """The value a column reads as, and its winning cell when it is a single cell."""
     if cell is None:
         return None, None
@@ -47,24 +49,32 @@ def assemble(column: Column, cell: Cell | MultiCell | None, now: int, shadow: in
     t = column.type
     out = [struct.pack(">i", len(items))]
     if t.name == "udt":
-        fields: dict[int, bytes] = {int.from_bytes(k, "big"): c.value for k, c in items}  # type: ignore[misc]
-        parts = []
-        for i in range(len(t.params)):
-            v = fields.get(i)
-            parts.append(b"\xff\xff\xff\xff" if v is None else struct.pack(">i", len(v)) + v)
-        return b"".join(parts), None
+        fields = {int.from_bytes(k, "big"): c.value for k, c in items}
+        return b"".join(_framed(fields.get(i)) for i in range(len(t.params))), None
     for k, c in items:
         if t.name == "list":
-            out.append(struct.pack(">i", len(c.value)) + c.value)  # type: ignore[arg-type]
+            out.append(_framed(c.value))
         elif t.name == "set":
-            out.append(struct.pack(">i", len(k)) + k)
+            out.append(_framed(k))
         else:
-            out.append(struct.pack(">i", len(k)) + k + struct.pack(">i", len(c.value)) + c.value)  # type: ignore[arg-type]
+            out.append(_framed(k) + _framed(c.value))
     return b"".join(out), None
 
 
-def _columns_of(row: Row, table: Table, cols: list[Column], now: int, shadow: int,
-                values: dict[str, bytes | None], cells: dict[str, Cell]) -> bool:
+def _framed(value: bytes | None) -> bytes:
+    """A [bytes] element of a serialised collection, tuple or UDT (length -1 is null)."""
+    return b"\xff\xff\xff\xff" if value is None else struct.pack(">i", len(value)) + value
+
+
+def _columns_of(
+    row: Row,
+    table: Table,
+    cols: list[Column],
+    now: int,
+    shadow: int,
+    values: dict[str, bytes | None],
+    cells: dict[str, Cell],
+) -> bool:
     """Fill values of ``cols`` from ``row``; True when any of them is live."""
     live = False
     for col in cols:
@@ -77,7 +87,9 @@ def _columns_of(row: Row, table: Table, cols: list[Column], now: int, shadow: in
     return live
 
 
-def static_values(table: Table, part: Partition, now: int) -> tuple[dict[str, bytes | None], dict[str, Cell], bool]:
+def static_values(
+    table: Table, part: Partition, now: int
+) -> tuple[dict[str, bytes | None], dict[str, Cell], bool]:
     values: dict[str, bytes | None] = {}
     cells: dict[str, Cell] = {}
     shadow = max(part.deleted, part.static.deleted)
@@ -89,8 +101,14 @@ def pk_values(table: Table, part: Partition) -> dict[str, bytes | None]:
     return {c.name: part.key[c.position] for c in table.partition_key}
 
 
-def live_row(table: Table, part: Partition, key: tuple[Any, ...], row: Row, now: int,
-             statics: tuple[dict[str, bytes | None], dict[str, Cell]]) -> LiveRow | None:
+def live_row(
+    table: Table,
+    part: Partition,
+    key: tuple[Any, ...],
+    row: Row,
+    now: int,
+    statics: tuple[dict[str, bytes | None], dict[str, Cell]],
+) -> LiveRow | None:
     """The row if it is live (a live primary-key marker or any live cell)."""
     shadow = max(part.row_shadow(key), row.deleted)
     values = pk_values(table, part)
@@ -108,8 +126,9 @@ def live_row(table: Table, part: Partition, key: tuple[Any, ...], row: Row, now:
     return LiveRow(part, row.clustering, key, values, cells)
 
 
-def partition_rows(table: Table, part: Partition, now: int, reverse: bool = False,
-                   start: tuple[Any, ...] | None = None) -> Iterator[LiveRow]:
+def partition_rows(
+    table: Table, part: Partition, now: int, reverse: bool = False, start: tuple[Any, ...] | None = None
+) -> Iterator[LiveRow]:
     """Live rows of a partition in clustering order (or reversed), after ``start`` when
     resuming a page; a partition with live static cells and no live rows yields one
     static-only row (clustering None), as Cassandra does."""

@@ -72,8 +72,9 @@ class SelectPlan:
         limit_r = Receiver(table.keyspace, table.name, "[limit]", INT)
         self.limit = compiler.term(stmt.limit, limit_r) if stmt.limit is not None else None
         pp_r = Receiver(table.keyspace, table.name, "[per_partition_limit]", INT)
-        self.per_partition_limit = (compiler.term(stmt.per_partition_limit, pp_r)
-                                    if stmt.per_partition_limit is not None else None)
+        self.per_partition_limit = (
+            compiler.term(stmt.per_partition_limit, pp_r) if stmt.per_partition_limit is not None else None
+        )
         if stmt.distinct:
             self._check_distinct()
         self.columns = [ColumnSpec(table.keyspace, table.name, o.name, o.type.codec) for o in self.outputs]
@@ -100,9 +101,16 @@ class SelectPlan:
             return Output(col.name, col.type, _column_fn(col.name))
         if isinstance(sel, ast.FunctionSelector):
             name = sel.name
-            if name == "count" and len(sel.args) == 1 and (
-                isinstance(sel.args[0], ast.StarSelector)
-                or (isinstance(sel.args[0], ast.TermSelector) and isinstance(sel.args[0].term, ast.Literal))
+            if (
+                name == "count"
+                and len(sel.args) == 1
+                and (
+                    isinstance(sel.args[0], ast.StarSelector)
+                    or (
+                        isinstance(sel.args[0], ast.TermSelector)
+                        and isinstance(sel.args[0].term, ast.Literal)
+                    )
+                )
             ):
                 return Output("count", BIGINT, lambda r, ex: b"", aggregate="count", count_star=True)
             if name in AGGREGATES:
@@ -111,9 +119,19 @@ class SelectPlan:
                 inner = self._selector(compiler, sel.args[0])
                 rtype = BIGINT if name == "count" else inner.type
                 if name in ("sum", "avg") and inner.type.name not in (
-                    "int", "bigint", "smallint", "tinyint", "varint", "float", "double", "decimal", "counter"
+                    "int",
+                    "bigint",
+                    "smallint",
+                    "tinyint",
+                    "varint",
+                    "float",
+                    "double",
+                    "decimal",
+                    "counter",
                 ):
-                    raise InvalidRequest(f"Invalid call to function {name}, none of its type signatures match")
+                    raise InvalidRequest(
+                        f"Invalid call to function {name}, none of its type signatures match"
+                    )
                 return Output(f"system.{name}({inner.name})", rtype, inner.fn, aggregate=name)
             if name in ("writetime", "ttl"):
                 arg = sel.args[0] if sel.args else None
@@ -121,15 +139,22 @@ class SelectPlan:
                     raise InvalidRequest(f"Invalid arguments for {name}: a column is required")
                 col = table.column(arg.name, Table.SELECTED)
                 if col.is_primary_key:
-                    raise InvalidRequest(f"Cannot use selection function {name} on PRIMARY KEY part {col.name}")
+                    raise InvalidRequest(
+                        f"Cannot use selection function {name} on PRIMARY KEY part {col.name}"
+                    )
                 if col.type.multi_cell:
-                    raise InvalidRequest(f"Cannot use selection function {name} on non-frozen collection {col.name}")
+                    raise InvalidRequest(
+                        f"Cannot use selection function {name} on non-frozen collection {col.name}"
+                    )
                 if col.type.is_counter:
                     raise InvalidRequest(f"Cannot use selection function {name} on counter column {col.name}")
                 cname = col.name
                 if name == "writetime":
-                    return Output(f"writetime({cname})", BIGINT,
-                                  lambda r, ex: BIGINT.encode(r.cells[cname].ts) if cname in r.cells else None)
+                    return Output(
+                        f"writetime({cname})",
+                        BIGINT,
+                        lambda r, ex: BIGINT.encode(r.cells[cname].ts) if cname in r.cells else None,
+                    )
 
                 def ttl_fn(r: LiveRow, ex: Execution) -> Any:
                     cell = r.cells.get(cname)
@@ -141,19 +166,27 @@ class SelectPlan:
             if name == "token":
                 cols = [c.name for c in table.partition_key]
                 if [a.name for a in sel.args if isinstance(a, ast.ColumnSelector)] != cols:
-                    raise InvalidRequest(f"Invalid arguments for token: must be the partition key ({', '.join(cols)})")
-                return Output(f"system.token({', '.join(cols)})", BIGINT,
-                              lambda r, ex: BIGINT.encode(r.partition.token))
+                    raise InvalidRequest(
+                        f"Invalid arguments for token: must be the partition key ({', '.join(cols)})"
+                    )
+                return Output(
+                    f"system.token({', '.join(cols)})", BIGINT, lambda r, ex: BIGINT.encode(r.partition.token)
+                )
             if name == "tojson":
                 inner = self._selector(compiler, sel.args[0])
-                return Output(f"system.tojson({inner.name})", TEXT,
-                              lambda r, ex: TEXT.encode(json.dumps(to_json_value(inner.type, inner.fn(r, ex)))))
-            impl, rtype, arity = functions.lookup(name)
+                return Output(
+                    f"system.tojson({inner.name})",
+                    TEXT,
+                    lambda r, ex: TEXT.encode(json.dumps(to_json_value(inner.type, inner.fn(r, ex)))),
+                )
+            impl, fn_type, arity = functions.lookup(name)
             args = [self._selector(compiler, a) for a in sel.args]
             if len(args) != arity:
-                raise InvalidRequest(f"Invalid number of arguments in call to function system.{name}: "
-                                     f"{arity} required but {len(args)} provided")
-            result_type = rtype or (args[0].type if args else BIGINT)
+                raise InvalidRequest(
+                    f"Invalid number of arguments in call to function system.{name}: "
+                    f"{arity} required but {len(args)} provided"
+                )
+            result_type = fn_type or (args[0].type if args else BIGINT)
 
             def call(r: LiveRow, ex: Execution) -> Any:
                 return impl(ex, [(a.type, a.fn(r, ex)) for a in args])[1]
@@ -162,20 +195,26 @@ class SelectPlan:
         if isinstance(sel, ast.CastSelector):
             inner = self._selector(compiler, sel.selector)
             target = compiler.catalog.resolve_type(sel.type, table.keyspace)
-            return Output(_selector_name(sel), target, lambda r, ex: cast(inner.type, target, inner.fn(r, ex)))
+            return Output(
+                _selector_name(sel), target, lambda r, ex: cast(inner.type, target, inner.fn(r, ex))
+            )
         if isinstance(sel, ast.FieldSelector):
             inner = self._selector(compiler, sel.selector)
             if inner.type.name != "udt":
-                raise InvalidRequest(f"Invalid field selection: {inner.name} of type {inner.type.cql()} is not a "
-                                     "user type")
+                raise InvalidRequest(
+                    f"Invalid field selection: {inner.name} of type {inner.type.cql()} is not a user type"
+                )
             if sel.field not in inner.type.field_names:
                 raise InvalidRequest(f"{inner.type.udt_name} has no field {sel.field}")
             idx = inner.type.field_names.index(sel.field)
             from .terms import split_fields
 
             count = len(inner.type.params)
-            return Output(f"{inner.name}.{sel.field}", inner.type.params[idx],
-                          lambda r, ex: (None if (v := inner.fn(r, ex)) is None else split_fields(v, count)[idx]))
+            return Output(
+                f"{inner.name}.{sel.field}",
+                inner.type.params[idx],
+                lambda r, ex: None if (v := inner.fn(r, ex)) is None else split_fields(v, count)[idx],
+            )
         if isinstance(sel, ast.TermSelector):
             raise InvalidRequest("Literal terms are not supported in the select list yet")
         raise InvalidRequest(f"Unsupported selector {_selector_name(sel)}")
@@ -186,15 +225,19 @@ class SelectPlan:
         pk = self.table.partition_key + self.table.clustering
         for i, col in enumerate(self.group_by):
             if i >= len(pk) or pk[i].name != col.name:
-                raise InvalidRequest("Group by currently only support groups of columns following their declared "
-                                     "order in the PRIMARY KEY")
+                raise InvalidRequest(
+                    "Group by currently only support groups of columns following their declared "
+                    "order in the PRIMARY KEY"
+                )
 
     def _check_distinct(self) -> None:
         for o in self.outputs:
             col = self.table.columns.get(o.name)
             if col is not None and col.kind not in ("partition_key", "static"):
-                raise InvalidRequest(f"SELECT DISTINCT queries must only request partition key columns and/or "
-                                     f"static columns (not {col.name})")
+                raise InvalidRequest(
+                    f"SELECT DISTINCT queries must only request partition key columns and/or "
+                    f"static columns (not {col.name})"
+                )
 
     def _ordering(self) -> bool:
         order = self.stmt.order_by
@@ -204,17 +247,23 @@ class SelectPlan:
             return False
         ck = self.table.clustering
         if not self.where.partition:
-            raise InvalidRequest("ORDER BY is only supported when the partition key is restricted by an EQ or an IN.")
+            raise InvalidRequest(
+                "ORDER BY is only supported when the partition key is restricted by an EQ or an IN."
+            )
         cols = []
         for name, asc in order:
             col = self.table.column(name, "Order by on unknown column {name}")
             if col.kind != "clustering":
-                raise InvalidRequest(f"Order by is currently only supported on the clustered columns of the PRIMARY "
-                                     f"KEY, got {name}")
+                raise InvalidRequest(
+                    f"Order by is currently only supported on the clustered columns of the PRIMARY "
+                    f"KEY, got {name}"
+                )
             cols.append((col, asc))
         if any(a.position >= b.position for (a, _), (b, _) in itertools.pairwise(cols)):
-            raise InvalidRequest("Order by currently only supports the ordering of columns following their "
-                                 "declared order in the PRIMARY KEY")
+            raise InvalidRequest(
+                "Order by currently only supports the ordering of columns following their "
+                "declared order in the PRIMARY KEY"
+            )
         # ScyllaDB: every clustering column up to the last ordered one is either ordered, all in
         # the same direction relative to the table's order, or restricted by EQ
         reverse = cols[0][1] != cols[0][0].ascending
@@ -224,12 +273,18 @@ class SelectPlan:
             if pos in ordered:
                 c, asc = ordered[pos]
                 if (asc != c.ascending) != reverse:
-                    raise InvalidRequest(f"Unsupported order by relation - only reversing all columns is supported, "
-                                         f"but column {c.name} has opposite ordering")
+                    raise InvalidRequest(
+                        f"Unsupported order by relation - only reversing all columns is supported, "
+                        f"but column {c.name} has opposite ordering"
+                    )
             elif ck[pos].name not in eq:
-                raise InvalidRequest(f"Unsupported order by relation - column {ck[pos].name} doesn't have an ordering "
-                                     "or EQ relation.")
-        self.post_order = [(c, asc) for c, asc in cols] if any(r.op == "IN" for r in self.where.partition) else []
+                raise InvalidRequest(
+                    f"Unsupported order by relation - column {ck[pos].name} doesn't have an ordering "
+                    "or EQ relation."
+                )
+        self.post_order = (
+            [(c, asc) for c, asc in cols] if any(r.op == "IN" for r in self.where.partition) else []
+        )
         return reverse
 
     # ------------------------------------------------------------------ run
@@ -266,8 +321,13 @@ class SelectPlan:
                 break
             yield p
 
-    def _row_ok(self, r: LiveRow, ex: Execution, cvals: list[tuple[Any, list[Any]]],
-                ovals: list[tuple[Any, list[Any]]]) -> bool:
+    def _row_ok(
+        self,
+        r: LiveRow,
+        ex: Execution,
+        cvals: list[tuple[Any, list[Any]]],
+        ovals: list[tuple[Any, list[Any]]],
+    ) -> bool:
         if r.clustering is None:
             if cvals:
                 return False
@@ -343,20 +403,32 @@ class SelectPlan:
         state = None
         if more and last is not None:
             r, seen = last
-            state = PageState(r.partition.token, partition_key_bytes(r.partition.key), r.clustering, seen,
-                              -1 if remaining is None else remaining).encode()
+            state = PageState(
+                r.partition.token,
+                partition_key_bytes(r.partition.key),
+                r.clustering,
+                seen,
+                -1 if remaining is None else remaining,
+            ).encode()
             if self.stmt.distinct:
-                state = PageState(r.partition.token, partition_key_bytes(r.partition.key), None, seen,
-                                  -1 if remaining is None else remaining).encode()
+                state = PageState(
+                    r.partition.token,
+                    partition_key_bytes(r.partition.key),
+                    None,
+                    seen,
+                    -1 if remaining is None else remaining,
+                ).encode()
         return Rows(self.columns, out, paging_state=state)
 
     def _post_ordered(self, ex: Execution, page_size: int | None, limit: int | None) -> Rows:
         """ORDER BY with IN on the partition key: rows of all partitions sorted together
         (Cassandra's post-query ordering), which cannot be paged."""
         if page_size is not None and self._may_need_paging(ex, page_size):
-            raise InvalidRequest("Cannot page queries with both ORDER BY and a IN restriction on the partition key; "
-                                 "you must either remove the ORDER BY or the IN and sort client side, or disable "
-                                 "paging for this query")
+            raise InvalidRequest(
+                "Cannot page queries with both ORDER BY and a IN restriction on the partition key; "
+                "you must either remove the ORDER BY or the IN and sort client side, or disable "
+                "paging for this query"
+            )
 
         def key(r: LiveRow) -> tuple[Any, ...]:
             out = []
@@ -384,8 +456,12 @@ class SelectPlan:
     def _project(self, r: LiveRow, ex: Execution) -> list[bytes | None]:
         values = [o.fn(r, ex) for o in self.outputs]
         if self.stmt.json:
-            obj = {o.name if o.name.islower() or not o.name.isidentifier() else f'"{o.name}"':
-                   to_json_value(o.type, v) for o, v in zip(self.outputs, values)}
+            obj = {
+                o.name if o.name.islower() or not o.name.isidentifier() else f'"{o.name}"': to_json_value(
+                    o.type, v
+                )
+                for o, v in zip(self.outputs, values)
+            }
             return [TEXT.encode(json.dumps(obj, separators=(", ", ": ")))]
         return values
 
@@ -413,8 +489,14 @@ class SelectPlan:
             if limit is not None and len(rows) >= limit:
                 break
         if self.stmt.json:
-            rows = [[TEXT.encode(json.dumps({o.name: to_json_value(o.type, v) for o, v in zip(self.outputs, row)}))]
-                    for row in rows]
+            rows = [
+                [
+                    TEXT.encode(
+                        json.dumps({o.name: to_json_value(o.type, v) for o, v in zip(self.outputs, row)})
+                    )
+                ]
+                for row in rows
+            ]
         return rows
 
 
@@ -541,14 +623,22 @@ def _json_of(t: CqlType, v: Any) -> Any:
     if name == "blob":
         return "0x" + bytes(v).hex()
     if name == "timestamp":
-        return (v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}Z") if isinstance(v, dt.datetime) else v
+        return (
+            (v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}Z")
+            if isinstance(v, dt.datetime)
+            else v
+        )
     if isinstance(v, uuid_mod.UUID) or name in ("date", "time", "inet", "duration"):
         return str(v)
     if name in ("list", "set", "vector"):
         return [_json_of(t.params[0], x) for x in v]
     if name == "map":
-        return {str(_json_of(t.params[0], k)) if not isinstance(_json_of(t.params[0], k), str) else _json_of(t.params[0], k):
-                _json_of(t.params[1], x) for k, x in v.items()}
+        return {
+            str(_json_of(t.params[0], k))
+            if not isinstance(_json_of(t.params[0], k), str)
+            else _json_of(t.params[0], k): _json_of(t.params[1], x)
+            for k, x in v.items()
+        }
     if name == "tuple":
         return [_json_of(p, x) for p, x in zip(t.params, v)]
     if name == "udt":

@@ -97,10 +97,18 @@ class Compiler:
 
             return bound
         if isinstance(term, ast.TypeHint):
-            hinted = self.catalog.resolve_type(term.type, self.keyspace) if self.catalog else native(term.type.name)
-            if hinted.cql(False) != t.cql(False) and not (hinted.name in ("text", "ascii") and t.name in ("text", "ascii")):
-                raise InvalidRequest(f"Type error: {term.type.name} cannot be passed as argument 0 of "
-                                     f"function for {receiver.name} of type {t.cql()}")
+            hinted = (
+                self.catalog.resolve_type(term.type, self.keyspace)
+                if self.catalog
+                else native(term.type.name)
+            )
+            if hinted.cql(False) != t.cql(False) and not (
+                hinted.name in ("text", "ascii") and t.name in ("text", "ascii")
+            ):
+                raise InvalidRequest(
+                    f"Type error: {term.type.name} cannot be passed as argument 0 of "
+                    f"function for {receiver.name} of type {t.cql()}"
+                )
             return self.term(term.term, receiver)
         if isinstance(term, ast.FunctionCall):
             from .functions import compile_call
@@ -126,8 +134,10 @@ class Compiler:
             items = [self.term(i, elem) for i in term.items]
             if t.name == "vector":
                 if len(items) != t.size:
-                    raise InvalidRequest(f"Invalid vector literal for {name} of type {t.cql()}; "
-                                         f"expected {t.size} elements, but given {len(items)}")
+                    raise InvalidRequest(
+                        f"Invalid vector literal for {name} of type {t.cql()}; "
+                        f"expected {t.size} elements, but given {len(items)}"
+                    )
                 return lambda ex: _join_vector(t, [f(ex) for f in items], name)
             if t.name == "set":
                 return lambda ex: serialize_set(t, [f(ex) for f in items], name)
@@ -149,19 +159,29 @@ class Compiler:
             given = dict(term.fields)
             unknown = set(given) - set(t.field_names)
             if unknown:
-                raise InvalidRequest(f"Unknown field '{sorted(unknown)[0]}' in value of user defined type {t.udt_name}")
+                raise InvalidRequest(
+                    f"Unknown field '{sorted(unknown)[0]}' in value of user defined type {t.udt_name}"
+                )
             fns: list[TermFn | None] = []
             for fname, ftype in zip(t.field_names, t.params):
-                fns.append(self.term(given[fname], receiver.renamed(f"{name}.{fname}", ftype))
-                           if fname in given else None)
+                fns.append(
+                    self.term(given[fname], receiver.renamed(f"{name}.{fname}", ftype))
+                    if fname in given
+                    else None
+                )
             return lambda ex: serialize_collection_fields([f(ex) if f else None for f in fns])
         if isinstance(term, ast.UdtLiteral) and t.name == "map":
             raise InvalidRequest(f"Invalid map literal for {name}: field names are not valid map keys")
         if isinstance(term, ast.TupleLiteral) and t.name == "tuple":
             if len(term.items) > len(t.params):
-                raise InvalidRequest(f"Invalid tuple literal for {name}: too many elements. Type {t.cql()} "
-                                     f"expects {len(t.params)} but got {len(term.items)}")
-            fns2 = [self.term(i, receiver.renamed(f"{name}[{n}]", p)) for n, (i, p) in enumerate(zip(term.items, t.params))]
+                raise InvalidRequest(
+                    f"Invalid tuple literal for {name}: too many elements. Type {t.cql()} "
+                    f"expects {len(t.params)} but got {len(term.items)}"
+                )
+            fns2 = [
+                self.term(i, receiver.renamed(f"{name}[{n}]", p))
+                for n, (i, p) in enumerate(zip(term.items, t.params))
+            ]
             pad = len(t.params) - len(fns2)
             return lambda ex: serialize_collection_fields([f(ex) for f in fns2] + [None] * pad)
         kind = type(term).__name__.replace("Literal", "").lower()
@@ -248,7 +268,7 @@ def split_map(data: bytes) -> list[tuple[bytes, bytes]]:
 
 def split_fields(data: bytes, count: int) -> list[bytes | None]:
     """The field bytes of a serialised tuple or UDT (missing trailing fields are null)."""
-    pos, out = 0, []
+    pos, out = 0, list[bytes | None]()
     for _ in range(count):
         if pos >= len(data):
             out.append(None)

@@ -93,32 +93,35 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
             rhs = rel.rhs
             if isinstance(rhs, ast.FunctionCall) and rhs.name == "token":
                 cols = table.partition_key
-                fns = [compiler.term(a, Receiver(table.keyspace, table.name, f"arg{i}(system.token)", c.type))
-                       for i, (a, c) in enumerate(zip(rhs.args, cols))]
+                fns = [
+                    compiler.term(a, Receiver(table.keyspace, table.name, f"arg{i}(system.token)", c.type))
+                    for i, (a, c) in enumerate(zip(rhs.args, cols))
+                ]
 
-                def token_value(ex: Execution, fns: list[TermFn] = fns) -> list[Any]:
-                    from ..storage import token_of
-
-                    return [BIGINT.encode(token_of(tuple(f(ex) for f in fns)))]
-
-                values = token_value
+                values = _token_of_terms(fns)
             else:
-                fn = compiler.term(rhs, Receiver(table.keyspace, table.name, "partition key token", BIGINT))  # type: ignore[arg-type]
-                values = lambda ex, fn=fn: [fn(ex)]  # noqa: E731
+                values = _single(
+                    compiler.term(rhs, Receiver(table.keyspace, table.name, "partition key token", BIGINT))  # type: ignore[arg-type]
+                )
             if rel.op not in ("=", "<", "<=", ">", ">="):
-                raise InvalidRequest(f"Unsupported \"{rel.op}\" relation on token")
+                raise InvalidRequest(f'Unsupported "{rel.op}" relation on token')
             where.token.append(Restriction(table.partition_key, rel.op, values))
             continue
         if isinstance(lhs, ast.TupleRef):
             cols = [table.column(n, Table.WHERE) for n in lhs.columns]
             if any(c.kind != "clustering" for c in cols):
                 bad = next(c for c in cols if c.kind != "clustering")
-                raise InvalidRequest(f"Multi-column relations can only be applied to clustering columns but was "
-                                     f"applied to: {bad.name}")
+                raise InvalidRequest(
+                    f"Multi-column relations can only be applied to clustering columns but was "
+                    f"applied to: {bad.name}"
+                )
             tuple_t = CqlType("tuple", tuple(c.type for c in cols), True)
-            receiver = Receiver(table.keyspace, table.name, "(" + ",".join(c.name for c in cols) + ")", tuple_t)
-            where.clustering.append(Restriction(cols, rel.op, _tuple_rhs(compiler, table, rel, cols, receiver),
-                                                multi=True))
+            receiver = Receiver(
+                table.keyspace, table.name, "(" + ",".join(c.name for c in cols) + ")", tuple_t
+            )
+            where.clustering.append(
+                Restriction(cols, rel.op, _tuple_rhs(compiler, table, rel, cols, receiver), multi=True)
+            )
             continue
         name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name  # type: ignore[union-attr]
         col = table.column(name, Table.WHERE)
@@ -152,15 +155,18 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
     return where
 
 
-def _tuple_rhs(compiler: Compiler, table: Table, rel: ast.Relation, cols: list[Column],
-               receiver: Receiver) -> Callable[[Execution], list[Any]]:
+def _tuple_rhs(
+    compiler: Compiler, table: Table, rel: ast.Relation, cols: list[Column], receiver: Receiver
+) -> Callable[[Execution], list[Any]]:
     """The right side of a multi-column relation: a tuple literal's elements are bound
     to the columns themselves (a marker in it is described as that column)."""
 
     def one(term: Any) -> TermFn:
         if isinstance(term, ast.TupleLiteral) and len(term.items) == len(cols):
-            fns = [compiler.term(t, Receiver(table.keyspace, table.name, c.name, c.type))
-                   for t, c in zip(term.items, cols)]
+            fns = [
+                compiler.term(t, Receiver(table.keyspace, table.name, c.name, c.type))
+                for t, c in zip(term.items, cols)
+            ]
             return lambda ex: serialize_collection_fields([f(ex) for f in fns])
         return compiler.term(term, receiver)
 
@@ -173,7 +179,9 @@ def _tuple_rhs(compiler: Compiler, table: Table, rel: ast.Relation, cols: list[C
     return lambda ex: [fn(ex)]
 
 
-def _rhs_values(compiler: Compiler, rel: ast.Relation, receiver: Receiver) -> Callable[[Execution], list[Any]]:
+def _rhs_values(
+    compiler: Compiler, rel: ast.Relation, receiver: Receiver
+) -> Callable[[Execution], list[Any]]:
     if rel.op == "IN":
         if isinstance(rel.rhs, ast.BindMarker):
             in_receiver = receiver.renamed(f"in({receiver.name})", list_of(receiver.type))
@@ -207,8 +215,10 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
     restricted_pk = {r.column.name for r in where.partition}
     in_pk = [r for r in where.partition]
     if where.token and restricted_pk:
-        raise InvalidRequest("Columns \"%s\" cannot be restricted by both a normal relation and a token relation"
-                             % ", ".join(sorted(restricted_pk)))
+        columns = ", ".join(sorted(restricted_pk))
+        raise InvalidRequest(
+            f'Columns "{columns}" cannot be restricted by both a normal relation and a token relation'
+        )
     if restricted_pk and restricted_pk != {c.name for c in pk_cols}:
         needs_filter = True
         for r in in_pk:
@@ -230,15 +240,21 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
         if rs and not previous_ok:
             if not allow_filtering and c.name not in indexed:
                 prev = ck[i - 1].name
-                raise InvalidRequest(f'PRIMARY KEY column "{c.name}" cannot be restricted as preceding column '
-                                     f'"{prev}" is not restricted')
+                raise InvalidRequest(
+                    f'PRIMARY KEY column "{c.name}" cannot be restricted as preceding column '
+                    f'"{prev}" is not restricted'
+                )
             needs_filter = True
         if not rs or any(r.op not in ("=", "IN") for r in rs):
             previous_ok = False
     scan = not where.partition and not where.token
-    if scan and where.clustering and not allow_filtering:
-        if not any(r.column.name in indexed for r in where.clustering + where.others):
-            raise InvalidRequest(FILTERING_MSG)
+    if (
+        scan
+        and where.clustering
+        and not allow_filtering
+        and not any(r.column.name in indexed for r in where.clustering + where.others)
+    ):
+        raise InvalidRequest(FILTERING_MSG)
     for r in where.others:
         col = r.column
         if col.type.is_counter and not allow_filtering:
@@ -262,7 +278,9 @@ def matches(r: Restriction, value: bytes | None, ex: Execution, vals: list[Any] 
         key = r.element(ex)
         from .terms import split_map
 
-        found = next((v for k, v in split_map(value) if t.params[0].sort_key(k) == t.params[0].sort_key(key)), None)
+        found = next(
+            (v for k, v in split_map(value) if t.params[0].sort_key(k) == t.params[0].sort_key(key)), None
+        )
         return _compare(t.params[1], found, r.op, rhs)
     if r.op == "CONTAINS":
         if value is None:
@@ -307,12 +325,18 @@ def _compare(t: CqlType, value: bytes | None, op: str, rhs: list[Any]) -> bool:
         return re.match(regex, t.decode(value), re.S) is not None
     a, b = t.sort_key(value), t.sort_key(other)
     return {
-        "=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
+        "=": a == b,
+        "!=": a != b,
+        "<": a < b,
+        "<=": a <= b,
+        ">": a > b,
+        ">=": a >= b,
     }[op]
 
 
-def matches_clustering(r: Restriction, clustering: tuple[bytes, ...], table_ck: list[Column], ex: Execution,
-                       vals: list[Any]) -> bool:
+def matches_clustering(
+    r: Restriction, clustering: tuple[bytes, ...], table_ck: list[Column], ex: Execution, vals: list[Any]
+) -> bool:
     """A clustering restriction, single- or multi-column, against a row's clustering values."""
     if not r.multi:
         return _compare(r.column.type, clustering[r.column.position], r.op, vals)
@@ -329,3 +353,15 @@ def matches_clustering(r: Restriction, clustering: tuple[bytes, ...], table_ck: 
     n = len([x for x in other if x is not None])
     a, b = row_key[:n], other[:n]
     return {"=": a == b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[r.op]
+
+
+def _single(fn: TermFn) -> Callable[[Execution], list[Any]]:
+    """Values of a one-term relation, in the shape multi-value relations use."""
+    return lambda ex: [fn(ex)]
+
+
+def _token_of_terms(fns: list[TermFn]) -> Callable[[Execution], list[Any]]:
+    """Values of ``token(pk) <op> token(a, b)``: the token of the bound terms."""
+    from ..storage import token_of
+
+    return lambda ex: [BIGINT.encode(token_of(tuple(f(ex) for f in fns)))]
