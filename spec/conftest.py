@@ -7,7 +7,10 @@ it one embedded scylla_lite serves the whole session.
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -37,7 +40,7 @@ def _embedded() -> Iterator[Any]:
         return
     from scylla_lite import serve
 
-    with serve(port=0) as server:
+    with serve(port=0, admin_port=0) as server:
         yield server
 
 
@@ -82,6 +85,34 @@ def keyspace(cql: Session) -> Iterator[str]:
     cql.set_keyspace(name)
     yield name
     cql.execute(f"DROP KEYSPACE IF EXISTS {name}")
+
+
+class ServerClock:
+    """Moves the backend's time forward: the embedded server's admin clock, or, against
+    a real cluster (which has no such knob), real sleeping."""
+
+    def __init__(self, admin_url: str | None) -> None:
+        self.admin_url = admin_url
+
+    @property
+    def travels(self) -> bool:
+        """True when `advance` is instant (the embedded server)."""
+        return self.admin_url is not None
+
+    def advance(self, seconds: float) -> None:
+        if self.admin_url is None:
+            time.sleep(seconds)
+            return
+        body = json.dumps({"seconds": seconds}).encode()
+        request = urllib.request.Request(f"{self.admin_url}/clock/advance", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            reply.read()
+
+
+@pytest.fixture(scope="session")
+def clock(_embedded: Any) -> ServerClock:
+    """The backend clock; ``clock.advance(s)`` lets TTLs expire without sleeping on scylla_lite."""
+    return ServerClock(_embedded.admin_url if _embedded is not None else None)
 
 
 def rows(result: Any) -> list[Any]:

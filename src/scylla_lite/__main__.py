@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-key", help="PEM private key of --tls-cert")
     p.add_argument("--tls-ca", help="PEM CA bundle: require client certificates it signed")
     p.add_argument(
-        "--admin-port", type=_port, help="admin HTTP port (accepted, not implemented yet: ignored)"
+        "--admin-port",
+        type=_port,
+        help="also serve the admin HTTP interface (GET /clock, POST /clock/advance) on this port; off by default",
     )
     return p
 
@@ -74,6 +76,7 @@ async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> 
             data_dir=args.data_dir,
             auth=args.auth,
             ssl_context=ssl_context,
+            admin_port=args.admin_port,
         )
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
@@ -88,7 +91,11 @@ async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     where = f"data dir {args.data_dir}" if args.data_dir else "memory"
-    print(f"scylla_lite {_version()} listening on {_address(server.host, server.port)} ({where})", flush=True)
+    admin = f", admin {server.admin_url}" if server.admin_url else ""
+    print(
+        f"scylla_lite {_version()} listening on {_address(server.host, server.port)} ({where}{admin})",
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:

@@ -171,7 +171,12 @@ class CommitLog:
         self.flush_now()
         state = {name: ks for name, ks in self.engine.catalog.keyspaces.items() if not ks.virtual}
         payload = pickle.dumps(
-            {"keyspaces": state, "roles": self.engine.roles, "clock": self.engine.clock._last},
+            {
+                "keyspaces": state,
+                "roles": self.engine.roles,
+                "clock": self.engine.clock._last,
+                "clock_offset": self.engine.clock.offset_micros,
+            },
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         tmp = self.snapshot_path.with_suffix(".tmp")
@@ -202,6 +207,7 @@ class CommitLog:
             engine.catalog.keyspaces.update(state["keyspaces"])
             engine.roles.update(state["roles"])
             engine.clock._last = max(engine.clock._last, state["clock"])
+            engine.clock.offset_micros = state.get("clock_offset", 0)
             engine.catalog.bump()
         data = self.path.read_bytes() if self.path.exists() else b""
         records, end = decode_records(data)
@@ -224,6 +230,9 @@ class CommitLog:
         kind, text, keyspace, values, ts, now = record
         engine = self.engine
         engine.clock._last = max(engine.clock._last, now, ts)
+        if kind == "clock":
+            engine.clock.offset_micros = values[0]
+            return
         client = ClientState(keyspace)
         try:
             if kind == "schema":

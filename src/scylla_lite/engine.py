@@ -62,6 +62,8 @@ class Clock:
         return now
 
     def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
         self.offset_micros += int(seconds * 1_000_000)
 
 
@@ -304,6 +306,17 @@ class Engine:
         compiled.apply(ex, wc)
         self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
         return Void()
+
+    def clock_state(self) -> dict[str, Any]:
+        """What the admin interface shows of the clock."""
+        from .admin import clock_document
+
+        return clock_document(self.clock.micros(), self.clock.offset_micros)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock forward (admin interface); the offset survives a restart."""
+        self.clock.advance(seconds)
+        self.logged(("clock", "", None, (self.clock.offset_micros,), 0, 0))
 
     def logged(self, record: tuple[Any, ...]) -> None:
         if self.log is not None:

@@ -32,6 +32,7 @@ from .requests import ClientState
 from .results import Result, SchemaChange
 
 if TYPE_CHECKING:
+    from .admin import AdminServer
     from .engine import EngineAPI
 
 log = logging.getLogger("scylla_lite.server")
@@ -442,6 +443,7 @@ class Server:
         self.owns_engine = owns_engine
         self.host = ""
         self.port = 0
+        self.admin: AdminServer | None = None
         self.supported = supported_options()
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
@@ -456,6 +458,13 @@ class Server:
     @engine.setter
     def engine(self, engine: EngineAPI) -> None:
         self._engine = engine
+
+    @property
+    def admin_url(self) -> str | None:
+        if self.admin is None:
+            return None
+        host = f"[{self.admin.host}]" if ":" in self.admin.host else self.admin.host
+        return f"http://{host}:{self.admin.port}"
 
     @property
     def connections(self) -> set[Connection]:
@@ -486,6 +495,13 @@ class Server:
         assert self._server is not None
         await self._server.start_serving()
 
+    async def start_admin(self, host: str, port: int) -> None:
+        """Serve the admin HTTP interface (the clock) for this server's engine."""
+        from .admin import AdminServer
+
+        self.admin = AdminServer(self.engine)  # type: ignore[arg-type]
+        await self.admin.listen(host, port)
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -507,6 +523,8 @@ class Server:
         if self._closed:
             return
         self._closed = True
+        if self.admin is not None:
+            await self.admin.close()
         if self._server is not None:
             self._server.close()
         if self._tasks:
@@ -565,11 +583,13 @@ async def start_server(
     tls_ca: str | os.PathLike[str] | None = None,
     engine: EngineAPI | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    admin_port: int | None = None,
 ) -> Server:
     """Start a server on the running loop; ``await server.close()`` stops it.
 
     Without ``engine`` a `scylla_lite.engine.Engine` is made (and closed with the server);
-    a given engine stays the caller's (it is synced, not closed).
+    a given engine stays the caller's (it is synced, not closed). ``admin_port`` (0 picks
+    a free one) also serves the admin HTTP interface (`scylla_lite.admin`) on ``host``.
     """
     if ssl_context is None and (tls_cert is not None or tls_key is not None):
         if tls_cert is None or tls_key is None:
@@ -591,6 +611,8 @@ async def start_server(
             if "advertised_address" in inspect.signature(Engine).parameters and _is_specific_ip(server.host):
                 kwargs["advertised_address"] = server.host
             server.engine = Engine(**kwargs)
+        if admin_port is not None:
+            await server.start_admin(host, admin_port)
         await server.start_serving()
     except BaseException:
         await server.close()
@@ -627,6 +649,11 @@ class BackgroundServer:
     @property
     def engine(self) -> EngineAPI:
         return self.server.engine
+
+    @property
+    def admin_url(self) -> str | None:
+        """``http://host:port`` of the admin interface, or None when it is off."""
+        return self.server.admin_url
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -701,6 +728,7 @@ def serve(
     tls_key: str | os.PathLike[str] | None = None,
     tls_ca: str | os.PathLike[str] | None = None,
     engine: EngineAPI | None = None,
+    admin_port: int | None = None,
 ) -> Iterator[BackgroundServer]:
     """Run a server in a background thread for the ``with`` block::
 
@@ -719,6 +747,7 @@ def serve(
         tls_key=tls_key,
         tls_ca=tls_ca,
         engine=engine,
+        admin_port=admin_port,
     ).start()
     try:
         yield srv

@@ -1,0 +1,144 @@
+"""The admin HTTP interface: read and move the server clock (off unless ``--admin-port``).
+
+Tests prove TTL expiry by moving time forward instead of sleeping::
+
+    GET  /health                      {"status": "ok"}
+    GET  /clock                       {"now_micros": ..., "now": "2026-...Z", "offset_seconds": 0.0}
+    POST /clock/advance {"seconds": 3600}   -> the /clock document after the move
+
+Everything time-based in the engine (TTL expiry, ``now()``, default write
+timestamps) reads that clock. Time only moves forward: last-write-wins needs
+timestamps that never go back. It runs on the CQL server's event loop, so a move
+is ordered with the requests around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import math
+from http import HTTPStatus
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+#: Ten years: far beyond any TTL (ScyllaDB's maximum is 20 years, but one move that
+#: large is a typo, not a test).
+MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
+_MAX_BODY = 64 * 1024
+
+
+class ClockOwner(Protocol):
+    """What the admin interface needs from an engine."""
+
+    def clock_state(self) -> dict[str, Any]: ...
+
+    def advance_clock(self, seconds: float) -> None: ...
+
+
+class AdminError(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def clock_document(now_micros: int, offset_micros: int) -> dict[str, Any]:
+    """The JSON body of ``GET /clock``."""
+    when = dt.datetime.fromtimestamp(now_micros / 1_000_000, tz=dt.UTC)
+    return {
+        "now_micros": now_micros,
+        "now": when.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "offset_seconds": offset_micros / 1_000_000,
+    }
+
+
+def _advance_seconds(body: bytes) -> float:
+    try:
+        doc = json.loads(body or b"null")
+    except ValueError as exc:
+        raise AdminError(HTTPStatus.BAD_REQUEST, f"body is not JSON: {exc}") from None
+    if not isinstance(doc, dict) or "seconds" not in doc:
+        raise AdminError(HTTPStatus.BAD_REQUEST, 'body must be a JSON object like {"seconds": 3600}')
+    seconds = doc["seconds"]
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+        raise AdminError(HTTPStatus.BAD_REQUEST, f'"seconds" must be a finite number, not {seconds!r}')
+    if seconds < 0:
+        raise AdminError(HTTPStatus.BAD_REQUEST, "the clock only moves forward (last-write-wins needs it)")
+    if seconds > MAX_ADVANCE_SECONDS:
+        raise AdminError(HTTPStatus.BAD_REQUEST, f'"seconds" is at most {MAX_ADVANCE_SECONDS} (ten years)')
+    return float(seconds)
+
+
+class AdminServer:
+    """A small HTTP/1.1 server (one request per connection) bound to ``engine``."""
+
+    def __init__(self, engine: ClockOwner) -> None:
+        self.engine = engine
+        self.host = ""
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def listen(self, host: str, port: int) -> None:
+        self._server = await asyncio.start_server(self._handle, host or None, port, reuse_address=True)
+        sockname = self._server.sockets[0].getsockname()
+        self.host = host or str(sockname[0])
+        self.port = int(sockname[1])
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    def route(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        """Answer one request (raises `AdminError` for anything but success)."""
+        path = path.split("?", 1)[0].rstrip("/") or "/"
+        routes = {"/health": ("GET",), "/clock": ("GET",), "/clock/advance": ("POST",)}
+        if path not in routes:
+            raise AdminError(HTTPStatus.NOT_FOUND, f"no such endpoint {path}; try GET /clock")
+        if method not in routes[path]:
+            raise AdminError(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes {' or '.join(routes[path])}")
+        if path == "/health":
+            return {"status": "ok"}
+        if path == "/clock/advance":
+            self.engine.advance_clock(_advance_seconds(body))
+        return self.engine.clock_state()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            status, doc = await self._serve_one(reader)
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError, ValueError):
+            status, doc = HTTPStatus.BAD_REQUEST, {"error": "malformed HTTP request"}
+        payload = json.dumps(doc).encode() + b"\n"
+        head = (
+            f"HTTP/1.1 {status.value} {status.phrase}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        )
+        with contextlib.suppress(ConnectionError):
+            writer.write(head.encode("latin-1") + payload)
+            await writer.drain()
+        writer.close()
+
+    async def _serve_one(self, reader: asyncio.StreamReader) -> tuple[HTTPStatus, dict[str, Any]]:
+        request_line = (await asyncio.wait_for(reader.readuntil(b"\r\n"), 10)).decode("latin-1").split()
+        if len(request_line) != 3 or not request_line[2].startswith("HTTP/"):
+            raise ValueError("bad request line")
+        method, path, _ = request_line
+        length = 0
+        while True:
+            line = (await asyncio.wait_for(reader.readuntil(b"\r\n"), 10)).decode("latin-1").strip()
+            if not line:
+                break
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value.strip())
+        if not 0 <= length <= _MAX_BODY:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"body larger than {_MAX_BODY} bytes"}
+        body = await asyncio.wait_for(reader.readexactly(length), 10) if length else b""
+        try:
+            return HTTPStatus.OK, self.route(method, path, body)
+        except AdminError as exc:
+            return exc.status, {"error": str(exc)}
