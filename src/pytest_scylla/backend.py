@@ -1,0 +1,119 @@
+"""The database a test session runs against, whatever it is: a real cluster, a ScyllaDB
+container, or the embedded scylla_lite server (used only through ``scylla_lite.serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cassandra.cluster import Cluster
+
+from demokit.backend import SCYLLA_IMAGE, BackendError, Endpoint, Kind, parse_hosts
+
+
+class ServerClock:
+    """Moves the backend's time forward: scylla_lite's admin clock (instant), or on a real
+    cluster, which has no such knob, a real sleep. Tests use it to prove TTL expiry."""
+
+    def __init__(self, admin_url: str | None) -> None:
+        self.admin_url = admin_url
+
+    @property
+    def travels(self) -> bool:
+        """True when `advance` is instant (the embedded server)."""
+        return self.admin_url is not None
+
+    def advance(self, seconds: float) -> None:
+        if self.admin_url is None:
+            time.sleep(seconds)
+            return
+        body = json.dumps({"seconds": seconds}).encode()
+        request = urllib.request.Request(f"{self.admin_url}/clock/advance", data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            reply.read()
+
+
+@dataclass
+class ScyllaBackend:
+    """What the ``scylla`` fixture yields: where the database is and how to reach it."""
+
+    kind: Kind
+    endpoints: list[Endpoint]
+    version: str
+    clock: ServerClock
+    #: the embedded `scylla_lite.server.BackgroundServer` (None for a real database)
+    server: Any = None
+
+    @property
+    def contact(self) -> Endpoint:
+        return self.endpoints[0]
+
+    @property
+    def is_real(self) -> bool:
+        """True for ScyllaDB itself (a cluster or a container), False for scylla_lite."""
+        return self.kind != "embedded"
+
+    def cluster(self, **kwargs: Any) -> Cluster:
+        """A new driver `Cluster` on the backend (the caller shuts it down)."""
+        kwargs.setdefault("connect_timeout", 10)
+        return Cluster([e.host for e in self.endpoints], port=self.contact.port, **kwargs)
+
+    def describe(self) -> str:
+        where = ", ".join(str(e) for e in self.endpoints)
+        return f"{self.kind}: {self.version} at {where}"
+
+
+def scylla_lite_version() -> str:
+    try:
+        return f"scylla_lite {importlib.metadata.version('coodie-demos')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "scylla_lite (source tree)"
+
+
+def cluster_version(endpoints: list[Endpoint]) -> str:
+    """The server's own version string (ScyllaDB's ``system.versions``, else release_version)."""
+    cluster = Cluster([e.host for e in endpoints], port=endpoints[0].port, connect_timeout=10)
+    try:
+        session = cluster.connect()
+        with contextlib.suppress(Exception):
+            row = session.execute("SELECT version FROM system.versions WHERE key = 'local'").one()
+            if row is not None:
+                return f"ScyllaDB {row.version}"
+        row = session.execute("SELECT release_version FROM system.local").one()
+        return f"Cassandra-compatible {row.release_version}"
+    finally:
+        cluster.shutdown()
+
+
+@contextlib.contextmanager
+def start_backend(kind: Kind, hosts: str | None) -> Iterator[ScyllaBackend]:
+    """Bring the backend up for the ``with`` block and down afterwards."""
+    if kind == "hosts":
+        endpoints = parse_hosts(hosts)
+        yield ScyllaBackend("hosts", endpoints, cluster_version(endpoints), ServerClock(None))
+        return
+    if kind == "docker":
+        try:
+            from testcontainers.scylla import ScyllaContainer
+        except ImportError as exc:
+            raise BackendError(f"the docker backend needs testcontainers[scylla] ({exc})") from None
+        with ScyllaContainer(SCYLLA_IMAGE) as container:
+            endpoints = [Endpoint(container.get_container_host_ip(), int(container.get_exposed_port(9042)))]
+            yield ScyllaBackend("docker", endpoints, cluster_version(endpoints), ServerClock(None))
+        return
+    from scylla_lite import serve
+
+    with serve(port=0, admin_port=0) as server:
+        yield ScyllaBackend(
+            "embedded",
+            [Endpoint(server.host, server.port)],
+            scylla_lite_version(),
+            ServerClock(server.admin_url),
+            server=server,
+        )
