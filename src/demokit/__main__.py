@@ -1,0 +1,60 @@
+"""``python -m demokit db-up|db-down|db-status``: what the demos' Makefiles call."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .backend import BackendError, choose
+
+
+@click.group(help="Manage the database the demos share (SCYLLA_HOSTS, Docker, or a background scylla_lite).")
+def cli() -> None:
+    pass
+
+
+@cli.command("db-up", help="Start the database (or find it running) and print where it is.")
+def db_up() -> None:
+    from .database import database_up
+
+    kind, endpoints = database_up()
+    click.echo(f"{kind}: {', '.join(str(e) for e in endpoints)}")
+
+
+@cli.command("db-down", help="Stop the database this tool started.")
+@click.option("--wipe", is_flag=True, help="also delete its data")
+def db_down(wipe: bool) -> None:
+    from .database import database_down
+
+    click.echo(database_down(wipe=wipe))
+
+
+@cli.command("db-status", help="Say which backend the rule picks and whether it is up.")
+def db_status() -> None:
+    from .database import running_lite
+
+    kind = choose()
+    if kind == "embedded":
+        state = running_lite()
+        click.echo(f"embedded: {'up on ' + state.host + ':' + str(state.port) if state else 'not running'}")
+    else:
+        click.echo(kind)
+
+
+def main() -> int:
+    try:
+        cli.main(standalone_mode=False)
+    except BackendError as exc:
+        click.echo(f"demokit: {exc}", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
