@@ -11,15 +11,16 @@ import hashlib
 import importlib.util
 import os
 import re
-import shutil
-import tarfile
-import tempfile
+import sys
 import tomllib
 from pathlib import Path
 
 import nox
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "spec" / "conformance"))
+from coodie_sdist import COODIE_VERSION, coodie_sdist  # noqa: E402 - stdlib-only helper shared with the spec
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 # The session venvs are plain `python -m venv` ones (uv is not assumed).  Where the
@@ -29,7 +30,6 @@ nox.options.default_venv_backend = "venv" if importlib.util.find_spec("ensurepip
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
-COODIE_VERSION = "1.9.3"
 #: coodie's integration test files run by default: the current milestone.
 CONFORMANCE_FILES = [
     "test_basic",
@@ -93,38 +93,7 @@ def _run_spec(session: nox.Session) -> None:
 
 def _coodie_sdist(session: nox.Session) -> Path:
     """Download (once) and extract (once) coodie's sdist; return its root directory."""
-    cache = session.cache_dir / "coodie-sdist"
-    root = cache / f"coodie-{COODIE_VERSION}"
-    if (root / "tests" / "integration" / "conftest.py").is_file():
-        return root
-    cache.mkdir(parents=True, exist_ok=True)
-    tarballs = sorted(cache.glob(f"coodie-{COODIE_VERSION}.tar.gz"))
-    if not tarballs:
-        session.run(
-            "python",
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            f"coodie=={COODIE_VERSION}",
-            "-d",
-            str(cache),
-        )
-        tarballs = sorted(cache.glob(f"coodie-{COODIE_VERSION}.tar.gz"))
-    if not tarballs:
-        session.error(f"pip download did not leave coodie-{COODIE_VERSION}.tar.gz in {cache}")
-    session.log(f"extracting {tarballs[0].name} into {cache}")
-    with tempfile.TemporaryDirectory(dir=cache) as tmp, tarfile.open(tarballs[0]) as tar:
-        if hasattr(tarfile, "data_filter"):
-            tar.extractall(tmp, filter="data")
-        else:  # pragma: no cover - Python < 3.11.4
-            tar.extractall(tmp)
-        if root.exists():
-            shutil.rmtree(root)
-        (Path(tmp) / root.name).rename(root)
-    return root
+    return coodie_sdist(session.cache_dir / "coodie-sdist", COODIE_VERSION)
 
 
 def _split_posargs(posargs: list[str], sdist_root: Path) -> tuple[list[str], list[str]]:
