@@ -7,11 +7,18 @@ that into a failure, and the workaround (and this entry) can go.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import pytest
+from cassandra import InvalidRequest
+from cassandra.cluster import Session
+from coodie import fields
+from coodie.batch import BatchQuery
 from coodie.exceptions import InvalidQueryError
 from coodie.schema import build_schema
+from coodie.sync.document import Document
+from coodie.usertype import UserType
 
 
 def _document_defined_in_a_function() -> Any:
@@ -56,3 +63,196 @@ def test_build_schema_of_a_locally_defined_document() -> None:
     assert columns["id"].primary_key
     assert columns["id"].cql_type == "uuid"
     assert columns["name"].cql_type == "text"
+
+
+# --------------------------------------------------------------------------- models of the pins below
+# (`typing.Annotated`, `fields.PrimaryKey`: the local-names entry above needs those names
+# to stay unknown at module level)
+
+
+class BugNote(Document):
+    id: typing.Annotated[int, fields.PrimaryKey()]
+    text: str = ""
+    version: int = 0
+
+    class Settings:
+        name = "bug_notes"
+
+
+class BugReading(Document):
+    sensor: typing.Annotated[str, fields.PrimaryKey()]
+    seq: typing.Annotated[int, fields.ClusteringKey()]
+    location: typing.Annotated[str, fields.Static()] = ""
+    value: float = 0.0
+
+    class Settings:
+        name = "bug_readings"
+
+
+class BugAddress(UserType):
+    city: str = ""
+
+
+class BugCustomer(Document):
+    id: typing.Annotated[int, fields.PrimaryKey()]
+    home: BugAddress | None = None
+
+    class Settings:
+        name = "bug_customers"
+
+
+class BugAudit(Document):
+    id: typing.Annotated[int, fields.PrimaryKey()]
+
+    class Settings:
+        name = "bug_audit"
+        __options__ = {"gc_grace_seconds": 3600}
+
+
+class BugAuditV2(Document):
+    """``bug_audit`` at the application's next version: same columns, another option."""
+
+    id: typing.Annotated[int, fields.PrimaryKey()]
+
+    class Settings:
+        name = "bug_audit"
+        __options__ = {"gc_grace_seconds": 7200}
+
+
+# --------------------------------------------------------------------------- writes
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=InvalidRequest,
+    reason=(
+        "coodie 1.9.3 bug: Document.update() has no batch= parameter (save/insert/delete have one, "
+        "and the batch guide says to pass batch= to update() too): batch= is taken for a column, the "
+        "UPDATE is sent at once, outside the batch, and fails with 'Unknown identifier batch'. "
+        "Workaround: batch.add(*coodie.cql_builder.build_update(...)), or save() the whole document."
+    ),
+)
+def test_update_joins_a_batch(coodie_sync: Any) -> None:
+    BugNote.sync_table()
+    note = BugNote(id=1, text="old")
+    note.save()
+    with BatchQuery() as batch:
+        note.update(batch=batch, text="new")
+        assert BugNote.get(id=1).text == "old", "nothing is sent before the batch ends"
+    assert BugNote.get(id=1).text == "new"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=InvalidRequest,
+    reason=(
+        "coodie 1.9.3 bug: Document.update() always puts the clustering key in the WHERE clause, and "
+        "ScyllaDB (like Cassandra) refuses an UPDATE that sets only static columns with a clustering "
+        "restriction ('Invalid restrictions on clustering columns since the UPDATE statement modifies "
+        "only static columns'); cqlengine leaves the clustering key out in that case. "
+        "Workaround: Model.find(<partition key>).update(static_col=...)."
+    ),
+)
+def test_update_of_only_a_static_column_from_a_row(coodie_sync: Any) -> None:
+    BugReading.sync_table()
+    BugReading(sensor="s1", seq=1, location="lab").save()
+    BugReading(sensor="s1", seq=2, location="lab").save()
+    BugReading(sensor="s1", seq=1).update(location="roof")
+    assert {r.location for r in BugReading.find(sensor="s1").all()} == {"roof"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "coodie 1.9.3 bug: QuerySet.update() ignores .timestamp(ts) and .using(timestamp=ts) (create() "
+        "and delete() honour them; the querying guide says timestamp() is for create or update): the "
+        "UPDATE has no USING TIMESTAMP. Workaround: save(timestamp=...) the whole document, or raw CQL."
+    ),
+)
+def test_queryset_timestamp_applies_to_update(coodie_sync: Any, cql: Session) -> None:
+    BugNote.sync_table()
+    BugNote(id=1, text="x").save(timestamp=1_000_000)
+    BugNote.find(id=1).timestamp(2_000_000).update(text="y")
+    assert cql.execute("SELECT writetime(text) FROM bug_notes WHERE id = 1").one()[0] == 2_000_000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason=(
+        "coodie 1.9.3 bug: build_update() caches the UPDATE text by the *names* of the if_conditions, "
+        "so after update(if_conditions={'col__in': [a, b]}) a later call with another number of IN "
+        "values reuses 'IN (?, ?)' and the driver fails: 'Too many arguments provided to bind()'. "
+        "Workaround: give a column's IN lists one fixed length (repeat a value to pad)."
+    ),
+)
+def test_update_if_in_condition_with_another_list_length(coodie_sync: Any) -> None:
+    BugNote.sync_table()
+    note = BugNote(id=1, version=1)
+    note.save()
+    assert note.update(if_conditions={"version__in": [1, 2]}, text="a").applied
+    assert note.update(if_conditions={"version__in": [1, 2, 3]}, text="b").applied
+    assert BugNote.get(id=1).text == "b"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason=(
+        "coodie 1.9.3 bug: build_delete(), on a cache hit, appends the if_conditions values as they are "
+        "instead of expanding IN lists, so the second delete(if_conditions={'col__in': [...]}) of a "
+        "table binds a list to an int marker: TypeError 'Received an argument of invalid type'. "
+        "(The first call, a cache miss, works.) Workaround: conditions without __in on deletes."
+    ),
+)
+def test_delete_if_in_condition_twice(coodie_sync: Any) -> None:
+    BugNote.sync_table()
+    BugNote(id=1, version=1).save()
+    BugNote(id=2, version=1).save()
+    assert not BugNote(id=1).delete(if_conditions={"version__in": [5, 6]}).applied
+    assert BugNote(id=2).delete(if_conditions={"version__in": [1, 2]}).applied
+    assert BugNote.find_one(id=2) is None
+
+
+# --------------------------------------------------------------------------- reads and schema
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "coodie 1.9.3 bug: with the scylla/cassandra driver, reads build documents with "
+        "model_construct() (no validation), so a UDT column comes back as the driver's named tuple, "
+        "not the UserType (the UDT guide says SELECT results go through model_validate()); it has the "
+        "attributes but is not equal to the UserType value that was saved. "
+        "Workaround: read through QuerySet.validate(), e.g. Model.find(id=...).validate().first()."
+    ),
+)
+def test_a_udt_reads_back_as_its_user_type(coodie_sync: Any) -> None:
+    BugCustomer.sync_table()
+    BugCustomer(id=1, home=BugAddress(city="Springfield")).save()
+    home = BugCustomer.get(id=1).home
+    assert home.city == "Springfield"  # true already
+    assert isinstance(home, BugAddress)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "coodie 1.9.3 bug: CassandraDriver.sync_table() remembers each table it synced by its column "
+        "names only, and returns [] for the same columns again, so within one process a changed "
+        "table option (or a new Indexed() column) is never applied, although sync_table() is "
+        "documented to ALTER changed options. A new process works. Workaround: sync each table once "
+        "per process, from its one model class."
+    ),
+)
+def test_sync_table_applies_a_changed_option_in_the_same_process(coodie_sync: Any, cql: Session) -> None:
+    BugAudit.sync_table()
+    BugAuditV2.sync_table()
+    row = cql.execute(
+        "SELECT gc_grace_seconds FROM system_schema.tables WHERE keyspace_name = %s AND table_name = 'bug_audit'",
+        [cql.keyspace],
+    ).one()
+    assert row.gc_grace_seconds == 7200

@@ -213,7 +213,7 @@ def test_update() -> None:
     q = (
         "UPDATE t USING TTL 5 AND TIMESTAMP 7 SET a = 1, b = b + 1, c = [1] + c, d = d - {2}, e += 3, "
         "f -= 4, m['k'] = 2, l[1] = 3, u.f = 4, g = g -3 WHERE k = 1 "
-        "IF a = 1 AND m['k'] = 2 AND u.f = 3 AND c IN (1, 2) AND c = null AND x != 0"
+        "IF a = 1 AND m['k'] = 2 AND c IN (1, 2) AND c = null AND x != 0"
     )
     assert stmt(q) == A.Update(
         None,
@@ -235,7 +235,6 @@ def test_update() -> None:
         conditions=(
             eq("a", i(1)),
             A.Relation(A.ElementRef("m", s("k")), "=", i(2)),
-            A.Relation(A.FieldRef("u", "f"), "=", i(3)),
             A.Relation(A.ColumnRef("c"), "IN", (i(1), i(2))),
             eq("c", NULL),
             A.Relation(A.ColumnRef("x"), "!=", i(0)),

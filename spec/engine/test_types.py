@@ -447,7 +447,10 @@ def test_wrong_python_type_is_refused_by_the_driver(cql: Session, types_ks: str)
         ("int", b"\x00\x00\x00\x00\x00\x00\x00\x07"),  # 8 bytes for a 4-byte int
         ("bigint", b"\x01\x02\x03"),
         ("uuid", b"\x00" * 15),
-        ("timeuuid", uuid.UUID("8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f").bytes),  # a version 4 uuid is no timeuuid
+        (
+            "timeuuid",
+            uuid.UUID("8f1c2d3e-4b5a-4c6d-9e7f-0a1b2c3d4e5f").bytes,
+        ),  # a version 4 uuid is no timeuuid
         ("text", b"\xff\xfe"),  # not UTF-8
         ("ascii", "é".encode()),
         ("boolean", b"\x00\x01"),

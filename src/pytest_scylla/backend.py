@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cassandra.cluster import Cluster
+from cassandra.timestamps import MonotonicTimestampGenerator
 
 from demokit.backend import SCYLLA_IMAGE, BackendError, Endpoint, Kind, parse_hosts
 
@@ -23,11 +24,29 @@ class ServerClock:
 
     def __init__(self, admin_url: str | None) -> None:
         self.admin_url = admin_url
+        #: seconds scylla_lite's clock runs ahead of wall time (`advance` so far)
+        self.offset = 0.0
+        self._client_clock = MonotonicTimestampGenerator()
+
+    def client_timestamp(self) -> int:
+        """The driver's default write timestamp (a ``Cluster``'s ``timestamp_generator``),
+        moved forward with the server's clock: after `advance`, writes the server stamps
+        itself (LWT, ``use_client_timestamp=False``) keep their order with the client's,
+        as they do on a real cluster where time passes for both."""
+        return int(self._client_clock() + self.offset * 1_000_000)
 
     @property
     def travels(self) -> bool:
         """True when `advance` is instant (the embedded server)."""
         return self.admin_url is not None
+
+    def now(self) -> float:
+        """The backend's time (seconds since the epoch), which ``now()`` and TTL expiry
+        read: wall time plus every `advance` on scylla_lite, wall time on a real cluster."""
+        if self.admin_url is None:
+            return time.time()
+        with urllib.request.urlopen(f"{self.admin_url}/clock", timeout=10) as reply:
+            return float(json.loads(reply.read())["now_micros"]) / 1e6
 
     def advance(self, seconds: float) -> None:
         if self.admin_url is None:
@@ -36,7 +55,7 @@ class ServerClock:
         body = json.dumps({"seconds": seconds}).encode()
         request = urllib.request.Request(f"{self.admin_url}/clock/advance", data=body, method="POST")
         with urllib.request.urlopen(request, timeout=10) as reply:
-            reply.read()
+            self.offset = float(json.loads(reply.read())["offset_seconds"])
 
 
 @dataclass
@@ -60,8 +79,10 @@ class ScyllaBackend:
         return self.kind != "embedded"
 
     def cluster(self, **kwargs: Any) -> Cluster:
-        """A new driver `Cluster` on the backend (the caller shuts it down)."""
+        """A new driver `Cluster` on the backend (the caller shuts it down); its default
+        write timestamps follow `ServerClock.advance`."""
         kwargs.setdefault("connect_timeout", 10)
+        kwargs.setdefault("timestamp_generator", self.clock.client_timestamp)
         return Cluster([e.host for e in self.endpoints], port=self.contact.port, **kwargs)
 
     def describe(self) -> str:

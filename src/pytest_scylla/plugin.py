@@ -33,6 +33,17 @@ _keyspace_numbers = itertools.count()
 # --------------------------------------------------------------------------- options
 
 
+def _installed_driver() -> str:
+    """scylla-driver and cassandra-driver both install the ``cassandra`` package."""
+    for name in ("scylla", "cassandra"):
+        try:
+            importlib.metadata.version(_DRIVER_DISTRIBUTIONS[name])
+            return name
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "scylla"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("scylla", "ScyllaDB backend (pytest_scylla)")
     group.addoption(
@@ -50,8 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--scylla-driver",
         choices=DRIVERS,
-        default="scylla",
-        help="driver behind the coodie fixtures: scylla (default), cassandra or acsylla",
+        default=_installed_driver(),
+        help="driver behind the coodie fixtures: scylla, cassandra or acsylla "
+        "(default: whichever provides the `cassandra` package here, scylla-driver first)",
     )
     group.addoption(
         "--run-slow",

@@ -38,6 +38,10 @@ class ClockOwner(Protocol):
 
     def advance_clock(self, seconds: float) -> None: ...
 
+    async def sync(self) -> None:
+        """Return once everything acknowledged so far, clock moves included, is durable."""
+        ...
+
 
 class AdminError(Exception):
     def __init__(self, status: HTTPStatus, message: str) -> None:
@@ -139,6 +143,9 @@ class AdminServer:
             return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"body larger than {_MAX_BODY} bytes"}
         body = await asyncio.wait_for(reader.readexactly(length), 10) if length else b""
         try:
-            return HTTPStatus.OK, self.route(method, path, body)
+            doc = self.route(method, path, body)
         except AdminError as exc:
             return exc.status, {"error": str(exc)}
+        if method == "POST":  # a clock move answered is a clock move that survives a crash
+            await self.engine.sync()
+        return HTTPStatus.OK, doc

@@ -74,7 +74,8 @@ class Index:
         if self.partition_columns:
             pk = ",".join(f'"{c}"' for c in self.partition_columns)
             return f'{{"pk":[{pk}],"ck":["{col}"]}}'
-        return col if self.target == "simple" else f"{self.target}({col})"
+        # ScyllaDB names the collection targets; a full() index is stored as the column
+        return col if self.target in ("simple", "full") else f"{self.target}({col})"
 
 
 @dataclass
@@ -83,6 +84,11 @@ class View:
     where_clause: str
     include_all_columns: bool
     selected: tuple[str, ...]
+    # the relations of the view's WHERE clause (the rows it keeps)
+    where: tuple[ast.Relation, ...] = ()
+    # the base regular column in the view's primary key, if any: its cell alone decides
+    # whether a view row is live (ScyllaDB's compute_row_marker)
+    regular_key: str | None = None
 
 
 @dataclass
@@ -185,6 +191,12 @@ def _raw(t: CqlType) -> str:
     return t.cql()
 
 
+def _as_written(expr: ast.TypeExpr, *params: CqlType) -> str:
+    """A collection type as ScyllaDB's raw type prints it: ``frozen<set<counter>>``."""
+    text = f"{expr.name}<{', '.join(_raw(p) for p in params)}>"
+    return f"frozen<{text}>" if expr.frozen else text
+
+
 class Catalog:
     """Keyspaces by name, plus the schema version every DDL bumps."""
 
@@ -232,6 +244,8 @@ class Catalog:
         if name in ("list", "set"):
             self._arity(expr, 1)
             sub = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
+            if sub.is_counter:  # ScyllaDB checks this first
+                raise InvalidRequest(f"Counters are not allowed inside collections: {_as_written(expr, sub)}")
             if not frozen and sub.multi_cell:
                 raise InvalidRequest(
                     "Non-frozen user types or collections are not allowed inside collections: "
@@ -242,6 +256,10 @@ class Catalog:
             self._arity(expr, 2)
             k = self.resolve_type(expr.params[0], keyspace, frozen)  # type: ignore[arg-type]
             v = self.resolve_type(expr.params[1], keyspace, frozen)  # type: ignore[arg-type]
+            if v.is_counter:
+                raise InvalidRequest(
+                    f"Counters are not allowed inside collections: {_as_written(expr, k, v)}"
+                )
             if not frozen and (k.multi_cell or v.multi_cell):
                 raise InvalidRequest(
                     "Non-frozen user types or collections are not allowed inside collections: "

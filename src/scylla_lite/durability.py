@@ -29,7 +29,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KINDS = {"write": 1, "schema": 2, "batch_text": 3}
+KINDS = {
+    "write": 1,
+    "schema": 2,
+    "batch_text": 3,
+    "clock": 4,
+    "cas_write": 5,
+}  # clock: ts is the clock offset
+# cas_write: an applied statement of a lightweight transaction; it replays without its
+# IF conditions (they held when it was logged, against the state replay rebuilds)
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 SNAPSHOT_MAGIC = b"SLSNAP01"
 SNAPSHOT_EVERY_BYTES = 64 * 1024 * 1024
@@ -229,9 +237,11 @@ class CommitLog:
 
         kind, text, keyspace, values, ts, now = record
         engine = self.engine
-        engine.clock._last = max(engine.clock._last, now, ts)
+        # the server clock resumes after the recorded clock; ``ts`` may be a client's
+        # USING TIMESTAMP (any value), so it must not move the clock
+        engine.clock._last = max(engine.clock._last, now)
         if kind == "clock":
-            engine.clock.offset_micros = values[0]
+            engine.clock.offset_micros = ts
             return
         client = ClientState(keyspace)
         try:
@@ -245,6 +255,8 @@ class CommitLog:
                 from .execution.batch import run_batch_statement
 
                 run_batch_statement(engine, client, plan, ex, QueryOptions(values=list(values), timestamp=ts))
+            elif kind == "cas_write":
+                engine.replay_cas_write(plan, ex, ts)
             else:
                 engine.run_modify(plan, plan.compiled, ex, ts, list(values), client)  # type: ignore[arg-type]
         except Exception as exc:

@@ -19,7 +19,8 @@ from .catalog import Catalog, Table
 from .cql import ast, parse
 from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
 from .execution import ddl
-from .execution.modify import ModifyPlan, compile_modify, lwt_result
+from .execution.lwt import CasRequest, batch_result_columns, result_spec
+from .execution.modify import ModifyPlan, compile_modify
 from .execution.select import SelectPlan
 from .execution.terms import Compiler, Execution
 from .requests import BatchOptions, ClientState, QueryOptions, RawValue
@@ -151,7 +152,13 @@ class Engine:
         if isinstance(plan.compiled, SelectPlan):
             result = plan.compiled.columns
         elif isinstance(plan.compiled, ModifyPlan) and plan.compiled.conditional:
-            result = plan.compiled.lwt_columns(None, False)[0]
+            result = result_spec(plan.compiled.table, plan.compiled.cas_columns)
+        elif isinstance(plan.statement, ast.Batch):
+            from .execution.batch import BatchPlan
+
+            if isinstance(plan.compiled, BatchPlan) and plan.compiled.conditional:  # type: ignore[unreachable]
+                children = plan.compiled.children  # type: ignore[unreachable]
+                result = result_spec(children[0].table, batch_result_columns(children))
         return Prepared(statement_id, plan.bind, pk_indexes, result)
 
     def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
@@ -259,12 +266,19 @@ class Engine:
 
     def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
         stmt = plan.statement
-        check_consistency(stmt, plan.compiled, options.consistency)
+        check_consistency(stmt, plan.compiled, options.consistency, options.serial_consistency)
         values = self.bind_values(plan, options)
         now = self.clock.micros()
         ex = Execution(values, now, self)
         if isinstance(stmt, ast.Select):
             assert isinstance(plan.compiled, SelectPlan)
+            if CONSISTENCY_NAMES.get(options.consistency) in ("SERIAL", "LOCAL_SERIAL"):
+                where = plan.compiled.where  # a SERIAL read is a Paxos read of one partition
+                keys = where.partition_keys(plan.compiled.table, ex) if where.partition else None
+                if keys is None or len(keys) != 1:
+                    raise InvalidRequest(
+                        "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time"
+                    )
             self._refresh_virtual(plan.compiled.table)
             page_size = options.page_size if options.page_size and options.page_size > 0 else None
             return plan.compiled.run(ex, page_size, options.paging_state)
@@ -295,17 +309,30 @@ class Engine:
         client: ClientState,
     ) -> Result:
         now_s = ex.now_micros // 1_000_000
-        wc = compiled.write_context(ex, default_ts, now_s)
         if compiled.conditional:
-            current = compiled.current_row(ex, now_s)
-            applied = compiled.check(ex, current)
+            # read, check and write in this one synchronous call: no other request runs
+            # in between. The write is stamped with the server's time (ScyllaDB's Paxos
+            # ballot), never the client's default timestamp.
+            wc = compiled.write_context(ex, None, now_s)
+            request = CasRequest(compiled.table, compiled.keys(ex)[0][0], now_s)
+            request.add(compiled, ex)
+            request.read()
+            applied = request.applies()
             if applied:
                 compiled.apply(ex, wc)
-                self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
-            return lwt_result([(compiled, current)], applied)
+                self.logged(("cas_write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
+            return request.result(compiled.cas_columns, applied)
+        wc = compiled.write_context(ex, default_ts, now_s)
         compiled.apply(ex, wc)
         self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
         return Void()
+
+    def replay_cas_write(self, plan: Plan, ex: Execution, ts: int) -> None:
+        """Apply a logged statement of an applied LWT again, without its conditions."""
+        assert isinstance(plan.compiled, ModifyPlan)
+        wc = plan.compiled.write_context(ex, ts, ex.now_micros // 1_000_000)
+        wc.ts = ts  # the transaction's time, even over a statement's USING TIMESTAMP
+        plan.compiled.apply(ex, wc)
 
     def clock_state(self) -> dict[str, Any]:
         """What the admin interface shows of the clock."""
@@ -316,7 +343,7 @@ class Engine:
     def advance_clock(self, seconds: float) -> None:
         """Move the clock forward (admin interface); the offset survives a restart."""
         self.clock.advance(seconds)
-        self.logged(("clock", "", None, (self.clock.offset_micros,), 0, 0))
+        self.logged(("clock", "", None, [], self.clock.offset_micros, self.clock.micros()))
 
     def logged(self, record: tuple[Any, ...]) -> None:
         if self.log is not None:
@@ -364,12 +391,11 @@ class Engine:
         if isinstance(stmt, ast.DropType):
             return ddl.drop_type(cat, ks, stmt)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.CreateIndex):
-            return ddl.create_index(cat, ks, stmt)  # type: ignore[no-any-return]
+            return ddl.create_index(cat, ks, stmt, now)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.DropIndex):
             return ddl.drop_index(cat, ks, stmt)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.CreateMaterializedView):
-            where_text = _where_text(plan.text)
-            return ddl.create_view(cat, ks, stmt, where_text)  # type: ignore[no-any-return]
+            return ddl.create_view(cat, ks, stmt, now)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.AlterMaterializedView):
             return ddl.alter_view(cat, ks, stmt)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.DropMaterializedView):
@@ -431,27 +457,44 @@ CONSISTENCY_NAMES = {
 }
 
 
-def check_consistency(stmt: ast.Statement, compiled: Any, consistency: int) -> None:
+def check_consistency(
+    stmt: ast.Statement, compiled: Any, consistency: int, serial: int | None = None
+) -> None:
     """The consistency levels Cassandra refuses for a kind of statement."""
     name = CONSISTENCY_NAMES.get(consistency)
     if name is None:
         raise InvalidRequest(f"Unknown consistency level {consistency}")
     if isinstance(stmt, ast.Select) and name in ("ANY", "EACH_QUORUM"):
         raise InvalidRequest(f"{name} ConsistencyLevel is only supported for writes")
-    if (
-        isinstance(stmt, (ast.Insert, ast.Update, ast.Delete))
-        and name in ("SERIAL", "LOCAL_SERIAL")
-        and not (isinstance(compiled, ModifyPlan) and compiled.conditional)
-    ):
+    if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and isinstance(compiled, ModifyPlan):
+        check_write_consistency([compiled], consistency, serial)
+
+
+def check_write_consistency(plans: list[ModifyPlan], consistency: int, serial: int | None) -> None:
+    """ScyllaDB's validate_for_write / validate_counter_for_write, and for a conditional
+    statement or batch its Paxos (serial) and commit consistency levels."""
+    name = CONSISTENCY_NAMES.get(consistency, str(consistency))
+    is_serial = name in ("SERIAL", "LOCAL_SERIAL")
+    if any(p.conditional for p in plans):
+        if serial is not None and CONSISTENCY_NAMES.get(serial) not in ("SERIAL", "LOCAL_SERIAL"):
+            raise InvalidRequest(
+                "Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL"
+            )
+        if is_serial:
+            raise InvalidRequest(
+                f"{name} is not supported as conditional update commit consistency. Use ANY if you mean "
+                '"make sure it is accepted but I don\'t care how many replicas commit it for non-SERIAL reads"'
+            )
+        return
+    counters = [p for p in plans if p.table.is_counter]
+    if counters and name == "ANY":
+        raise InvalidRequest(
+            f"Consistency level ANY is not yet supported for counter table {counters[0].table.name}"
+        )
+    if counters and is_serial:
+        raise InvalidRequest("Counter operations are inherently non-serializable")
+    if is_serial:
         raise InvalidRequest("You must use conditional updates for serializable writes")
-
-
-def _where_text(text: str) -> str:
-    """The WHERE clause of a CREATE MATERIALIZED VIEW as system_schema.views shows it."""
-    import re
-
-    m = re.search(r"\bWHERE\b(.*?)\bPRIMARY\s+KEY\b", text, re.I | re.S)
-    return " ".join(m.group(1).split()) if m else ""
 
 
 class NullStorageEngine(Engine):

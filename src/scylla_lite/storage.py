@@ -33,15 +33,24 @@ class Cell:
 
 
 def wins(new: Cell, old: Cell) -> bool:
-    """Cassandra's reconciliation: newer timestamp; on a tie a tombstone, then the
-    later expiry, then the greater value."""
+    """True when ``new`` replaces ``old``: ScyllaDB's compare_atomic_cell_for_merge
+    (row markers follow the same order). The newer timestamp wins; on a tie a
+    tombstone beats a value; between two values an expiring one beats a permanent
+    one (CASSANDRA-14592), then the later expiry, then the smaller TTL (the later
+    write), and last the greater value bytes, compared unsigned."""
     if new.ts != old.ts:
         return new.ts > old.ts
     if (new.value is None) != (old.value is None):
         return new.value is None
+    if new.value is None or old.value is None:
+        return False  # two tombstones of one timestamp read the same
+    if bool(new.expires) != bool(old.expires):
+        return bool(new.expires)
     if new.expires != old.expires:
-        return (new.expires or 2**62) > (old.expires or 2**62)
-    return (new.value or b"") > (old.value or b"")
+        return new.expires > old.expires
+    if new.ttl != old.ttl:
+        return new.ttl < old.ttl
+    return new.value > old.value
 
 
 @dataclass(slots=True)
@@ -52,6 +61,12 @@ class MultiCell:
 
     items: SortedDict = field(default_factory=SortedDict)  # sort key -> (key bytes, Cell)
     deleted: int = NO_DELETION
+
+    def merge(self, sort_key: Any, key: bytes, cell: Cell) -> None:
+        """Write one element cell, reconciled with the element's current cell (`wins`)."""
+        old = self.items.get(sort_key)
+        if old is None or wins(cell, old[1]):
+            self.items[sort_key] = (key, cell)
 
     def live_items(self, now: int, shadow: int) -> list[tuple[bytes, Cell]]:
         floor = max(shadow, self.deleted)
@@ -152,6 +167,9 @@ class TableData:
 
     def __init__(self) -> None:
         self.partitions: SortedDict = SortedDict()
+        # data derived from these partitions (secondary indexes, view bookkeeping),
+        # kept by `execution.derived` under the index's or view's key
+        self.derived: dict[str, Any] = {}
 
     def partition(self, key: tuple[bytes, ...], create: bool = False) -> Partition | None:
         token = token_of(key)
@@ -171,6 +189,7 @@ class TableData:
 
     def clear(self) -> None:
         self.partitions.clear()
+        self.derived.clear()
 
     def __len__(self) -> int:
         return len(self.partitions)

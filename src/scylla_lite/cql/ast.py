@@ -406,6 +406,7 @@ class AlterTable:
     options: tuple[tuple[str, Term], ...] = ()
     if_exists: bool = False
     if_column_exists: bool = False  # ADD IF NOT EXISTS / DROP IF EXISTS
+    timestamp: int | None = None  # DROP ... USING TIMESTAMP: when the dropped data ends
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ Choices where CQL is ambiguous:
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -112,6 +113,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.markers: list[ast.BindMarker] = []
+        self.text = ""  # the statement being parsed
 
     # ------------------------------------------------------------------ names
 
@@ -512,8 +514,13 @@ class _Builder:
     def cond_in(self, c: list[Any]) -> ast.Relation:
         return ast.Relation(ast.ColumnRef(c[0]), "IN", c[2])
 
-    cond_contains = rel_contains
-    cond_contains_key = rel_contains_key
+    # ScyllaDB's IF conditions take a column or an element ``col[key]`` on the left and
+    # only comparisons and IN: CONTAINS (scylladb#13586) and UDT fields (scylladb#13624)
+    # are syntax errors there, as they are in ScyllaDB's grammar.
+    def cond_contains(self, c: list[Any]) -> ast.Relation:
+        _error(c[1], f"no viable alternative at input '{c[1].value}'")
+
+    cond_contains_key = cond_contains
 
     def cond_element(self, c: list[Any]) -> ast.Relation:
         return ast.Relation(ast.ElementRef(c[0], c[1]), c[2], c[3])
@@ -522,10 +529,17 @@ class _Builder:
         return ast.Relation(ast.ElementRef(c[0], c[1]), "IN", c[3])
 
     def cond_field(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.FieldRef(c[0], c[1]), c[2], c[3])
+        raise SyntaxException(f"{self._position_of_dot(c[0], c[1])} no viable alternative at input '.'")
 
-    def cond_field_in(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.FieldRef(c[0], c[1]), "IN", c[3])
+    cond_field_in = cond_field
+
+    def _position_of_dot(self, column: str, field: str) -> str:
+        """``line L:C`` of the ``.`` in ``IF column.field`` (the tree keeps no tokens there)."""
+        text = self.text
+        found = list(re.finditer(rf"(?i)\b{re.escape(column)}\s*(\.)\s*\"?{re.escape(field)}", text))
+        pos = found[-1].start(1) if found else 0  # the condition comes last: the last match
+        line = text.count("\n", 0, pos) + 1
+        return f"line {line}:{pos - (text.rfind(chr(10), 0, pos) + 1)}"
 
     def delete_stmt(self, c: list[Any]) -> ast.Delete:
         _, targets, _, (ks, table), using, where, condition = c
@@ -660,10 +674,13 @@ class _Builder:
         return {"action": "add", "columns": tuple(c[2:]), "if_column_exists": _flag(c[1])}
 
     def at_drop(self, c: list[Any]) -> dict[str, Any]:
-        return {"action": "drop", "names": (c[2],), "if_column_exists": _flag(c[1])}
+        return {"action": "drop", "names": (c[2],), "if_column_exists": _flag(c[1]), "timestamp": c[3]}
 
     def at_drop_many(self, c: list[Any]) -> dict[str, Any]:
-        return {"action": "drop", "names": c[2], "if_column_exists": _flag(c[1])}
+        return {"action": "drop", "names": c[2], "if_column_exists": _flag(c[1]), "timestamp": c[3]}
+
+    def drop_timestamp(self, c: list[Token]) -> int:
+        return int(c[2])
 
     def at_rename(self, c: list[Any]) -> dict[str, Any]:
         return {"action": "rename", "renames": _no_tokens(c[2:]), "if_column_exists": _flag(c[1])}
@@ -943,6 +960,7 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SyntaxException:
 def _run(text: str, start: str) -> tuple[Any, tuple[ast.BindMarker, ...]]:
     with _LOCK:
         _BUILDER.markers = []
+        _BUILDER.text = text
         try:
             result = _LARK.parse(text, start=start)
         except UnexpectedInput as exc:

@@ -2,7 +2,10 @@
 
 All statements of a batch share one write timestamp unless a statement names its
 own, are validated before any is applied, and apply together (the engine is single
-threaded, so a batch is atomic and isolated).
+threaded, so a batch is atomic and isolated). A batch with an IF condition is one
+lightweight transaction on one partition (`lwt.CasRequest`): every condition is
+checked against the partition as it was before the batch, then all statements apply
+or none, at the transaction's time, and the answer has a row per statement.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..cql import ast
-from ..errors import InvalidRequest, SyntaxException, Unprepared
+from ..errors import InvalidRequest, Unprepared
 from ..requests import BatchOptions, ClientState, QueryOptions, RawValue
 from ..results import Result, Void
-from ..storage import partition_key_bytes
-from .modify import ModifyPlan, WriteContext, lwt_result
+from .lwt import CasRequest, batch_result_columns
+from .modify import ModifyPlan, WriteContext
 from .terms import Compiler, Execution, Receiver
 
 if TYPE_CHECKING:
     from ..engine import Engine, Plan
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
+
+Item = tuple[ModifyPlan, Execution, str, "str | None"]  # plan, execution, text to log, keyspace
 
 
 @dataclass
@@ -30,76 +35,92 @@ class BatchPlan:
     children: list[ModifyPlan]
     timestamp: Any = None  # compiled USING TIMESTAMP of the batch
 
+    @property
+    def conditional(self) -> bool:
+        return any(c.conditional for c in self.children)
+
 
 def compile_batch(engine: Engine, compiler: Compiler, stmt: ast.Batch, keyspace: str | None) -> BatchPlan:
     from ..types import native
 
-    children = []
-    for child in stmt.statements:
-        if stmt.using.timestamp is not None and child.using.timestamp is not None:
-            raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
-        children.append(engine.compile_child(compiler, child, keyspace))
+    children = [engine.compile_child(compiler, child, keyspace) for child in stmt.statements]
     ts = None
     if stmt.using.timestamp is not None:
         ts = compiler.term(stmt.using.timestamp, Receiver("", "", "[timestamp]", native("bigint")))
-    if stmt.using.ttl is not None:
-        raise SyntaxException("TTL is not supported on a batch; set it on each statement")
     plan = BatchPlan(stmt.kind, children, ts)
-    check_kinds(plan.kind, plan.children)
+    check_kinds(plan.kind, plan.children, stmt.using.timestamp is not None, stmt.using.ttl is not None)
     return plan
 
 
-def check_kinds(kind: str, children: list[ModifyPlan]) -> None:
+def check_kinds(kind: str, children: list[ModifyPlan], timestamp: bool = False, ttl: bool = False) -> None:
+    """ScyllaDB's batch validation, in its order. ``timestamp``/``ttl``: the batch has a
+    USING TIMESTAMP/TTL of its own (a text batch; the protocol's default timestamp is not one)."""
+    conditional = any(c.conditional for c in children)
     counters = [c.table.is_counter for c in children]
+    if ttl:
+        raise InvalidRequest("Global TTL on the BATCH statement is not supported.")
+    if timestamp and conditional:
+        raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
+    if timestamp and kind == "COUNTER":
+        raise InvalidRequest("Cannot provide custom timestamp for counter BATCH")
+    if timestamp and any(counters):
+        raise InvalidRequest("Cannot provide custom timestamp for a BATCH containing counters")
+    if timestamp and any(c.stmt.using.timestamp is not None for c in children):
+        raise InvalidRequest("Timestamp must be set either on BATCH or individual statements")
     if kind == "COUNTER" and not all(counters):
         raise InvalidRequest("Cannot include non-counter statement in a counter batch")
     if kind == "LOGGED" and any(counters):
         raise InvalidRequest("Cannot include a counter statement in a logged batch")
-    if kind == "UNLOGGED" and any(counters) and not all(counters):
+    if any(counters) and not all(counters):
         raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
-    if any(c.conditional for c in children):
-        if any(c.stmt.using.timestamp is not None for c in children):
-            raise InvalidRequest("Cannot provide custom timestamp for conditional BATCH")
-        tables = {(c.table.keyspace, c.table.name) for c in children}
-        if len(tables) > 1:
-            raise InvalidRequest("Batch with conditions cannot span multiple tables")
+    if conditional and len({(c.table.keyspace, c.table.name) for c in children}) > 1:
+        raise InvalidRequest("BATCH with conditions cannot span multiple tables")
 
 
-def apply_all(
-    engine: Engine, items: list[tuple[ModifyPlan, Execution, str, str | None]], default_ts: int | None
-) -> Result:
-    """Validate every statement, check conditions, then apply them all."""
+def apply_all(engine: Engine, items: list[Item], default_ts: int | None) -> Result:
+    """Validate every statement, then apply them all (a conditional batch: if its
+    conditions hold)."""
     if not items:
         return Void()
     now_micros = items[0][1].now_micros
     now_s = now_micros // 1_000_000
+    if any(plan.conditional for plan, _, _, _ in items):
+        return _apply_conditional(engine, items, now_s)
     ts = default_ts if default_ts is not None else now_micros
     contexts: list[WriteContext] = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
-    conditional = [i for i, (plan, _, _, _) in enumerate(items) if plan.conditional]
-    if conditional:
-        keys: set[bytes] = set()
-        for plan, ex, _, _ in items:
-            pks, _ = plan.keys(ex)
-            keys.update(partition_key_bytes(pk) for pk in pks)
-        if len(keys) > 1:
-            raise InvalidRequest("Batch with conditions cannot span multiple partitions")
-        olds = []
-        ok = True
-        for i in conditional:
-            plan, ex, _, _ = items[i]
-            current = plan.current_row(ex, now_s)
-            olds.append((plan, current))
-            ok = ok and plan.check(ex, current)
-        if not ok:
-            return lwt_result(olds, False)
     # check every statement (keys, terms, list indexes) against the data before the batch
     commits = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
     for (_, ex, text, keyspace), wc, commit in zip(items, contexts, commits):
         commit()
         engine.logged(("write", text, keyspace, ex.values, wc.ts, ex.now_micros))
-    if conditional:
-        return lwt_result(olds, True)
     return Void()
+
+
+def _apply_conditional(engine: Engine, items: list[Item], now_s: int) -> Result:
+    """One partition's read-check-write, as one synchronous step (nothing else runs
+    in between). Every statement writes at the server's time (ScyllaDB's Paxos ballot):
+    neither the client's timestamp nor a statement's USING TIMESTAMP applies."""
+    plans = [plan for plan, _, _, _ in items]
+    first, ex0 = items[0][0], items[0][1]
+    pks, _ = first.keys(ex0)
+    if len(pks) != 1:
+        raise InvalidRequest("BATCH with conditions cannot span multiple partitions")
+    request = CasRequest(first.table, pks[0], now_s)
+    for plan, ex, _, _ in items:
+        request.add(plan, ex)
+    contexts = []
+    for plan, ex, _, _ in items:
+        wc = plan.write_context(ex, None, now_s)
+        wc.ts = ex.now_micros
+        contexts.append(wc)
+    request.read()
+    applied = request.applies()
+    if applied:
+        commits = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
+        for (_, ex, text, keyspace), wc, commit in zip(items, contexts, commits):
+            commit()
+            engine.logged(("cas_write", text, keyspace, ex.values, wc.ts, ex.now_micros))
+    return request.result(batch_result_columns(plans), applied)
 
 
 def run_batch_statement(
@@ -109,6 +130,9 @@ def run_batch_statement(
     stmt = plan.statement
     assert isinstance(stmt, ast.Batch)
     bplan = _batch_plan(engine, plan)
+    from ..engine import check_write_consistency
+
+    check_write_consistency(bplan.children, options.consistency, options.serial_consistency)
     default_ts = options.timestamp
     if bplan.timestamp is not None:
         from ..types import native
@@ -155,7 +179,7 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
     if kind is None:
         raise InvalidRequest(f"Invalid batch type {options.kind}")
     now = engine.clock.micros()
-    items: list[tuple[ModifyPlan, Execution, str, str | None]] = []
+    items: list[Item] = []
     for item in options.items:
         if item.statement_id is not None:
             entry = engine._prepared.get(item.statement_id)
@@ -174,5 +198,9 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
         values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
         assert isinstance(plan.compiled, ModifyPlan)
         items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
-    check_kinds(kind, [p for p, _, _, _ in items])
+    plans = [p for p, _, _, _ in items]
+    check_kinds(kind, plans)
+    from ..engine import check_write_consistency
+
+    check_write_consistency(plans, options.consistency, options.serial_consistency)
     return apply_all(engine, items, options.timestamp)

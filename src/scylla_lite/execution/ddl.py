@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from ..catalog import MAX_TTL, SETTABLE_OPTIONS, Catalog, Column, Index, Keyspace, Table, UserType, View
+from ..catalog import MAX_TTL, SETTABLE_OPTIONS, Catalog, Column, Keyspace, Table, UserType
 from ..cql import ast
 from ..errors import AlreadyExists, ConfigurationException, InvalidRequest, SyntaxException
 from ..results import SchemaChange, Void
 from ..storage import TableData
 from ..types import literal_value, native
+
+# CREATE/DROP INDEX and MATERIALIZED VIEW live with the data they derive
+from .indexes import KNOWN_INDEX_CLASSES, create_index, drop_index
+from .views import create_view, drop_view
+from .views import rename_columns as rename_view_columns
 
 TEXT = native("text")
 
@@ -231,9 +235,9 @@ def _columns(
                     else f"Invalid non-frozen user-defined type for PRIMARY KEY component {d.name}"
                 )
             if t.is_counter:
-                raise InvalidRequest(f"counter type is not supported for PRIMARY KEY column '{d.name}'")
+                raise InvalidRequest(f"counter type is not supported for PRIMARY KEY part {d.name}")
             if t.name == "duration":
-                raise InvalidRequest(f"duration type is not supported for PRIMARY KEY column '{d.name}'")
+                raise InvalidRequest(f"duration type is not supported for PRIMARY KEY part {d.name}")
             if d.static:
                 raise InvalidRequest(f"Static column {d.name} cannot be part of the PRIMARY KEY")
         if d.name in pk:
@@ -241,15 +245,22 @@ def _columns(
         elif d.name in ck:
             columns[d.name] = Column(d.name, t, "clustering", ck.index(d.name), order.get(d.name, True))
         else:
-            if d.static and not ck:
+            if d.static and not ck:  # ScyllaDB's create_table_statement wording
                 raise InvalidRequest(
-                    f"Static column {d.name} cannot be added to a table without clustering columns"
+                    "Static columns are only useful (and thus allowed) if the table has at least "
+                    "one clustering column"
                 )
             columns[d.name] = Column(d.name, t, "static" if d.static else "regular")
         if t.is_counter:
             counters += 1
     if counters and counters != len([c for c in columns.values() if not c.is_primary_key]):
-        raise InvalidRequest("Cannot mix counter and non counter columns in the same table")
+        # ScyllaDB has no check of its own here: building the schema refuses it
+        first = next(
+            c.name
+            for c in sorted(columns.values(), key=lambda c: (c.kind != "static", c.name))
+            if not c.is_primary_key and not c.type.is_counter
+        )
+        raise ConfigurationException(f"Cannot add a non counter column ({first}) in a counter column family")
     return columns
 
 
@@ -279,6 +290,8 @@ def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) 
 
 
 def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, now_micros: int) -> Any:
+    """ALTER TABLE as ScyllaDB's alter_table_statement: every change of the statement is
+    checked before any is made, so a refused statement changes nothing."""
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     table = ks.tables.get(stmt.name)
     if table is None:
@@ -287,83 +300,209 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
         raise InvalidRequest(f"unconfigured table {stmt.name}")
     if table.view is not None:
         raise InvalidRequest("Cannot use ALTER TABLE on Materialized View")
+    views = [t for t in ks.tables.values() if t.view is not None and t.view.base_table == table.name]
     if stmt.action == "add":
-        for d in stmt.columns:
-            if d.name in table.columns:
-                if stmt.if_column_exists:
-                    continue
-                raise InvalidRequest(
-                    f"Invalid column name {d.name} because it conflicts with an existing column"
-                )
-            t = catalog.resolve_type(d.type, ks.name)
-            _check_column_type(t)
-            if d.static and not table.clustering:
-                raise InvalidRequest(
-                    "Static columns are only useful (and thus allowed) if the table has at least "
-                    "one clustering column"
-                )
-            if t.is_counter != table.is_counter and table.columns.keys() - {
-                c.name for c in table.partition_key + table.clustering
-            }:
-                raise InvalidRequest(
-                    f"Cannot add a counter column ({d.name}) in a non counter column family"
-                    if t.is_counter
-                    else f"Cannot add a non counter column ({d.name}) in a counter column family"
-                )
-            dropped = table.dropped.get(d.name)
-            if (
-                dropped is not None
-                and dropped[0].cql() != t.cql()
-                and (t.multi_cell or dropped[0].multi_cell) is not False
-            ):
-                raise InvalidRequest(
-                    f"Cannot re-add previously dropped column '{d.name}' of type {t.cql()}, "
-                    f"incompatible with previous type {dropped[0].cql()}"
-                )
-            table.columns[d.name] = Column(d.name, t, "static" if d.static else "regular")
+        _add_columns(catalog, table, views, stmt)
     elif stmt.action == "drop":
-        for name in stmt.names:
-            col = table.columns.get(name)
-            if col is None:
-                if stmt.if_column_exists:
-                    continue
-                raise InvalidRequest(f"Column {name} was not found in table {table.name}")
-            if col.is_primary_key:
-                raise InvalidRequest(f"Cannot drop PRIMARY KEY part {name}")
-            if any(i.column == name for i in table.indexes.values()):
-                raise InvalidRequest(f"Cannot drop column {name} because it has dependent secondary indexes")
-            del table.columns[name]
-            table.dropped[name] = (col.type, now_micros)
-            _forget_column(table, name, now_micros)
+        _drop_columns(table, views, stmt, now_micros)
     elif stmt.action == "rename":
-        for old, new in stmt.renames:
-            col = table.columns.get(old)
-            if col is None:
-                raise InvalidRequest(f"Column {old} was not found in table {table.name}")
-            if not col.is_primary_key:
-                raise InvalidRequest(f"Cannot rename non PRIMARY KEY part {old}")  # ScyllaDB's wording
-            if new in table.columns:
-                raise InvalidRequest(
-                    f"Cannot rename column {old} to {new} in table {table.name}; another column "
-                    f"of that name already exist"
-                )
-            del table.columns[old]
-            col.name = new
-            table.columns[new] = col
+        _rename_columns(table, stmt)
+        rename_view_columns(views, stmt.renames)
     elif stmt.action == "alter":
-        raise InvalidRequest("Altering column types is no longer supported")
+        _alter_column_type(catalog, table, views, stmt.columns[0])
     elif stmt.action == "with":
-        table.options.update(table_options(stmt.options))
+        options = table_options(stmt.options)
+        if table.is_counter and options.get("default_time_to_live"):
+            raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
+        if views and options.get("gc_grace_seconds") == 0:
+            raise InvalidRequest(
+                "Cannot alter gc_grace_seconds of the base table of a materialized view to 0, since this "
+                "value is used to TTL undelivered updates. Setting gc_grace_seconds too low might cause "
+                "undelivered updates to expire before being replayed."
+            )
+        table.options.update(options)
     catalog.bump()
     return SchemaChange("UPDATED", "TABLE", ks.name, table.name)
 
 
-def _forget_column(table: Table, name: str, ts: int) -> None:
-    """A dropped column's data is gone: a later ADD of the same name reads nothing old."""
+def _add_columns(catalog: Catalog, table: Table, views: list[Table], stmt: ast.AlterTable) -> None:
+    added: dict[str, Column] = {}
+    for d in stmt.columns:
+        existing = table.columns.get(d.name) or added.get(d.name)
+        if existing is not None:
+            if stmt.if_column_exists:
+                continue
+            raise InvalidRequest(
+                f"Invalid column name {d.name} because it conflicts with a PRIMARY KEY part"
+                if existing.kind == "partition_key"
+                else f"Invalid column name {d.name} because it conflicts with an existing column"
+            )
+        t = catalog.resolve_type(d.type, table.keyspace)
+        _check_column_type(t)
+        if d.static and not table.clustering:
+            raise InvalidRequest(
+                "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
+            )
+        dropped = table.dropped.get(d.name)
+        if table.is_counter and dropped is not None:
+            raise InvalidRequest(f"Cannot re-add previously dropped counter column {d.name}")
+        if (
+            dropped is not None
+            and t.is_collection
+            and t.multi_cell
+            and dropped[0].is_collection
+            and dropped[0].multi_cell
+            and dropped[0] != t
+        ):
+            raise InvalidRequest(
+                f"Cannot add a collection with the name {d.name} because a collection with the same name "
+                "and a different type has already been used in the past"
+            )
+        if t.is_counter and not table.is_counter:
+            raise ConfigurationException(
+                f"Cannot add a counter column ({d.name}) in a non counter column family"
+            )
+        if table.is_counter and not t.is_counter:
+            raise ConfigurationException(
+                f"Cannot add a non counter column ({d.name}) in a counter column family"
+            )
+        added[d.name] = Column(d.name, t, "static" if d.static else "regular")
+    for name, col in added.items():
+        dropped = table.dropped.get(name)
+        if dropped is not None and dropped[0] != col.type:
+            _forget_column(table, name, None)  # cells kept past the drop were of the old type
+        table.columns[name] = col
+        for view in views:  # a SELECT * view shows the base's new regular columns too
+            assert view.view is not None
+            if view.view.include_all_columns and col.kind == "regular":
+                view.columns[name] = Column(name, col.type, "regular")
+
+
+def _drop_columns(table: Table, views: list[Table], stmt: ast.AlterTable, now_micros: int) -> None:
+    """The columns go, and with them every value they held; with USING TIMESTAMP only
+    the values written at or before it (Cassandra's rule for the dropped_columns time:
+    later ones show again if the column is re-added)."""
+    doomed: list[Column] = []
+    for name in stmt.names:
+        col = table.columns.get(name)
+        if col is None:
+            if stmt.if_column_exists:
+                continue
+            raise InvalidRequest(f"Column {name} was not found in table {table.name}")
+        if col.is_primary_key:
+            raise InvalidRequest(f"Cannot drop PRIMARY KEY part {name}")
+        for view in views:
+            if name in view.columns:
+                raise InvalidRequest(
+                    f"Cannot drop column {name} from base table {table.keyspace}.{table.name}: "
+                    f"materialized view {view.name} needs this column"
+                )
+        if any(i.column == name for i in table.indexes.values()):
+            raise InvalidRequest(f"Cannot drop column {name} because it has dependent secondary indexes")
+        doomed.append(col)
+    for col in doomed:
+        del table.columns[col.name]
+        table.dropped[col.name] = (col.type, now_micros if stmt.timestamp is None else stmt.timestamp)
+        _forget_column(table, col.name, stmt.timestamp)
+
+
+def _rename_columns(table: Table, stmt: ast.AlterTable) -> None:
+    """Only primary-key columns can be renamed (their names are not in the cells)."""
+    names = {n: n for n in table.columns}  # current name -> original name
+    for old, new in stmt.renames:
+        original = names.get(old)
+        if original is None:
+            raise InvalidRequest(f"Cannot rename unknown column {old} in table {table.name}")
+        if new in names:
+            raise InvalidRequest(
+                f"Cannot rename column {old} to {new} in table {table.name}; another column of that name "
+                "already exist"
+            )
+        if not table.columns[original].is_primary_key:
+            raise InvalidRequest(f"Cannot rename non PRIMARY KEY part {old}")
+        dependent = [i.name for i in table.indexes.values() if i.column == original]
+        if dependent:
+            raise InvalidRequest(
+                f"Cannot rename column {old} because it has dependent secondary indexes ({', '.join(dependent)})"
+            )
+        names[new] = names.pop(old)
+    columns = {}
+    for current, original in names.items():
+        col = table.columns[original]
+        col.name = current
+        columns[current] = col
+    table.columns = columns
+
+
+def _alter_column_type(catalog: Catalog, table: Table, views: list[Table], d: ast.ColumnDef) -> None:
+    """ALTER ... TYPE to a type that reads the stored bytes alike (ScyllaDB's validate_alter)."""
+    col = table.columns.get(d.name)
+    if col is None:
+        raise InvalidRequest(f"Column {d.name} was not found in table {table.name}")
+    t = catalog.resolve_type(d.type, table.keyspace)
+    if col.kind == "partition_key" and t.is_counter:
+        raise InvalidRequest(f"counter type is not supported for PRIMARY KEY part {col.name}")
+    if col.kind == "clustering":
+        if not _order_compatible(t, col.type):
+            raise ConfigurationException(
+                f"Cannot change {col.name} from type {col.type.cql()} to type {t.cql()}: types are not "
+                "order-compatible."
+            )
+    elif not _value_compatible(t, col.type):
+        raise ConfigurationException(
+            f"Cannot change {col.name} from type {col.type.cql()} to type {t.cql()}: types are incompatible."
+        )
+    for owner in [table, *views]:
+        if d.name in owner.columns:
+            owner.columns[d.name].type = t
+
+
+_WIDER = {
+    "text": {"ascii"},
+    "blob": {"ascii", "text"},
+    "varint": {"tinyint", "smallint", "int", "bigint"},
+    "bigint": {"timestamp"},
+    "timestamp": {"bigint"},
+}
+
+
+def _value_compatible(new: Any, old: Any) -> bool:
+    """Can values stored as ``old`` be read as ``new``? (a blob reads any atomic value)"""
+    if new == old:
+        return True
+    if new.name == "blob" and not old.multi_cell:
+        return True
+    return old.name in _WIDER.get(new.name, set()) and not old.params and not new.params
+
+
+def _order_compatible(new: Any, old: Any) -> bool:
+    """Do ``old`` values sort as ``new`` values do? (text, ascii and blob compare bytes)"""
+    return new == old or (
+        new.name in ("text", "blob") and old.name in ("ascii", "text") and new.name != old.name
+    )
+
+
+def _forget_column(table: Table, name: str, ts: int | None) -> None:
+    """Purge a dropped column's cells written at or before ``ts`` (all of them for None),
+    so re-adding the column brings none of them back."""
+    from ..storage import Cell, MultiCell
+
     for part in table.data.partitions.values():
-        part.static.cells.pop(name, None)
-        for row in part.rows.values():
-            row.cells.pop(name, None)
+        for row in [part.static, *part.rows.values()]:
+            cell = row.cells.get(name)
+            if cell is None:
+                continue
+            if ts is None:
+                del row.cells[name]
+            elif isinstance(cell, Cell):
+                if cell.ts <= ts:
+                    del row.cells[name]
+            elif isinstance(cell, MultiCell):
+                for key in [k for k, (_, c) in cell.items.items() if c.ts <= ts]:
+                    del cell.items[key]
+                cell.deleted = max(cell.deleted, ts)
+                if not cell.items:
+                    del row.cells[name]
 
 
 def drop_table(catalog: Catalog, keyspace: str | None, stmt: ast.DropTable) -> Any:
@@ -485,178 +624,6 @@ def drop_type(catalog: Catalog, keyspace: str | None, stmt: ast.DropType) -> Any
     return SchemaChange("DROPPED", "TYPE", ks.name, stmt.name)
 
 
-KNOWN_INDEX_CLASSES: set[str] = set()  # custom index classes the engine implements (vector: a later issue)
-
-
-def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex) -> Any:
-    table = catalog.table(stmt.keyspace or keyspace, stmt.table)
-    ks = catalog.keyspace(table.keyspace)
-    if table.view is not None:
-        raise InvalidRequest("Secondary indexes are not supported on materialized views")
-    if len(stmt.targets) != 1:
-        raise InvalidRequest("Only CUSTOM indexes support multiple columns")
-    target = stmt.targets[0]
-    col = table.column(target.column)
-    name = stmt.name or f"{table.name}_{col.name}_idx"
-    for t in ks.tables.values():
-        if name in t.indexes:
-            if stmt.if_not_exists:
-                return Void()
-            raise InvalidRequest(f"Index {name} already exists")
-        if t.name == name:
-            raise InvalidRequest(f"Index {name} conflicts with table {t.name}")
-    if stmt.custom_class is not None and stmt.custom_class not in KNOWN_INDEX_CLASSES:
-        raise InvalidRequest(f"Non-supported custom class '{stmt.custom_class}' provided")
-    kind = target.kind
-    if col.type.multi_cell and kind == "simple":
-        kind = "keys" if False else ("values" if col.type.name in ("list", "set", "map") else kind)
-    if kind in ("keys", "entries") and col.type.name != "map":
-        raise InvalidRequest(f"Cannot create index on {kind} of column {col.name} with non-map type")
-    if kind == "full" and not (col.type.frozen and col.type.is_collection):
-        raise InvalidRequest("full() indexes can only be created on frozen collections")
-    if kind in ("keys", "values", "entries") and not col.type.multi_cell:
-        raise InvalidRequest(
-            f"Cannot create {kind}() index on frozen column {col.name}. Frozen collections only "
-            "support full() indexes"
-        )
-    if col.kind == "partition_key" and len(table.partition_key) == 1 and not stmt.partition_columns:
-        raise InvalidRequest(f"Cannot create secondary index on the only partition key column {col.name}")
-    if col.type.is_counter:
-        raise InvalidRequest("Cannot create secondary index on counter column")
-    for existing in table.indexes.values():
-        if (
-            existing.column == col.name
-            and existing.target == kind
-            and existing.partition_columns == stmt.partition_columns
-            and stmt.custom_class is None
-        ):
-            if stmt.if_not_exists:
-                return Void()
-            raise InvalidRequest(f"Index {existing.name} is a duplicate of existing index {existing.name}")
-    options = {k: str(option_value(v)) for k, v in stmt.options}
-    table.indexes[name] = Index(
-        name, table.name, col.name, kind, stmt.custom_class, options, stmt.partition_columns
-    )
-    catalog.bump()
-    return SchemaChange("UPDATED", "TABLE", ks.name, table.name)
-
-
-def drop_index(catalog: Catalog, keyspace: str | None, stmt: ast.DropIndex) -> Any:
-    ks_name = stmt.keyspace or keyspace
-    found = catalog.find_index(ks_name, stmt.name) if ks_name else None
-    if found is None:
-        if stmt.if_exists:
-            return Void()
-        raise InvalidRequest(
-            f"Index '{stmt.name}' could not be found in any of the tables of keyspace '{ks_name}'"
-        )
-    table, index = found
-    del table.indexes[index.name]
-    catalog.bump()
-    return SchemaChange("UPDATED", "TABLE", table.keyspace, table.name)
-
-
-def create_view(
-    catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, where_text: str
-) -> Any:
-    ks = catalog.keyspace(stmt.keyspace or keyspace)
-    base = catalog.table(stmt.base_keyspace or ks.name, stmt.base_table)
-    if base.keyspace != ks.name:
-        raise InvalidRequest("Cannot create a materialized view on a table in a separate keyspace")
-    if stmt.name in ks.tables:
-        if stmt.if_not_exists:
-            return Void()
-        raise AlreadyExists(
-            f'Cannot add already existing table "{stmt.name}" to keyspace "{ks.name}"', ks.name, stmt.name
-        )
-    if base.view is not None:
-        raise InvalidRequest("Materialized views cannot be created against other materialized views")
-    if base.is_counter:
-        raise InvalidRequest("Materialized views are not supported on counter tables")
-    selected = list(stmt.columns) if stmt.columns is not None else [c.name for c in base.star_columns]
-    for n in selected:
-        base.column(n)
-    key = list(stmt.partition_key) + list(stmt.clustering)
-    for n in key:
-        if (
-            n not in selected
-            and stmt.columns is not None
-            and n not in [c.name for c in base.partition_key + base.clustering]
-        ):
-            raise InvalidRequest(f"Unknown column name detected in CREATE MATERIALIZED VIEW statement: {n}")
-    base_key = [c.name for c in base.partition_key + base.clustering]
-    missing = [n for n in base_key if n not in key]
-    if missing:
-        raise InvalidRequest(
-            f"Cannot create Materialized View {stmt.name} without primary key columns from base "
-            f"{base.name} ({', '.join(missing)})"
-        )
-    non_pk = [n for n in key if n not in base_key]
-    if len(non_pk) > 1:
-        raise InvalidRequest(
-            f"Cannot include more than one non-primary key column in materialized view primary "
-            f"key (got {', '.join(non_pk)})"
-        )
-    not_null = {r.lhs.name for r in stmt.where if r.op == "IS NOT" and isinstance(r.lhs, ast.ColumnRef)}
-    for n in key:
-        if n not in not_null:
-            raise InvalidRequest(f"Primary key column '{n}' is required to be filtered by 'IS NOT NULL'")
-    defs = []
-    for n in dict.fromkeys(key + selected):
-        c = base.column(n)
-        if c.kind == "static":
-            raise InvalidRequest(
-                f"Unable to include static column '{n}' which would be included by Materialized "
-                f"View SELECT * statement"
-                if stmt.columns is None
-                else f"Cannot include static column '{n}' in materialized view"
-            )
-        defs.append(ast.ColumnDef(n, ast.TypeExpr("__resolved__")))
-    shim = ast.CreateTable(
-        ks.name, stmt.name, tuple(defs), stmt.partition_key, stmt.clustering, stmt.clustering_order
-    )
-    columns: dict[str, Column] = {}
-    order = dict(stmt.clustering_order)
-    for d in defs:
-        bc = base.columns[d.name]
-        if d.name in stmt.partition_key:
-            columns[d.name] = Column(d.name, bc.type, "partition_key", stmt.partition_key.index(d.name))
-        elif d.name in stmt.clustering:
-            columns[d.name] = Column(
-                d.name, bc.type, "clustering", stmt.clustering.index(d.name), order.get(d.name, True)
-            )
-        else:
-            columns[d.name] = Column(d.name, bc.type, "regular")
-    del shim
-    options = table_options(stmt.options, is_view=True)
-    view = Table(
-        ks.name,
-        stmt.name,
-        columns,
-        options,
-        view=View(base.name, where_text, stmt.columns is None, tuple(selected)),
-    )
-    ks.tables[stmt.name] = view
-    catalog.bump()
-    return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
-
-
-def drop_view(catalog: Catalog, keyspace: str | None, stmt: ast.DropMaterializedView) -> Any:
-    ks = catalog.keyspace(stmt.keyspace or keyspace)
-    table = ks.tables.get(stmt.name)
-    if table is None or table.view is None:
-        if stmt.if_exists:
-            return Void()
-        raise InvalidRequest(
-            f"Materialized view '{stmt.name}' could not be found in keyspace '{ks.name}'"
-            if table is None
-            else "Cannot use DROP MATERIALIZED VIEW on Table"
-        )
-    del ks.tables[stmt.name]
-    catalog.bump()
-    return SchemaChange("DROPPED", "TABLE", ks.name, stmt.name)
-
-
 def alter_view(catalog: Catalog, keyspace: str | None, stmt: ast.AlterMaterializedView) -> Any:
     table = catalog.table(stmt.keyspace or keyspace, stmt.name)
     if table.view is None:
@@ -666,8 +633,12 @@ def alter_view(catalog: Catalog, keyspace: str | None, stmt: ast.AlterMaterializ
     return SchemaChange("UPDATED", "TABLE", table.keyspace, table.name)
 
 
-def drop_time() -> int:
-    return time.time_ns() // 1000
-
-
-__all__ = ["TEXT", "literal_value"]
+__all__ = [
+    "KNOWN_INDEX_CLASSES",
+    "TEXT",
+    "create_index",
+    "create_view",
+    "drop_index",
+    "drop_view",
+    "literal_value",
+]

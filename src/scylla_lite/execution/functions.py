@@ -7,7 +7,6 @@ Each function works on typed serialised values: ``(CqlType, bytes | None)`` in,
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from cassandra import util as cutil
 
 from ..cql import ast
-from ..errors import InvalidRequest
+from ..errors import FunctionFailure, InvalidRequest
 from ..types import CqlType, native
 from .terms import Compiler, Execution, Receiver, TermFn
 
@@ -138,6 +137,10 @@ def compile_call(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver)
     name = call.name
     if name == "token":
         raise InvalidRequest("token() is only allowed on the left of a relation or in the select list")
+    if name == "fromjson":
+        return _from_json(compiler, call, receiver)
+    if name == "tojson":
+        raise InvalidRequest("toJson() may only be used within the selection clause")
     impl, result, arity = lookup(name)
     if len(call.args) != arity:
         raise InvalidRequest(
@@ -170,6 +173,44 @@ def compile_call(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver)
     return run
 
 
+def _from_json(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver) -> TermFn:
+    """``fromJson(text)``: a JSON document read as the receiver's type; JSON null is null.
+    A document that is not JSON, or does not fit the type, fails the function."""
+    from .. import cqljson
+
+    if len(call.args) != 1:
+        raise InvalidRequest(
+            f"Invalid number of arguments in call to function system.fromjson: 1 required but "
+            f"{len(call.args)} provided"
+        )
+    text_r = Receiver(receiver.keyspace, receiver.table, "arg0(system.fromjson)", native("text"))
+    arg = compiler.term(call.args[0], text_r)
+    target = receiver.type
+
+    def failure(detail: str) -> FunctionFailure:
+        return FunctionFailure(
+            f"execution of 'system.fromjson[text]' failed: {detail}", "system", "fromjson", ["text"]
+        )
+
+    def run(ex: Execution) -> Any:
+        raw = arg(ex)
+        if not isinstance(raw, bytes):
+            return raw  # null or unset
+        text = raw.decode()
+        try:
+            doc = cqljson.parse(text)
+        except ValueError as exc:
+            raise failure(f"Could not decode JSON string '{text}': {exc}") from None
+        if doc is None:
+            return None
+        try:
+            return cqljson.from_json(target, doc)
+        except cqljson.JsonValueError as exc:
+            raise failure(str(exc)) from None
+
+    return run
+
+
 def _arg_type(arg: ast.Term) -> CqlType | None:
     """The type a nested call returns, so ``toTimestamp(now())`` types its argument."""
     if isinstance(arg, ast.FunctionCall) and arg.name in FIXED:
@@ -183,7 +224,3 @@ def _assignable(result: CqlType, target: CqlType) -> bool:
     if result.cql(False) == target.cql(False):
         return True
     return (result.name, target.name) in {("timeuuid", "uuid"), ("text", "ascii"), ("ascii", "text")}
-
-
-def wall_micros() -> int:
-    return time.time_ns() // 1000

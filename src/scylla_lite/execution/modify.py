@@ -14,14 +14,19 @@ from ..catalog import MAX_TTL, Column, Table
 from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET
-from ..results import ColumnSpec, Rows
 from ..storage import Cell, Partition, RangeTombstone, Row
 from ..types import CqlType, native, set_of
-from .read import LiveRow, clustering_sort_key, partition_rows
+from . import derived
+from .lwt import Condition, compile_conditions, result_columns
+from .read import clustering_sort_key
 from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields, split_map, term_text
-from .where import Restriction, Where, compile_where, matches
+from .where import Restriction, Where, compile_where
 
 BIGINT, INT, BOOLEAN = native("bigint"), native("int"), native("boolean")
+
+
+#: 2010-01-01T00:00:00Z in microseconds: list prepends need a write time past it.
+LIST_PREPEND_EPOCH_MICROS = 1_262_304_000_000_000
 
 
 def _list_key(ex: Execution, ts: int, prepend: bool) -> tuple[tuple[int, ...], bytes]:
@@ -53,7 +58,7 @@ class Staged:
     of the statement happens (list index out of bounds)."""
 
     write: Mutator | None
-    check: Callable[[Row, WriteContext], None] | None = None
+    check: Callable[[Table, Partition, Row, WriteContext], None] | None = None
 
 
 Stager = Callable[[Execution, Column], Staged]
@@ -70,13 +75,31 @@ class ModifyPlan:
     ops: list[tuple[Column, Op]] = field(default_factory=list)  # (column, staging op)
     ttl: TermFn | None = None
     timestamp: TermFn | None = None
-    conditions: list[Restriction] = field(default_factory=list)
-    condition_columns: list[Column] = field(default_factory=list)
+    # LWT (see `lwt`): the IF conditions, the columns of the [applied] result, and
+    # whether every condition is on static columns (IF [NOT] EXISTS counts as static
+    # when the table has static columns and the statement names no clustering key)
+    cas_conditions: list[Condition] = field(default_factory=list)
+    cas_columns: list[Column] = field(default_factory=list)
+    static_conditions_only: bool = False
+
+    @property
+    def existence_condition(self) -> bool:
+        s = self.stmt
+        return bool(getattr(s, "if_not_exists", False) or getattr(s, "if_exists", False))
 
     @property
     def conditional(self) -> bool:
-        s = self.stmt
-        return bool(getattr(s, "if_not_exists", False) or getattr(s, "if_exists", False) or self.conditions)
+        return self.existence_condition or bool(self.cas_conditions)
+
+    @property
+    def regular_conditions(self) -> bool:
+        return any(not c.static for c in self.cas_conditions)
+
+    @property
+    def static_only(self) -> bool:
+        """ScyllaDB's applies_only_to_static_columns: sets static columns only, and has
+        no condition on a regular column."""
+        return bool(self.ops) and all(c.kind == "static" for c, _ in self.ops) and not self.regular_conditions
 
     # ------------------------------------------------------------------ keys
     def keys(self, ex: Execution) -> tuple[list[tuple[bytes, ...]], list[Restriction]]:
@@ -159,7 +182,12 @@ class ModifyPlan:
         if isinstance(stmt, ast.Delete) and not stmt.targets:
             clusterings = self.clusterings(ex, crs) if table.clustering else [()]
             rt = self._range(ex, crs, wc.ts) if crs and clusterings is None else None
-            return lambda: self._delete_rows(wc, pks, crs, clusterings, rt)
+
+            def delete() -> None:
+                touched = self._delete_rows(wc, pks, crs, clusterings, rt)
+                derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
+
+            return delete
         static_only = bool(self.ops) and all(c.kind == "static" for c, _ in self.ops)
         if static_only and not crs and (self.where is not None or not self.ck_fns):
             clusterings = []
@@ -174,17 +202,19 @@ class ModifyPlan:
                 )
         marked: list[Row] = []
         writes: list[tuple[Mutator, Partition, Row]] = []
+        touched: list[tuple[Partition, Row | None]] = []  # for indexes and views (`derived`)
         for pk in pks:
             part = table.data.partition(pk, create=True)
             assert part is not None
             rows = [part.row(clustering_sort_key(table, ck), ck) for ck in clusterings]
             marked.extend(rows)
+            touched.extend((part, row) for row in rows)
             for col, op in staged:
                 if op.write is None:
                     continue
                 for row in [part.static] if col.kind == "static" else rows:
                     if op.check is not None:
-                        op.check(row, wc)
+                        op.check(table, part, row, wc)
                     writes.append((op.write, part, row))
 
         def commit() -> None:
@@ -193,6 +223,8 @@ class ModifyPlan:
                     row.merge_marker(Cell(b"", wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0))
             for write, part, row in writes:
                 write(table, part, row, wc, ex)
+            touched.extend((part, row) for _, part, row in writes)
+            derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
 
         return commit
 
@@ -203,19 +235,25 @@ class ModifyPlan:
         crs: list[Restriction],
         clusterings: list[tuple[bytes, ...]] | None,
         rt: RangeTombstone | None,
-    ) -> None:
+    ) -> list[tuple[Partition, Row | None]]:
+        """Write the deletion; returns the rows it touched (None: the whole partition)."""
         table = self.table
+        touched: list[tuple[Partition, Row | None]] = []
         for pk in pks:
             part = table.data.partition(pk, create=True)
             assert part is not None
             if not crs:
                 part.deleted = max(part.deleted, wc.ts)
+                touched.append((part, None))
             elif rt is not None:
                 part.range_tombstones.append(dataclasses.replace(rt))
+                touched.append((part, None))
             else:
                 for ck in clusterings or ():
                     row = part.row(clustering_sort_key(table, ck), ck)
                     row.deleted = max(row.deleted, wc.ts)
+                    touched.append((part, row))
+        return touched
 
     def _range(self, ex: Execution, crs: list[Restriction], ts: int) -> RangeTombstone:
         """A range tombstone from EQ restrictions on a clustering prefix plus an optional slice."""
@@ -255,69 +293,6 @@ class ModifyPlan:
             e_incl if end else True,
             ts,
         )
-
-    # ------------------------------------------------------------------ LWT
-    def current_row(self, ex: Execution, now: int) -> LiveRow | None:
-        pks, crs = self.keys(ex)
-        if len(pks) != 1:
-            raise InvalidRequest("IN on the partition key is not supported with conditional updates")
-        part = self.table.data.partition(pks[0])
-        if part is None:
-            return None
-        clusterings = self.clusterings(ex, crs) if self.table.clustering else [()]
-        if clusterings is not None and len(clusterings) > 1:
-            raise InvalidRequest("IN on the clustering key columns is not supported with conditional updates")
-        for r in partition_rows(self.table, part, now):
-            if not clusterings or r.clustering == clusterings[0] or (r.clustering is None and not crs):
-                if clusterings and r.clustering != clusterings[0]:
-                    continue
-                return r
-        return None
-
-    def check(self, ex: Execution, current: LiveRow | None) -> bool:
-        stmt = self.stmt
-        if getattr(stmt, "if_not_exists", False):
-            return current is None
-        if getattr(stmt, "if_exists", False):
-            return current is not None
-        for cond in self.conditions:
-            value = current.values.get(cond.column.name) if current is not None else None
-            vals = cond.values(ex)
-            if cond.op in ("=", "!=") and vals and vals[0] is None and cond.element is None:
-                ok = (value is None) if cond.op == "=" else (value is not None)
-            elif value is None and cond.op == "!=":
-                ok = True
-            else:
-                ok = matches(cond, value, ex, vals)
-            if not ok:
-                return False
-        return True
-
-    def lwt_columns(
-        self, current: LiveRow | None, applied: bool
-    ) -> tuple[list[ColumnSpec], list[bytes | None]]:
-        """ScyllaDB's LWT result: ``[applied]``, then the old row's values (nulls when it
-        did not exist) of every column for IF [NOT] EXISTS, or of the columns named in
-        the IF conditions, whatever the outcome, so the metadata never changes between
-        executions (ScyllaDB's "LWT differences from Cassandra")."""
-        table = self.table
-        spec = [ColumnSpec(table.keyspace, table.name, "[applied]", BOOLEAN.codec)]
-        row: list[bytes | None] = [BOOLEAN.encode(applied)]
-        stmt = self.stmt
-        everything = getattr(stmt, "if_exists", False) or getattr(stmt, "if_not_exists", False)
-        by_name = lambda c: c.name  # noqa: E731
-        ordered = (
-            table.partition_key
-            + table.clustering
-            + sorted(table.static_columns, key=by_name)
-            + sorted(table.regular_columns, key=by_name)
-        )
-        wanted = {c.name for c in self.condition_columns}
-        for c in ordered:
-            if everything or c.name in wanted:
-                spec.append(ColumnSpec(table.keyspace, table.name, c.name, c.type.codec))
-                row.append(current.values.get(c.name) if current is not None else None)
-        return spec, row
 
 
 def _key_value(v: Any, col: Column) -> bytes:
@@ -377,7 +352,7 @@ def op_set(fn: TermFn) -> Stager:
                 mc.deleted = max(mc.deleted, wc.ts - 1)
                 if value is not None:
                     for k, kb, cell in _items_of(col.type, value, wc, ex):
-                        mc.items[k] = (kb, cell)
+                        mc.merge(k, kb, cell)
                 return
             row.merge_cell(col.name, _cell(value, wc))
 
@@ -412,17 +387,23 @@ def op_add(fn: TermFn, prepend: bool = False) -> Stager:
             return NOOP
         elems = split_collection(value) if t.name == "list" else None
 
+        def check(table: Table, part: Partition, row: Row, wc: WriteContext) -> None:
+            # Prepended elements take keys below every existing one, derived from the
+            # write time; ScyllaDB needs that time past its reference epoch.
+            if prepend and wc.ts < LIST_PREPEND_EPOCH_MICROS:
+                raise InvalidRequest("List prepend custom timestamp must be greater than Jan 1 2010 00:00:00")
+
         def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             mc = row.multi(col.name)
             if elems is not None:
                 for v in reversed(elems) if prepend else elems:
                     k, kb = _list_key(ex, wc.ts, prepend)
-                    mc.items[k] = (kb, _cell(v, wc))
+                    mc.merge(k, kb, _cell(v, wc))
                 return
             for k, kb, cell in _items_of(t, value, wc, ex):
-                mc.items[k] = (kb, cell)
+                mc.merge(k, kb, cell)
 
-        return Staged(write)
+        return Staged(write, check if prepend else None)
 
     return stage
 
@@ -447,22 +428,28 @@ def op_subtract(fn: TermFn) -> Stager:
                 doomed = {t.params[0].sort_key(v) for v in elems}
                 for k, (kb, cell) in list(mc.items.items()):
                     if cell.value is not None and t.params[0].sort_key(cell.value) in doomed:
-                        mc.items[k] = (kb, Cell(None, wc.ts))
+                        mc.merge(k, kb, Cell(None, wc.ts))
                 return
             kt = t.params[0]
             for v in elems:
-                mc.items[kt.sort_key(v)] = (v, Cell(None, wc.ts))
+                mc.merge(kt.sort_key(v), v, Cell(None, wc.ts))
 
         return Staged(write)
 
     return stage
 
 
-def _live_list(row: Row, col: Column, wc: WriteContext) -> list[Any]:
+def _live_list(table: Table, part: Partition, row: Row, col: Column, wc: WriteContext) -> list[Any]:
+    """Keys of the list's live elements, as a read sees them: after every tombstone
+    covering the row (partition, range, row, the list's own) and expiry."""
     mc = row.cells.get(col.name)
     if mc is None or isinstance(mc, Cell):
         return []
-    floor = max(mc.deleted, row.deleted)
+    if row is part.static:
+        shadow = part.deleted
+    else:
+        shadow = part.row_shadow(clustering_sort_key(table, row.clustering))
+    floor = max(mc.deleted, row.deleted, shadow)
     return [k for k, (kb, c) in mc.items.items() if c.ts > floor and c.live(wc.now)]
 
 
@@ -482,32 +469,32 @@ def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
         if t.name == "list":
             idx = INT.decode(key)
 
-            def check(row: Row, wc: WriteContext) -> None:
-                live = _live_list(row, col, wc)
-                if not live and fn is not None:
-                    raise InvalidRequest("Attempted to set an element on a list which is null")
-                if (idx < 0 or idx >= len(live)) and fn is not None:
+            def check(table: Table, part: Partition, row: Row, wc: WriteContext) -> None:
+                live = _live_list(table, part, row, col, wc)
+                if not live:
+                    what = "set an element on" if fn is not None else "delete an element from"
+                    raise InvalidRequest(f"Attempted to {what} a list which is null")
+                if idx < 0 or idx >= len(live):
                     raise InvalidRequest(f"List index {idx} out of bound, list has size {len(live)}")
 
             def write_list(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-                live = _live_list(row, col, wc)
+                live = _live_list(table, part, row, col, wc)
                 if idx < 0 or idx >= len(live):
                     return
                 mc = row.multi(col.name)
                 k = live[idx]
                 kb = mc.items[k][0]
-                mc.items[k] = (kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
+                mc.merge(k, kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
 
             return Staged(write_list, check)
 
         def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             mc = row.multi(col.name)
             if t.name == "set":
-                mc.items[t.params[0].sort_key(key)] = (key, Cell(None, wc.ts))
+                mc.merge(t.params[0].sort_key(key), key, Cell(None, wc.ts))
                 return
-            mc.items[t.params[0].sort_key(key)] = (
-                key,
-                _cell(value, wc) if fn is not None else Cell(None, wc.ts),
+            mc.merge(
+                t.params[0].sort_key(key), key, _cell(value, wc) if fn is not None else Cell(None, wc.ts)
             )
 
         return Staged(write)
@@ -523,9 +510,8 @@ def op_field(index: int, fn: TermFn | None) -> Stager:
 
         def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
             mc = row.multi(col.name)
-            mc.items[index] = (
-                index.to_bytes(2, "big"),
-                _cell(value, wc) if value is not None else Cell(None, wc.ts),
+            mc.merge(
+                index, index.to_bytes(2, "big"), _cell(value, wc) if value is not None else Cell(None, wc.ts)
             )
 
         return Staged(write)
@@ -580,33 +566,77 @@ def compile_modify(
         plan.timestamp = compiler.term(using.timestamp, Receiver(ks, tn, "[timestamp]", BIGINT))
     if isinstance(stmt, ast.Insert):
         _compile_insert(compiler, table, stmt, plan)
-    else:  # as ScyllaDB: the assignments first, then the WHERE clause
+        _compile_conditions(compiler, table, stmt, plan)
+    else:  # as ScyllaDB: the assignments, the conditions, then the WHERE clause
         if isinstance(stmt, ast.Update):
             _compile_assignments(compiler, table, stmt, plan)
         else:
             _compile_delete_targets(compiler, table, stmt, plan)
+        _compile_conditions(compiler, table, stmt, plan)
         _compile_where_modify(compiler, table, stmt, plan)
-    if table.is_counter and not isinstance(stmt, ast.Delete) and plan.conditional:
-        raise InvalidRequest("Conditional updates are not supported on counter tables")
-    conditions = getattr(stmt, "conditions", ())
-    for cond in conditions:
-        lhs = cond.lhs
-        name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name  # type: ignore[union-attr]
-        col = table.column(name, Table.ASSIGNED)
-        if col.is_primary_key:
-            raise InvalidRequest(f"PRIMARY KEY column '{col.name}' cannot have IF conditions")
-        sub = compile_where(compiler, table, (ast.Relation(lhs, cond.op, cond.rhs),))
-        plan.conditions.extend(sub.others + sub.clustering + sub.partition)
-        if col not in plan.condition_columns:
-            plan.condition_columns.append(col)
-    order = {c.name: i for i, c in enumerate(table.star_columns)}
-    plan.condition_columns.sort(key=lambda c: order[c.name])
-    if plan.conditional and plan.where is not None:  # ScyllaDB refuses any IN, even of one value
-        if any(r.op == "IN" for r in plan.where.partition):
-            raise InvalidRequest("IN on the partition key is not supported with conditional updates")
-        if any(r.op == "IN" for r in plan.where.clustering):
-            raise InvalidRequest("IN on the clustering key columns is not supported with conditional updates")
+    if plan.conditional:
+        _check_conditional_where(table, stmt, plan)
+    if table.is_counter and using.timestamp is not None:
+        raise InvalidRequest("Cannot provide custom timestamp for counter updates")
     return plan
+
+
+def _compile_conditions(
+    compiler: Compiler, table: Table, stmt: ast.Insert | ast.Update | ast.Delete, plan: ModifyPlan
+) -> None:
+    """ScyllaDB's prepare_conditions: refusals first, then the conditions, the columns
+    of the [applied] result, and whether the conditions are on static columns only."""
+    conditions = getattr(stmt, "conditions", ())
+    exists = getattr(stmt, "if_not_exists", False) or getattr(stmt, "if_exists", False)
+    if not (exists or conditions):
+        return
+    if table.is_counter:
+        raise InvalidRequest("Conditional updates are not supported on counter tables")
+    if stmt.using.timestamp is not None:
+        raise InvalidRequest("Cannot provide custom timestamp for conditional updates")
+    plan.cas_conditions = compile_conditions(compiler, table, conditions)
+    if exists:
+        plan.cas_columns = list(table.star_columns)
+        if isinstance(stmt, ast.Insert):
+            names_clustering = bool(plan.ck_fns)
+        else:
+            names_clustering = any(
+                isinstance(r.lhs, ast.TupleRef)
+                or (isinstance(r.lhs, ast.ColumnRef) and r.lhs.name in {c.name for c in table.clustering})
+                for r in stmt.where
+            )
+        plan.static_conditions_only = bool(table.static_columns) and not names_clustering
+    else:
+        plan.cas_columns = result_columns(table, {c.column.name for c in plan.cas_conditions})
+        plan.static_conditions_only = all(c.static for c in plan.cas_conditions)
+
+
+def _check_conditional_where(
+    table: Table, stmt: ast.Insert | ast.Update | ast.Delete, plan: ModifyPlan
+) -> None:
+    """ScyllaDB's validate_where_clause_for_conditions: one row (or static row) only."""
+    if plan.where is None:
+        return
+    what = "deletions" if isinstance(stmt, ast.Delete) else "updates"
+    if any(r.op == "IN" for r in plan.where.partition):  # even of one value
+        raise InvalidRequest(f"IN on the partition key is not supported with conditional {what}")
+    if any(r.op == "IN" for r in plan.where.clustering):
+        raise InvalidRequest(f"IN on the clustering key columns is not supported with conditional {what}")
+    if not isinstance(stmt, ast.Delete):
+        return
+    eq = {c.name for r in plan.where.clustering if r.op == "=" for c in r.columns}
+    if all(c.name in eq for c in table.clustering) and all(r.op == "=" for r in plan.where.clustering):
+        return
+    if not plan.ops or any(c.kind != "static" for c, _ in plan.ops):
+        raise InvalidRequest(
+            "DELETE statements must restrict all PRIMARY KEY columns with equality relations "
+            "in order to delete non static columns"
+        )
+    if plan.regular_conditions:
+        raise InvalidRequest(
+            "DELETE statements must restrict all PRIMARY KEY columns with equality relations "
+            "in order to use IF condition on non static columns"
+        )
 
 
 def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: ModifyPlan) -> None:
@@ -614,7 +644,8 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
     if table.is_counter:  # ScyllaDB's wording, checked before anything else
         raise InvalidRequest("INSERT statement are not allowed on counter tables, use UPDATE instead")
     if stmt.json is not None:
-        raise InvalidRequest("INSERT JSON is not supported yet")
+        _compile_insert_json(compiler, table, stmt, plan)
+        return
     if len(stmt.columns) != len(stmt.values):
         raise InvalidRequest("Unmatched column names/values")
     if len(set(stmt.columns)) != len(stmt.columns):
@@ -645,6 +676,41 @@ def _compile_insert(compiler: Compiler, table: Table, stmt: ast.Insert, plan: Mo
         plan.ops.append((col, _bind(op_set(fns[name]), col)))
 
 
+def _compile_insert_json(compiler: Compiler, table: Table, stmt: ast.Insert, plan: ModifyPlan) -> None:
+    """``INSERT INTO t JSON '<map>' [DEFAULT NULL | DEFAULT UNSET]``: every column comes
+    from the document (parsed once per execution); a column it leaves out is written
+    null, or with DEFAULT UNSET left alone."""
+    from .. import cqljson
+
+    assert stmt.json is not None
+    source = compiler.term(stmt.json, Receiver(table.keyspace, table.name, "[json]", native("text")))
+
+    def document(ex: Execution) -> dict[str, bytes | None]:
+        if source not in ex.memo:
+            ex.memo[source] = cqljson.insert_values(table, source(ex))
+        return ex.memo[source]  # type: ignore[no-any-return]
+
+    def key(col: Column) -> TermFn:
+        def value(ex: Execution) -> bytes:
+            v = document(ex).get(col.name)
+            if v is None:
+                raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {col.name}")
+            return v
+
+        return value
+
+    absent = UNSET if stmt.json_default_unset else None
+
+    def column(col: Column) -> TermFn:
+        return lambda ex: document(ex).get(col.name, absent)
+
+    plan.pk_fns = [key(c) for c in table.partition_key]
+    plan.ck_fns = [key(c) for c in table.clustering]
+    for col in table.star_columns:
+        if not col.is_primary_key:
+            plan.ops.append((col, _bind(op_set(column(col)), col)))
+
+
 def _compile_where_modify(
     compiler: Compiler, table: Table, stmt: ast.Update | ast.Delete, plan: ModifyPlan
 ) -> None:
@@ -668,7 +734,12 @@ def _compile_where_modify(
         if r.op in ("=", "IN"):
             full.update(c.name for c in r.columns)
     unrestricted = next((c.name for c in table.clustering if c.name not in full), None)
-    static_only = bool(plan.ops) and all(c.kind == "static" for c, _ in plan.ops)
+    static_only = plan.static_only
+    if static_only and where.clustering:  # "sounds like you don't really understand what you are doing"
+        raise InvalidRequest(
+            "Invalid restrictions on clustering columns since the "
+            f"{type(stmt).__name__.upper()} statement modifies only static columns"
+        )
     if unrestricted is not None and not static_only:
         if isinstance(stmt, ast.Update):
             raise InvalidRequest(f"Missing mandatory PRIMARY KEY part {unrestricted}")
@@ -721,13 +792,16 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
             op = op_subtract(fn) if a.kind == "subtract" else op_add(fn, prepend=a.kind == "prepend")
         elif a.kind == "element":
             assert a.key is not None, "the parser gives every element assignment a key"
-            if not t.is_collection or not t.multi_cell:
+            if not t.is_collection or not t.multi_cell or t.name == "set":
                 text = f"{col.name}[{term_text(a.key)}] = {term_text(a.value)}"
-                raise InvalidRequest(
-                    f"Invalid operation ({text}) for non collection column {col.name}"
+                kind = (
+                    "non collection"
                     if not t.is_collection
-                    else f"Invalid operation ({text}) for frozen collection column {col.name}"
+                    else "frozen collection"
+                    if not t.multi_cell
+                    else "set"
                 )
+                raise InvalidRequest(f"Invalid operation ({text}) for {kind} column {col.name}")
             kt = INT if t.name == "list" else t.params[0]
             key_fn = compiler.term(
                 a.key, r.renamed("idx(" + col.name + ")" if t.name == "list" else f"key({col.name})", kt)
@@ -776,13 +850,3 @@ def _compile_delete_targets(compiler: Compiler, table: Table, stmt: ast.Delete, 
         else:
             op = op_delete()
         plan.ops.append((col, _bind(op, col)))
-
-
-def lwt_result(plans: list[tuple[ModifyPlan, LiveRow | None]], applied: bool) -> Rows:
-    """One result row per conditional statement, in statement order (ScyllaDB)."""
-    spec: list[ColumnSpec] = []
-    rows = []
-    for plan, current in plans:
-        spec, row = plan.lwt_columns(current, applied)
-        rows.append(row)
-    return Rows(spec, rows)

@@ -119,6 +119,8 @@ def live_row(
     marker = row.marker
     if marker is not None and marker.ts > shadow and marker.live(now):
         live = True
+    elif table.view is not None and table.view.regular_key is not None:
+        return None  # ScyllaDB's dead_marker_shadows_row: the view key's base cell died
     if not live:
         return None
     values.update(statics[0])

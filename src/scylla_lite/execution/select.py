@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import decimal
 import itertools
-import json
+import math
+import re
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from .. import cqljson
 from ..catalog import Table
 from ..cql import ast
 from ..errors import InvalidRequest
@@ -20,6 +22,7 @@ from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, token_of
 from ..types import CqlType, Desc, native
 from . import functions
+from .indexes import indexed_rows, plan_index
 from .read import LiveRow, clustering_sort_key, partition_rows
 from .terms import Compiler, Execution, Receiver
 from .where import Where, check_select_restrictions, compile_where, matches, matches_clustering
@@ -32,11 +35,21 @@ SelectorFn = Callable[[LiveRow, Execution], Any]
 
 @dataclass
 class Output:
+    """One selector: ``fn`` gives its value for a row. A selector that aggregates (an
+    aggregate function, or a function of one) has ``acc``, a factory of accumulators
+    that see every row of a group; ``columns`` are the table columns it reads."""
+
     name: str
     type: CqlType
     fn: SelectorFn
     aggregate: str | None = None  # count/min/max/sum/avg over ``fn``
     count_star: bool = False
+    acc: Callable[[], Accumulator] | None = None
+    columns: tuple[str, ...] = ()
+
+    def accumulator(self) -> Accumulator:
+        """What the selector keeps over a group: a plain column keeps its first row's value."""
+        return self.acc() if self.acc is not None else _First(self.fn)
 
 
 def _selector_name(sel: ast.Selector) -> str:
@@ -63,11 +76,14 @@ class SelectPlan:
         self.stmt = stmt
         self.where: Where = compile_where(compiler, table, stmt.where)
         self.filtering = check_select_restrictions(table, self.where, stmt.allow_filtering)
+        self.index_plan = plan_index(table, self.where, stmt.allow_filtering)  # a secondary index to read
         self.outputs = self._compile_selection(compiler, stmt)
-        self.aggregating = any(o.aggregate for o in self.outputs)
-        self.group_by = [table.column(c) for c in stmt.group_by]
+        self.aggregating = any(o.acc is not None for o in self.outputs)
         self.post_order: list[tuple[Any, bool]] = []  # ORDER BY over an IN on the partition key
-        self._check_group_by()
+        if stmt.distinct:
+            self._check_distinct()
+        # GROUP BY: rows sharing the values of the first ``group_size`` key columns form a group
+        self.group_by = (table.partition_key + table.clustering)[: self._group_size()]
         self.reverse = self._ordering()
         limit_r = Receiver(table.keyspace, table.name, "[limit]", INT)
         self.limit = compiler.term(stmt.limit, limit_r) if stmt.limit is not None else None
@@ -75,8 +91,6 @@ class SelectPlan:
         self.per_partition_limit = (
             compiler.term(stmt.per_partition_limit, pp_r) if stmt.per_partition_limit is not None else None
         )
-        if stmt.distinct:
-            self._check_distinct()
         self.columns = [ColumnSpec(table.keyspace, table.name, o.name, o.type.codec) for o in self.outputs]
         if stmt.json:
             self.columns = [ColumnSpec(table.keyspace, table.name, "[json]", TEXT.codec)]
@@ -85,7 +99,7 @@ class SelectPlan:
     def _compile_selection(self, compiler: Compiler, stmt: ast.Select) -> list[Output]:
         table = self.table
         if stmt.selections is None:
-            return [Output(c.name, c.type, _column_fn(c.name)) for c in table.star_columns]
+            return [Output(c.name, c.type, _column_fn(c.name), columns=(c.name,)) for c in table.star_columns]
         outputs = []
         for selection in stmt.selections:
             out = self._selector(compiler, selection.selector)
@@ -95,6 +109,11 @@ class SelectPlan:
         return outputs
 
     def _selector(self, compiler: Compiler, sel: ast.Selector) -> Output:
+        out = self._selector_of(compiler, sel)
+        out.columns = tuple(dict.fromkeys(_columns_read(sel)))
+        return out
+
+    def _selector_of(self, compiler: Compiler, sel: ast.Selector) -> Output:
         table = self.table
         if isinstance(sel, ast.ColumnSelector):
             col = table.column(sel.name, Table.SELECTED)
@@ -112,40 +131,50 @@ class SelectPlan:
                     )
                 )
             ):
-                return Output("count", BIGINT, lambda r, ex: b"", aggregate="count", count_star=True)
+                return Output(
+                    "count",
+                    BIGINT,
+                    lambda r, ex: b"",
+                    aggregate="count",
+                    count_star=True,
+                    acc=lambda: _Aggregate("count", BIGINT, _column_fn(""), count_star=True),
+                )
             if name in AGGREGATES:
                 if len(sel.args) != 1:
                     raise InvalidRequest(f"Invalid number of arguments in call to function system.{name}")
                 inner = self._selector(compiler, sel.args[0])
-                rtype = BIGINT if name == "count" else inner.type
-                if name in ("sum", "avg") and inner.type.name not in (
-                    "int",
-                    "bigint",
-                    "smallint",
-                    "tinyint",
-                    "varint",
-                    "float",
-                    "double",
-                    "decimal",
-                    "counter",
-                ):
+                if inner.acc is not None:
                     raise InvalidRequest(
-                        f"Invalid call to function {name}, none of its type signatures match"
+                        "aggregate functions cannot be used as arguments of aggregate functions"
                     )
-                return Output(f"system.{name}({inner.name})", rtype, inner.fn, aggregate=name)
+                rtype = BIGINT if name == "count" else inner.type
+                if name in ("sum", "avg") and inner.type.name not in SUMMABLE:
+                    known = ", ".join(f"system.{name} : ({t}) -> {t}" for t in SUMMABLE if t != "counter")
+                    raise InvalidRequest(
+                        f"Invalid call to function {name}, none of its type signatures match "
+                        f"(known type signatures: {known})"
+                    )
+                in_type, in_fn = inner.type, inner.fn
+                return Output(
+                    f"system.{name}({inner.name})",
+                    rtype,
+                    inner.fn,
+                    aggregate=name,
+                    acc=lambda: _Aggregate(name, in_type, in_fn),
+                )
             if name in ("writetime", "ttl"):
                 arg = sel.args[0] if sel.args else None
                 if not isinstance(arg, ast.ColumnSelector):
                     raise InvalidRequest(f"Invalid arguments for {name}: a column is required")
                 col = table.column(arg.name, Table.SELECTED)
-                if col.is_primary_key:
-                    raise InvalidRequest(
-                        f"Cannot use selection function {name} on PRIMARY KEY part {col.name}"
-                    )
+                # ScyllaDB's prepare_column_mutation_attribute, clustering columns included
+                shown = col.name if re.fullmatch(r"[a-z_][a-z0-9_]*", col.name) else f'"{col.name}"'
                 if col.type.multi_cell:
                     raise InvalidRequest(
-                        f"Cannot use selection function {name} on non-frozen collection {col.name}"
+                        f"{name.upper()} expects an atomic column, but {shown} is a non-frozen collection"
                     )
+                if col.is_primary_key:
+                    raise InvalidRequest(f"{name.upper()} is not legal on partition key component {shown}")
                 if col.type.is_counter:
                     raise InvalidRequest(f"Cannot use selection function {name} on counter column {col.name}")
                 cname = col.name
@@ -172,12 +201,20 @@ class SelectPlan:
                 return Output(
                     f"system.token({', '.join(cols)})", BIGINT, lambda r, ex: BIGINT.encode(r.partition.token)
                 )
+            if name == "fromjson":
+                raise InvalidRequest("fromJson() can only be called if receiver type is known")
             if name == "tojson":
+                if len(sel.args) != 1:
+                    raise InvalidRequest(
+                        f"Invalid number of arguments in call to function system.tojson: "
+                        f"1 required but {len(sel.args)} provided"
+                    )
                 inner = self._selector(compiler, sel.args[0])
-                return Output(
-                    f"system.tojson({inner.name})",
-                    TEXT,
-                    lambda r, ex: TEXT.encode(json.dumps(to_json_value(inner.type, inner.fn(r, ex)))),
+                in_type = inner.type
+                return _lifted(
+                    Output(_selector_name(sel), TEXT, lambda r, ex: None),
+                    [inner],
+                    lambda ex, vals: TEXT.encode(cqljson.to_json(in_type, vals[0])),
                 )
             impl, fn_type, arity = functions.lookup(name)
             args = [self._selector(compiler, a) for a in sel.args]
@@ -187,16 +224,20 @@ class SelectPlan:
                     f"{arity} required but {len(args)} provided"
                 )
             result_type = fn_type or (args[0].type if args else BIGINT)
-
-            def call(r: LiveRow, ex: Execution) -> Any:
-                return impl(ex, [(a.type, a.fn(r, ex)) for a in args])[1]
-
-            return Output(_selector_name(sel), result_type, call)
+            types = [a.type for a in args]
+            return _lifted(
+                Output(_selector_name(sel), result_type, lambda r, ex: None),
+                args,
+                lambda ex, vals: impl(ex, list(zip(types, vals)))[1],
+            )
         if isinstance(sel, ast.CastSelector):
             inner = self._selector(compiler, sel.selector)
             target = compiler.catalog.resolve_type(sel.type, table.keyspace)
-            return Output(
-                _selector_name(sel), target, lambda r, ex: cast(inner.type, target, inner.fn(r, ex))
+            src = inner.type
+            return _lifted(
+                Output(_selector_name(sel), target, lambda r, ex: None),
+                [inner],
+                lambda ex, vals: cast(src, target, vals[0]),
             )
         if isinstance(sel, ast.FieldSelector):
             inner = self._selector(compiler, sel.selector)
@@ -210,34 +251,65 @@ class SelectPlan:
             from .terms import split_fields
 
             count = len(inner.type.params)
-            return Output(
-                f"{inner.name}.{sel.field}",
-                inner.type.params[idx],
-                lambda r, ex: None if (v := inner.fn(r, ex)) is None else split_fields(v, count)[idx],
+            return _lifted(
+                Output(f"{inner.name}.{sel.field}", inner.type.params[idx], lambda r, ex: None),
+                [inner],
+                lambda ex, vals: None if vals[0] is None else split_fields(vals[0], count)[idx],
             )
         if isinstance(sel, ast.TermSelector):
             raise InvalidRequest("Literal terms are not supported in the select list yet")
         raise InvalidRequest(f"Unsupported selector {_selector_name(sel)}")
 
-    def _check_group_by(self) -> None:
-        if not self.group_by:
-            return
-        pk = self.table.partition_key + self.table.clustering
-        for i, col in enumerate(self.group_by):
-            if i >= len(pk) or pk[i].name != col.name:
-                raise InvalidRequest(
-                    "Group by currently only support groups of columns following their declared "
-                    "order in the PRIMARY KEY"
-                )
+    def _group_size(self) -> int:
+        """How many primary-key columns a GROUP BY groups on (ScyllaDB's prepare_group_by):
+        its columns must follow the key's order, skipping only columns the WHERE clause
+        restricts by equality, and cover the whole partition key."""
+        stmt, table = self.stmt, self.table
+        if not stmt.group_by:
+            return 0
+        key = table.partition_key + table.clustering
+        eq = {r.lhs.name for r in stmt.where if r.op == "=" and isinstance(r.lhs, ast.ColumnRef)}
+        size = 0  # the next key column expected
+        for name in stmt.group_by:
+            col = table.columns.get(name)
+            if col is None:
+                raise InvalidRequest(f"Group by unknown column {name}")
+            if not col.is_primary_key:
+                raise InvalidRequest(f"Group by non-primary-key column {name}")
+            while size < len(key) and key[size].name != name and key[size].name in eq:
+                size += 1
+            if size >= len(key) or key[size].name != name:
+                raise InvalidRequest(f"Group by column {name} is out of order")
+            size += 1
+        if size < len(table.partition_key):
+            raise InvalidRequest("GROUP BY must include the entire partition key")
+        if stmt.distinct and size > len(table.partition_key):
+            raise InvalidRequest("Grouping on clustering columns is not allowed for SELECT DISTINCT queries")
+        return size
 
     def _check_distinct(self) -> None:
-        for o in self.outputs:
-            col = self.table.columns.get(o.name)
-            if col is not None and col.kind not in ("partition_key", "static"):
+        """ScyllaDB's validate_distinct_selection: DISTINCT reads partitions (and their
+        static rows), so only partition-level restrictions and columns make sense."""
+        table, where = self.table, self.where
+        if self.stmt.per_partition_limit is not None:
+            raise InvalidRequest("PER PARTITION LIMIT is not allowed with SELECT DISTINCT queries")
+        if where.clustering or any(r.column.kind != "partition_key" for r in where.others):
+            raise InvalidRequest(
+                "SELECT DISTINCT with WHERE clause only supports restriction by partition key."
+            )
+        selected = [name for o in self.outputs for name in o.columns]
+        for name in selected:
+            if table.columns[name].kind not in ("partition_key", "static"):
                 raise InvalidRequest(
                     f"SELECT DISTINCT queries must only request partition key columns and/or "
-                    f"static columns (not {col.name})"
+                    f"static columns (not {name})"
                 )
+        if not where.partition:  # a range of partitions: every key column must be selected
+            for c in table.partition_key:
+                if c.name not in selected:
+                    raise InvalidRequest(
+                        f"SELECT DISTINCT queries must request all the partition key columns (missing {c.name})"
+                    )
 
     def _ordering(self) -> bool:
         order = self.stmt.order_by
@@ -246,6 +318,8 @@ class SelectPlan:
         if not order:
             return False
         ck = self.table.clustering
+        if self.index_plan is not None:
+            raise InvalidRequest("ORDER BY with 2ndary indexes is not supported.")
         if not self.where.partition:
             raise InvalidRequest(
                 "ORDER BY is only supported when the partition key is restricted by an EQ or an IN."
@@ -341,10 +415,25 @@ class SelectPlan:
         return True
 
     def rows(self, ex: Execution, start: PageState | None = None) -> Iterator[tuple[LiveRow, int]]:
-        """Matching live rows with their index within their partition."""
+        """Matching live rows with their index within their partition (PER PARTITION
+        LIMIT counts rows here, except under GROUP BY where it counts groups)."""
         cvals = [(r, r.values(ex)) for r in self.where.clustering]
         ovals = [(r, r.values(ex)) for r in self.where.others]
         ppl = self._int(self.per_partition_limit, ex, "PER PARTITION LIMIT")
+        if self.group_by:
+            ppl = None
+        if self.index_plan is not None:
+            yield from indexed_rows(
+                self.index_plan,
+                self.table,
+                self.where,
+                ex,
+                start,
+                lambda r: self._row_ok(r, ex, cvals, ovals),
+                ppl,
+                self.stmt.distinct,
+            )
+            return
         start_pos = (start.token, start.key) if start else None
         for part in self._partitions(ex, start_pos):
             if part.deleted == NO_DELETION and not part.rows and not self.table.static_columns:
@@ -429,15 +518,7 @@ class SelectPlan:
                 "you must either remove the ORDER BY or the IN and sort client side, or disable "
                 "paging for this query"
             )
-
-        def key(r: LiveRow) -> tuple[Any, ...]:
-            out = []
-            for col, asc in self.post_order:
-                k = col.type.sort_key(r.values[col.name])
-                out.append(k if asc else Desc(k))
-            return tuple(out)
-
-        rows = sorted((r for r, _ in self.rows(ex)), key=key)
+        rows = list(self._ordered_rows(ex))
         if limit is not None:
             rows = rows[:limit]
         return Rows(self.columns, [self._project(r, ex) for r in rows])
@@ -454,102 +535,196 @@ class SelectPlan:
         return rows > page_size
 
     def _project(self, r: LiveRow, ex: Execution) -> list[bytes | None]:
-        values = [o.fn(r, ex) for o in self.outputs]
-        if self.stmt.json:
-            obj = {
-                o.name if o.name.islower() or not o.name.isidentifier() else f'"{o.name}"': to_json_value(
-                    o.type, v
-                )
-                for o, v in zip(self.outputs, values)
-            }
-            return [TEXT.encode(json.dumps(obj, separators=(", ", ": ")))]
-        return values
+        return self._shaped([o.fn(r, ex) for o in self.outputs])
+
+    def _shaped(self, values: list[bytes | None]) -> list[bytes | None]:
+        """A result row as sent: the selectors' values, or for SELECT JSON one text."""
+        if not self.stmt.json:
+            return values
+        texts = [cqljson.to_json(o.type, v) for o, v in zip(self.outputs, values)]
+        return [TEXT.encode(cqljson.row([o.name for o in self.outputs], texts))]
 
     def _aggregate(self, ex: Execution, limit: int | None) -> list[list[bytes | None]]:
-        groups: dict[Any, list[Any]] = {}
-        order: list[Any] = []
-        for r, _ in self.rows(ex):
-            if self.group_by:
-                gkey = tuple(r.values.get(c.name) for c in self.group_by)
-            else:
-                gkey = ()
-            state = groups.get(gkey)
-            if state is None:
-                state = groups[gkey] = [_AggState(o) for o in self.outputs] + [r]
-                order.append(gkey)
-            for s in state[:-1]:
-                s.add(r, ex)
-        if not groups and not self.group_by:
-            groups[()] = [_AggState(o) for o in self.outputs] + [None]
-            order.append(())
-        rows = []
-        for gkey in order:
-            state = groups[gkey]
-            rows.append([s.result() for s in state[:-1]])
-            if limit is not None and len(rows) >= limit:
-                break
-        if self.stmt.json:
-            rows = [
-                [
-                    TEXT.encode(
-                        json.dumps({o.name: to_json_value(o.type, v) for o, v in zip(self.outputs, row)})
-                    )
-                ]
-                for row in rows
-            ]
-        return rows
+        """Aggregating or grouping: one row per group (GROUP BY), or one row for all
+        rows; LIMIT and, under GROUP BY, PER PARTITION LIMIT count groups. Not paged:
+        ScyllaDB pages aggregation internally and answers in one result."""
+        if not self.group_by:
+            everything = [o.accumulator() for o in self.outputs]
+            for r in self._ordered_rows(ex):
+                for a in everything:
+                    a.add(r, ex)
+            return [self._shaped([a.result(ex) for a in everything])]
+        ppl = self._int(self.per_partition_limit, ex, "PER PARTITION LIMIT")
+        groups: dict[tuple[bytes | None, ...], list[Accumulator]] = {}
+        per_partition: dict[tuple[bytes, ...], int] = {}
+        for r in self._ordered_rows(ex):
+            gkey = tuple(r.values.get(c.name) for c in self.group_by)
+            accs = groups.get(gkey)
+            if accs is None:
+                if limit is not None and len(groups) >= limit:
+                    if self.post_order:
+                        continue
+                    break  # groups arrive one after the other: the rest are not wanted
+                seen = per_partition.get(r.partition.key, 0)
+                if ppl is not None and seen >= ppl:
+                    continue
+                per_partition[r.partition.key] = seen + 1
+                accs = groups[gkey] = [o.accumulator() for o in self.outputs]
+            for a in accs:
+                a.add(r, ex)
+        return [self._shaped([a.result(ex) for a in accs]) for accs in groups.values()]
+
+    def _ordered_rows(self, ex: Execution) -> Iterator[LiveRow]:
+        """Matching rows in result order: ORDER BY over an IN on the partition key
+        sorts the rows of all partitions together."""
+        if not self.post_order:
+            return (r for r, _ in self.rows(ex))
+
+        def key(r: LiveRow) -> tuple[Any, ...]:
+            out = []
+            for col, asc in self.post_order:
+                k = col.type.sort_key(r.values[col.name])
+                out.append(k if asc else Desc(k))
+            return tuple(out)
+
+        return iter(sorted((r for r, _ in self.rows(ex)), key=key))
 
 
-class _AggState:
-    def __init__(self, out: Output) -> None:
-        self.out = out
-        self.count = 0
-        self.acc: Any = None
-        self.first: Any = None
-        self.seen_first = False
+class Accumulator(Protocol):
+    """The state a selector keeps over the rows of a group."""
+
+    def add(self, r: LiveRow, ex: Execution) -> None: ...
+
+    def result(self, ex: Execution) -> bytes | None: ...
+
+
+class _First:
+    """A plain selector in an aggregating query: the group's first row's value."""
+
+    def __init__(self, fn: SelectorFn) -> None:
+        self.fn = fn
+        self.value: bytes | None = None
+        self.seen = False
 
     def add(self, r: LiveRow, ex: Execution) -> None:
-        o = self.out
-        if o.count_star:
+        if not self.seen:
+            self.value, self.seen = self.fn(r, ex), True
+
+    def result(self, ex: Execution) -> bytes | None:
+        return self.value
+
+
+class _Over:
+    """A scalar function (or cast, field) of other selectors, at least one aggregating."""
+
+    def __init__(self, parts: list[Accumulator], combine: Callable[[Execution, list[Any]], Any]) -> None:
+        self.parts, self.combine = parts, combine
+
+    def add(self, r: LiveRow, ex: Execution) -> None:
+        for p in self.parts:
+            p.add(r, ex)
+
+    def result(self, ex: Execution) -> bytes | None:
+        return self.combine(ex, [p.result(ex) for p in self.parts])  # type: ignore[no-any-return]
+
+
+def _lifted(out: Output, args: list[Output], combine: Callable[[Execution, list[Any]], Any]) -> Output:
+    """``out`` computed by ``combine`` from its arguments' values: per row, or, when an
+    argument aggregates, from the arguments' accumulated results."""
+    out.fn = lambda r, ex: combine(ex, [a.fn(r, ex) for a in args])
+    if any(a.acc is not None for a in args):
+        out.acc = lambda: _Over([a.accumulator() for a in args], combine)
+    return out
+
+
+SUMMABLE = ("tinyint", "smallint", "int", "bigint", "float", "double", "varint", "decimal", "counter")
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+class _Aggregate:
+    """count/min/max/sum/avg as ScyllaDB computes them (aggregate_fcts.cc): integers sum
+    without overflow and fail if the sum does not fit the argument type, floats add in
+    their own precision, decimals exactly; avg divides the sum by the count (integers
+    truncating, decimals rounding half-even to the sum's scale); over no rows sum and
+    avg are 0, min and max null."""
+
+    def __init__(self, kind: str, t: CqlType, fn: SelectorFn, count_star: bool = False) -> None:
+        self.kind, self.t, self.fn, self.count_star = kind, t, fn, count_star
+        self.count = 0
+        self.best: tuple[Any, bytes] | None = None
+        self.total: Any = decimal.Decimal(0) if t.name == "decimal" else 0
+
+    def add(self, r: LiveRow, ex: Execution) -> None:
+        if self.count_star:
             self.count += 1
             return
-        v = o.fn(r, ex)
-        if not o.aggregate:
-            if not self.seen_first:
-                self.first, self.seen_first = v, True
+        data = self.fn(r, ex)
+        if data is None:
             return
-        if v is None:
-            return
-        self.count += 1
-        if o.aggregate == "count":
-            return
-        if o.aggregate in ("min", "max"):
-            key = o.type.sort_key(v)
-            if self.acc is None or (key < self.acc[0] if o.aggregate == "min" else key > self.acc[0]):
-                self.acc = (key, v)
-            return
-        value = o.type.decode(v)
-        self.acc = value if self.acc is None else self.acc + value
+        kind = self.kind
+        if kind == "count":
+            self.count += 1
+        elif kind in ("min", "max"):
+            key = self.t.sort_key(data)
+            if self.best is None or (key < self.best[0] if kind == "min" else key > self.best[0]):
+                self.best = (key, data)
+        else:
+            value = self.t.decode(data)
+            if value is None:
+                return
+            self.count += 1
+            if self.t.name == "float":
+                self.total = _f32(self.total + value)
+            elif self.t.name == "decimal":
+                self.total = _EXACT.add(self.total, value)
+            else:
+                self.total += value
 
-    def result(self) -> bytes | None:
-        o = self.out
-        if o.count_star or o.aggregate == "count":
+    def result(self, ex: Execution) -> bytes | None:
+        kind, t = self.kind, self.t
+        if kind == "count":
             return BIGINT.encode(self.count)
-        if not o.aggregate:
-            return self.first  # type: ignore[no-any-return]
-        if o.aggregate in ("min", "max"):
-            return None if self.acc is None else self.acc[1]
-        zero: Any = decimal.Decimal(0) if o.type.name == "decimal" else 0
-        total = self.acc if self.acc is not None else zero
-        if o.aggregate == "sum":
-            return o.type.encode(_wrap(o.type, total))
-        if self.count == 0:
-            return o.type.encode(zero if o.type.name not in ("float", "double") else 0.0)
-        if o.type.name in ("float", "double"):
-            return o.type.encode(total / self.count)
-        if o.type.name == "decimal":
-            return o.type.encode(total / self.count)
-        return o.type.encode(_wrap(o.type, int(total / self.count)))
+        if kind in ("min", "max"):
+            return None if self.best is None else self.best[1]
+        total = self.total
+        if kind == "avg":
+            total = _average(t, total, self.count)
+        elif t.name in _INT_BITS:
+            bits = _INT_BITS[t.name]
+            if not -(2 ** (bits - 1)) <= total < 2 ** (bits - 1):
+                raise InvalidRequest("Sum overflow. Values should be casted to a wider type.")
+        if t.name in ("float", "double"):
+            total = float(total)
+        return t.encode(total)
+
+
+_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
+
+
+def _average(t: CqlType, total: Any, count: int) -> Any:
+    if count == 0:
+        return decimal.Decimal(0) if t.name == "decimal" else 0
+    if t.name == "float":
+        return _f32(total / _f32(count))
+    if t.name == "double":
+        return total / count
+    if t.name == "decimal":
+        sign, digits, exponent = total.as_tuple()
+        unscaled = int("".join(map(str, digits)) or "0")
+        q, r = divmod(unscaled, count)
+        if 2 * r > count or (2 * r == count and q % 2 == 1):
+            q += 1
+        return decimal.Decimal((sign if q else 0, tuple(map(int, str(q))), exponent))
+    q = abs(total) // count  # integers: the quotient truncated toward zero
+    return q if total >= 0 else -q
+
+
+def _f32(x: float) -> float:
+    """``x`` rounded to single precision (overflowing to an infinity, as a C float does)."""
+    try:
+        return float(struct.unpack(">f", struct.pack(">f", x))[0])
+    except OverflowError:
+        return math.copysign(math.inf, x)
 
 
 def _wrap(t: CqlType, n: Any) -> Any:
@@ -559,6 +734,17 @@ def _wrap(t: CqlType, n: Any) -> Any:
         return n
     n &= (1 << bits) - 1
     return n - (1 << bits) if n >= 1 << (bits - 1) else n
+
+
+def _columns_read(sel: ast.Selector) -> Iterator[str]:
+    """The table columns a selector reads, in order of appearance."""
+    if isinstance(sel, ast.ColumnSelector):
+        yield sel.name
+    elif isinstance(sel, ast.FunctionSelector):
+        for a in sel.args:
+            yield from _columns_read(a)
+    elif isinstance(sel, (ast.CastSelector, ast.FieldSelector, ast.ElementSelector)):
+        yield from _columns_read(sel.selector)
 
 
 def _column_fn(name: str) -> SelectorFn:
@@ -597,53 +783,6 @@ def _cql_text(t: CqlType, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def to_json_value(t: CqlType, data: bytes | None) -> Any:
-    """A value as Cassandra's toJson renders it."""
-    if data is None:
-        return None
-    v = t.decode(data)
-    return _json_of(t, v)
-
-
-def _json_of(t: CqlType, v: Any) -> Any:
-    import datetime as dt
-    import uuid as uuid_mod
-
-    if v is None:
-        return None
-    name = t.name
-    if name in ("int", "bigint", "smallint", "tinyint", "varint", "counter", "boolean", "text", "ascii"):
-        return v
-    if name in ("float", "double"):
-        return v
-    if name == "decimal":
-        return float(v)
-    if name == "blob":
-        return "0x" + bytes(v).hex()
-    if name == "timestamp":
-        return (
-            (v.strftime("%Y-%m-%d %H:%M:%S.") + f"{v.microsecond // 1000:03d}Z")
-            if isinstance(v, dt.datetime)
-            else v
-        )
-    if isinstance(v, uuid_mod.UUID) or name in ("date", "time", "inet", "duration"):
-        return str(v)
-    if name in ("list", "set", "vector"):
-        return [_json_of(t.params[0], x) for x in v]
-    if name == "map":
-        return {
-            str(_json_of(t.params[0], k))
-            if not isinstance(_json_of(t.params[0], k), str)
-            else _json_of(t.params[0], k): _json_of(t.params[1], x)
-            for k, x in v.items()
-        }
-    if name == "tuple":
-        return [_json_of(p, x) for p, x in zip(t.params, v)]
-    if name == "udt":
-        return {f: _json_of(p, getattr(v, f, None)) for f, p in zip(t.field_names, t.params)}
-    return str(v)
 
 
 @dataclass

@@ -33,6 +33,7 @@ class Execution:
     now_micros: int
     engine: Any = None
     seq: int = 0
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-execution results (a parsed INSERT JSON)
 
     def next_seq(self) -> int:
         self.seq += 1

@@ -209,8 +209,13 @@ def _rhs_values(
 
 def check_select_restrictions(table: Table, where: Where, allow_filtering: bool) -> bool:
     """Apply Cassandra's restriction rules for SELECT. Returns True when rows must be
-    filtered after reading (a scan or non-key restriction)."""
+    filtered after reading (a scan or non-key restriction). Restrictions a secondary
+    index serves pass here; `indexes.plan_index` then applies ScyllaDB's rules for
+    index queries."""
+    from .indexes import analysis
+
     needs_filter = False
+    facts = analysis(table, where)
     pk_cols = table.partition_key
     restricted_pk = {r.column.name for r in where.partition}
     in_pk = [r for r in where.partition]
@@ -224,7 +229,6 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
         for r in in_pk:
             where.others.append(r)
         where.partition = []
-    indexed = {i.column for i in table.indexes.values()}
     # clustering prefix rule
     ck = table.clustering
     by_col: dict[str, list[Restriction]] = {}
@@ -238,7 +242,7 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
             continue
         rs = by_col.get(c.name, [])
         if rs and not previous_ok:
-            if not allow_filtering and c.name not in indexed:
+            if not allow_filtering and not (facts is not None and facts.has_ck):
                 prev = ck[i - 1].name
                 raise InvalidRequest(
                     f'PRIMARY KEY column "{c.name}" cannot be restricted as preceding column '
@@ -248,18 +252,13 @@ def check_select_restrictions(table: Table, where: Where, allow_filtering: bool)
         if not rs or any(r.op not in ("=", "IN") for r in rs):
             previous_ok = False
     scan = not where.partition and not where.token
-    if (
-        scan
-        and where.clustering
-        and not allow_filtering
-        and not any(r.column.name in indexed for r in where.clustering + where.others)
-    ):
+    if scan and where.clustering and not allow_filtering and not (facts is not None and facts.uses_index()):
         raise InvalidRequest(FILTERING_MSG)
     for r in where.others:
         col = r.column
         if col.type.is_counter and not allow_filtering:
             raise InvalidRequest(FILTERING_MSG)
-        if col.name in indexed and r.op in ("=", "CONTAINS", "CONTAINS KEY"):
+        if facts is not None and facts.allows(r):
             needs_filter = True
             continue
         if not allow_filtering:

@@ -1,0 +1,199 @@
+"""The admin HTTP interface of scylla_lite (``--admin-port``): read and move the clock.
+
+It exists only on the embedded server, so these tests take the ``server`` fixture
+(skipped against a real cluster). Tests that move time do it on a private server of
+their own, so the session's shared clock stays near wall time for everyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cassandra.cluster import Cluster, Session
+
+from scylla_lite import serve
+
+
+def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
+    """(HTTP status, decoded JSON body) of one request."""
+    request = urllib.request.Request(base + path, data=body, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def advance(base: str, seconds: Any) -> tuple[int, Any]:
+    return call(base, "POST", "/clock/advance", json.dumps({"seconds": seconds}).encode())
+
+
+def server_now_ms(s: Session) -> int:
+    return int(s.execute("SELECT toUnixTimestamp(currentTimestamp()) FROM system.local").one()[0])
+
+
+@pytest.fixture
+def own(server: Any) -> Iterator[tuple[str, Session]]:
+    """(admin URL, session) of a private embedded server whose clock a test may move."""
+    with serve(port=0, admin_port=0) as private:
+        assert private.admin_url is not None
+        cluster = Cluster([private.host], port=private.port, connect_timeout=10)
+        try:
+            yield private.admin_url, cluster.connect()
+        finally:
+            cluster.shutdown()
+
+
+def test_get_clock_shows_the_servers_time(server: Any, cql: Session) -> None:
+    before = server_now_ms(cql)
+    status, doc = call(server.admin_url, "GET", "/clock")
+    after = server_now_ms(cql)
+    assert status == 200 and set(doc) == {"now_micros", "now", "offset_seconds"}
+    assert before <= doc["now_micros"] // 1000 <= after
+    shown = dt.datetime.fromisoformat(doc["now"].replace("Z", "+00:00"))
+    assert doc["now"].endswith("Z") and shown.timestamp() == pytest.approx(doc["now_micros"] / 1e6, abs=1e-6)
+    assert call(server.admin_url, "GET", "/health") == (200, {"status": "ok"})
+
+
+def test_advancing_moves_now_and_expiry_at_once(own: tuple[str, Session]) -> None:
+    url, s = own
+    s.execute("CREATE KEYSPACE a WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    s.execute("CREATE TABLE a.t (k int PRIMARY KEY, v int)")
+    s.execute("INSERT INTO a.t (k, v) VALUES (1, 1) USING TTL 3600")
+    s.execute("INSERT INTO a.t (k, v) VALUES (2, 2) USING TTL 7200")
+    start_wall, start_ms = time.time(), server_now_ms(s)
+    status, doc = advance(url, 3600)
+    assert status == 200 and doc["offset_seconds"] == 3600
+    assert [tuple(r) for r in s.execute("SELECT k, v FROM a.t")] == [(2, 2)]
+    assert 3595 <= s.execute("SELECT ttl(v) FROM a.t WHERE k = 2").one()[0] <= 3600
+    moved = server_now_ms(s) - start_ms
+    assert 3600_000 <= moved < 3600_000 + 5000
+    id_ms = s.execute("SELECT toUnixTimestamp(now()) FROM system.local").one()[0]
+    assert abs(id_ms - server_now_ms(s)) < 1000
+    assert time.time() - start_wall < 5  # no sleeping involved
+    status, doc = advance(url, 0.5)  # fractions of a second add up too
+    assert status == 200 and doc["offset_seconds"] == 3600.5
+    status, doc = call(url, "GET", "/clock")
+    assert doc["offset_seconds"] == 3600.5
+    assert abs(doc["now_micros"] / 1e6 - (time.time() + 3600.5)) < 5
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"seconds": -1}', "the clock only moves forward"),
+        (b'{"seconds": "ten"}', '"seconds" must be a finite number'),
+        (b'{"seconds": true}', '"seconds" must be a finite number'),
+        (b'{"seconds": NaN}', '"seconds" must be a finite number'),
+        (b'{"seconds": 1e12}', '"seconds" is at most'),
+        (b'{"minutes": 5}', 'body must be a JSON object like {"seconds": 3600}'),
+        (b"[5]", 'body must be a JSON object like {"seconds": 3600}'),
+        (b"", 'body must be a JSON object like {"seconds": 3600}'),
+        (b"seconds=5", "body is not JSON"),
+    ],
+)
+def test_a_bad_advance_is_a_400_and_moves_nothing(server: Any, body: bytes, message: str) -> None:
+    offset = call(server.admin_url, "GET", "/clock")[1]["offset_seconds"]
+    status, doc = call(server.admin_url, "POST", "/clock/advance", body)
+    assert status == 400 and message in doc["error"]
+    assert call(server.admin_url, "GET", "/clock")[1]["offset_seconds"] == offset
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "message"),
+    [
+        ("GET", "/nope", 404, "no such endpoint /nope"),
+        ("POST", "/clock/rewind", 404, "no such endpoint /clock/rewind"),
+        ("GET", "/clock/advance", 405, "/clock/advance takes POST"),
+        ("POST", "/clock", 405, "/clock takes GET"),
+        ("DELETE", "/health", 405, "/health takes GET"),
+    ],
+)
+def test_unknown_paths_and_wrong_methods(
+    server: Any, method: str, path: str, status: int, message: str
+) -> None:
+    body = b'{"seconds": 1}' if method == "POST" else None
+    offset = call(server.admin_url, "GET", "/clock")[1]["offset_seconds"]
+    got_status, doc = call(server.admin_url, method, path, body)
+    assert got_status == status and message in doc["error"]
+    assert call(server.admin_url, "GET", "/clock")[1]["offset_seconds"] == offset
+
+
+# --------------------------------------------------------------------------- restart
+
+
+class Process:
+    """``python -m scylla_lite`` with a data dir and an admin port, as a user runs it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "scylla_lite",
+                "--port",
+                "0",
+                "--admin-port",
+                "0",
+                "--data-dir",
+                str(data_dir),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+) .*admin (http://\S+?)\)", line)
+        assert m, f"no listening line: {line!r}"
+        self.port, self.admin_url = int(m.group(1)), m.group(2)
+        self.cluster = Cluster(["127.0.0.1"], port=self.port, connect_timeout=10)
+        self.session = self.cluster.connect()
+
+    def stop(self, sig: int) -> None:
+        self.cluster.shutdown()
+        self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+
+@pytest.mark.skipif(bool(os.environ.get("SCYLLA_HOSTS")), reason="restarts an embedded server process")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_a_moved_clock_survives_a_restart(server: Any, tmp_path: Path, sig: int) -> None:
+    data_dir = tmp_path / "data"
+    first = Process(data_dir)
+    s = first.session
+    s.execute("CREATE KEYSPACE r WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    s.execute("CREATE TABLE r.t (k int PRIMARY KEY, v int)")
+    s.execute("INSERT INTO r.t (k, v) VALUES (1, 1) USING TTL 100")
+    s.execute("INSERT INTO r.t (k, v) VALUES (2, 2)")
+    # a client's far-future USING TIMESTAMP must not drag the server clock along on replay
+    s.execute("INSERT INTO r.t (k, v) VALUES (3, 3) USING TIMESTAMP 4000000000000000")
+    assert advance(first.admin_url, 200)[0] == 200
+    assert sorted(tuple(r) for r in s.execute("SELECT k, v FROM r.t")) == [(2, 2), (3, 3)]
+    first.stop(sig)  # SIGKILL right after the answer: the move was already durable
+
+    second = Process(data_dir)
+    try:
+        s = second.session
+        status, doc = call(second.admin_url, "GET", "/clock")
+        assert status == 200 and doc["offset_seconds"] == 200
+        assert sorted(tuple(r) for r in s.execute("SELECT k, v FROM r.t")) == [(2, 2), (3, 3)]
+        assert abs(server_now_ms(s) / 1000 - (time.time() + 200)) < 10
+        s.execute("INSERT INTO r.t (k, v) VALUES (4, 4) USING TTL 60")
+        assert 55 <= s.execute("SELECT ttl(v) FROM r.t WHERE k = 4").one()[0] <= 60
+    finally:
+        second.stop(signal.SIGTERM)
