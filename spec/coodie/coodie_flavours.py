@@ -118,3 +118,17 @@ class Flavour:
         else:
             with BatchQuery(**options) as batch:
                 yield batch
+
+
+def synced_model_fixture(sync_model: type, async_model: type, doc: str) -> Any:
+    """A fixture giving ``sync_model`` or ``async_model`` (by the test's flavour) with its
+    table synced in the test keyspace; ``doc`` is its one-line description."""
+    import pytest
+
+    async def fixture(flavour: Flavour) -> type:
+        model = flavour.pick(sync_model, async_model)
+        await flavour.sync_tables(model)
+        return model
+
+    fixture.__doc__ = doc
+    return pytest.fixture(fixture)

@@ -56,6 +56,7 @@ AsyncStock = async_twin(Stock)
 
 @pytest.fixture
 async def models(flavour: Flavour) -> tuple[type[Order], type[Customer]]:
+    """Order and Customer, two tables one batch writes to, synced (sync or async per flavour)."""
     orders, customers = flavour.pick(Order, AsyncOrder), flavour.pick(Customer, AsyncCustomer)
     await flavour.sync_tables(orders, customers)
     return orders, customers

@@ -15,7 +15,7 @@ from coodie.exceptions import InvalidQueryError
 from coodie.fields import Counter, PrimaryKey
 from coodie.schema import build_schema
 from coodie.sync.document import CounterDocument, Document
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
 
 class PageHits(CounterDocument):
@@ -38,11 +38,9 @@ class MixedCounters(Document):
 AsyncPageHits = async_twin(PageHits)
 
 
-@pytest.fixture
-async def hits(flavour: Flavour) -> type[PageHits]:
-    model = flavour.pick(PageHits, AsyncPageHits)
-    await flavour.sync_tables(model)
-    return model
+hits = synced_model_fixture(
+    PageHits, AsyncPageHits, "PageHits, a counter table, synced (sync or async per flavour)."
+)
 
 
 async def test_sync_table_creates_counter_columns(flavour: Flavour, hits: type, cql: Session) -> None:

@@ -17,7 +17,7 @@ from cassandra.cluster import Session
 from coodie.fields import PrimaryKey
 from coodie.results import LWTResult
 from coodie.sync.document import Document
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
 from pytest_scylla.backend import ServerClock
 
@@ -34,11 +34,9 @@ class Lock(Document):
 AsyncLock = async_twin(Lock)
 
 
-@pytest.fixture
-async def locks(flavour: Flavour) -> type[Lock]:
-    model = flavour.pick(Lock, AsyncLock)
-    await flavour.sync_tables(model)
-    return model
+locks = synced_model_fixture(
+    Lock, AsyncLock, "Lock, a name taken with IF NOT EXISTS, its table synced (sync or async per flavour)."
+)
 
 
 async def stored(flavour: Flavour, model: type, name: str) -> tuple[str, int] | None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pytest
 from cassandra.cluster import Session
 from coodie.fields import ClusteringKey, PrimaryKey, Static
 from coodie.sync.document import Document
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
 
 class Reading(Document):
@@ -24,11 +23,11 @@ class Reading(Document):
 AsyncReading = async_twin(Reading)
 
 
-@pytest.fixture
-async def readings(flavour: Flavour) -> type[Reading]:
-    model = flavour.pick(Reading, AsyncReading)
-    await flavour.sync_tables(model)
-    return model
+readings = synced_model_fixture(
+    Reading,
+    AsyncReading,
+    "Reading, with a static column per sensor, its table synced (sync or async per flavour).",
+)
 
 
 async def locations(flavour: Flavour, model: type, sensor: str) -> dict[int, str]:

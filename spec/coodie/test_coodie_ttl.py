@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pytest
 from cassandra.cluster import Session
 from coodie.fields import PrimaryKey
 from coodie.sync.document import Document
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
 from pytest_scylla.backend import ServerClock
 
@@ -44,18 +43,16 @@ AsyncNote = async_twin(Note)
 AsyncWebSession = async_twin(WebSession)
 
 
-@pytest.fixture
-async def notes(flavour: Flavour) -> type[Note]:
-    model = flavour.pick(Note, AsyncNote)
-    await flavour.sync_tables(model)
-    return model
+notes = synced_model_fixture(
+    Note, AsyncNote, "Note, saved with per-call TTLs, its table synced (sync or async per flavour)."
+)
 
 
-@pytest.fixture
-async def sessions(flavour: Flavour) -> type[WebSession]:
-    model = flavour.pick(WebSession, AsyncWebSession)
-    await flavour.sync_tables(model)
-    return model
+sessions = synced_model_fixture(
+    WebSession,
+    AsyncWebSession,
+    "WebSession, with a default TTL in its Settings, its table synced (sync or async per flavour).",
+)
 
 
 # --------------------------------------------------------------------------- save(ttl=)

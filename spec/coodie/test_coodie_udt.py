@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-import pytest
 from cassandra.cluster import Session
 from coodie.fields import PrimaryKey
 from coodie.sync.document import Document
 from coodie.usertype import UserType
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 from pydantic import Field
 
 
@@ -137,11 +136,11 @@ async def test_sync_type_adds_new_fields(flavour: Flavour, cql: Session) -> None
 # --------------------------------------------------------------------------- values
 
 
-@pytest.fixture
-async def customers(flavour: Flavour) -> type[Customer]:
-    model = flavour.pick(Customer, AsyncCustomer)
-    await flavour.sync_tables(model)
-    return model
+customers = synced_model_fixture(
+    Customer,
+    AsyncCustomer,
+    "Customer, with UDT columns, its types and table synced (sync or async per flavour).",
+)
 
 
 async def test_a_udt_value_round_trips(flavour: Flavour, customers: type) -> None:

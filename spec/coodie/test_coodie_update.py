@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pytest
 from cassandra.cluster import Session
 from coodie.fields import PrimaryKey
 from coodie.sync.document import Document
-from coodie_flavours import Flavour, async_twin
+from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
 from pytest_scylla.backend import ServerClock
 from pytest_scylla.recorder import CqlRecorder
@@ -35,11 +34,9 @@ class Profile(Document):
 AsyncProfile = async_twin(Profile)
 
 
-@pytest.fixture
-async def profiles(flavour: Flavour) -> type[Profile]:
-    model = flavour.pick(Profile, AsyncProfile)
-    await flavour.sync_tables(model)
-    return model
+profiles = synced_model_fixture(
+    Profile, AsyncProfile, "Profile, for partial UPDATEs, its table synced (sync or async per flavour)."
+)
 
 
 async def test_update_changes_only_the_given_fields(flavour: Flavour, profiles: type) -> None:
