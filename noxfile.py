@@ -28,7 +28,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # to virtualenv, which nox depends on and which brings its own pip.
 nox.options.default_venv_backend = "venv" if importlib.util.find_spec("ensurepip") else "virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "spec"]
+#: PyTorch, for the demos that embed text: the CPU build, installed before anything
+#: else so that no resolver ever pulls a multi-GB CUDA build for a sentence-transformers dependency.
+TORCH = "torch==2.13.0"
 
 #: coodie's integration test files run by default: the current milestone.
 CONFORMANCE_FILES = [
@@ -72,7 +75,8 @@ _VALUE_OPTIONS = {
 def _install(session: nox.Session, *pip_calls: list[str]) -> None:
     """Run ``pip install`` once per argument list, unless nothing changed since the last run."""
     venv_dir = getattr(getattr(session, "virtualenv", None), "location", None)
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(pip_calls).encode()).hexdigest()
+    manifests = [ROOT / "pyproject.toml", *(d / "pyproject.toml" for d in _demo_dirs())]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in manifests) + repr(pip_calls).encode()).hexdigest()
     stamp = Path(venv_dir) / ".coodie-demos-installed" if venv_dir else None
     if stamp is not None and stamp.is_file() and stamp.read_text() == key:
         session.log("dependencies up to date (delete this session's venv under .nox/ to force a reinstall)")
@@ -83,12 +87,25 @@ def _install(session: nox.Session, *pip_calls: list[str]) -> None:
         stamp.write_text(key)
 
 
+def _demo_dirs() -> list[Path]:
+    """Every demo: a folder under demos/ with its own pyproject.toml."""
+    return sorted(p.parent for p in (ROOT / "demos").glob("*/pyproject.toml"))
+
+
+def _install_project(session: nox.Session) -> None:
+    """The project with its test extras and every demo (each demo is a package of its own);
+    torch first, pinned to the CPU build, when a demo needs it."""
+    demos = _demo_dirs()
+    needs_torch = any(
+        re.search(r"\b(torch|sentence-transformers)\b", (d / "pyproject.toml").read_text()) for d in demos
+    )
+    calls = [[TORCH]] if needs_torch else []
+    calls.append(["-e", ".[test]", *(arg for d in demos for arg in ("-e", str(d.relative_to(ROOT))))])
+    _install(session, *calls)
+
+
 def _dep_name(requirement: str) -> str:
     return re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0].lower().replace("_", "-")
-
-
-def _run_spec(session: nox.Session) -> None:
-    session.run("pytest", "spec/", *session.posargs)
 
 
 def _coodie_sdist(session: nox.Session) -> Path:
@@ -161,22 +178,34 @@ def _run_conformance(
 
 
 @nox.session
-def tests(session: nox.Session) -> None:
-    """Run the executable spec: ``pytest spec/ {posargs}``."""
-    _install(session, ["-e", ".[test]"])
-    _run_spec(session)
+def spec(session: nox.Session) -> None:
+    """The executable spec, everything: ``pytest spec/ {posargs}`` (CI runs this)."""
+    _install_project(session)
+    session.run("pytest", "spec/", *session.posargs)
 
 
 @nox.session
 def demos(session: nox.Session) -> None:
-    """Main job: for now examples/hello_coodie.py, then the same as ``tests``.
+    """The main job: every demo's part of the spec (``pytest spec/ -m demo {posargs}``).
 
-    Until the demos exist (later issues add them) this runs the scripted coodie session
-    in examples/hello_coodie.py and then ``pytest spec/ {posargs}``, exactly like ``tests``.
+    Until the first demo lands, the scripted coodie session in examples/hello_coodie.py
+    stands in for them.
     """
-    _install(session, ["-e", ".[test]"])
-    session.run("python", "examples/hello_coodie.py")
-    _run_spec(session)
+    _install_project(session)
+    if not _demo_dirs():
+        session.log("no demo under demos/ yet: running examples/hello_coodie.py instead")
+        session.run("python", "examples/hello_coodie.py")
+        return
+    session.run("pytest", "spec/", "-m", "demo", *session.posargs)
+
+
+@nox.session
+def scylla(session: nox.Session) -> None:
+    """The spec against the real cluster named by SCYLLA_HOSTS (scylla_only tests included)."""
+    if not os.environ.get("SCYLLA_HOSTS"):
+        session.error("set SCYLLA_HOSTS=host[:port][,host...] to the ScyllaDB cluster to run against")
+    _install_project(session)
+    session.run("pytest", "spec/", "--scylla-backend=hosts", *session.posargs)
 
 
 @nox.session(name="coodie-conformance")
