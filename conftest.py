@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import importlib.metadata
 
+import pytest
+
+# the spec's shared assertions report their comparisons as test modules' asserts do
+pytest.register_assert_rewrite("spec.assertions")
+
 _entry_points = importlib.metadata.entry_points(group="pytest11")
 if not any(ep.value == "pytest_scylla.plugin" for ep in _entry_points):
     pytest_plugins = ["pytest_scylla.plugin"]

@@ -21,6 +21,8 @@ from coodie.sync.document import Document
 from coodie_flavours import Flavour, async_twin
 from pydantic import Field
 
+from spec.assertions import column_schema
+
 
 class Article(Document):
     id: Annotated[UUID, PrimaryKey()] = Field(default_factory=uuid4)
@@ -264,13 +266,7 @@ async def test_frozen_collections_round_trip(flavour: Flavour, cql: Session) -> 
     assert got.labels == {"a", "b"}
     assert got.limits == {"cpu": 2}
     assert got.point == (7, "x")
-    types = {
-        r.column_name: r.type
-        for r in cql.execute(
-            "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = %s AND table_name = 'snapshots'",
-            [cql.keyspace],
-        )
-    }
+    types = column_schema(cql, "snapshots")
     assert types["versions"] == "frozen<list<int>>"
     assert types["labels"] == "frozen<set<text>>"
     assert types["limits"] == "frozen<map<text, int>>"

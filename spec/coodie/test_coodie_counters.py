@@ -17,6 +17,8 @@ from coodie.schema import build_schema
 from coodie.sync.document import CounterDocument, Document
 from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
+from spec.assertions import column_schema
+
 
 class PageHits(CounterDocument):
     url: Annotated[str, PrimaryKey()]
@@ -44,13 +46,7 @@ hits = synced_model_fixture(
 
 
 async def test_sync_table_creates_counter_columns(flavour: Flavour, hits: type, cql: Session) -> None:
-    types = {
-        r.column_name: r.type
-        for r in cql.execute(
-            "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = %s AND table_name = 'page_hits'",
-            [cql.keyspace],
-        )
-    }
+    types = column_schema(cql, "page_hits")
     assert types == {"url": "text", "views": "counter", "visitors": "counter"}
 
 

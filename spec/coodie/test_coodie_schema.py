@@ -19,6 +19,8 @@ from coodie.fields import Indexed, PrimaryKey
 from coodie.sync.document import Document
 from coodie_flavours import Flavour, async_twin
 
+from spec.assertions import column_schema
+
 
 class Product(Document):
     id: Annotated[int, PrimaryKey()]
@@ -85,14 +87,6 @@ def next_deployment(coodie_session: Session, keyspace: str) -> Any:
     return restart
 
 
-def columns(cql: Session, table: str) -> dict[str, str]:
-    rows = cql.execute(
-        "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = %s AND table_name = %s",
-        [cql.keyspace, table],
-    )
-    return {r.column_name: r.type for r in rows}
-
-
 def indexes(cql: Session, table: str) -> dict[str, str]:
     """index name -> indexed column."""
     rows = cql.execute(
@@ -119,7 +113,7 @@ async def test_sync_table_creates_the_table_and_its_indexes(flavour: Flavour, cq
         "CREATE INDEX",
         "CREATE INDEX",
     ]
-    assert columns(cql, "products") == {"id": "int", "name": "text", "brand": "text", "sku": "text"}
+    assert column_schema(cql, "products") == {"id": "int", "name": "text", "brand": "text", "sku": "text"}
     assert indexes(cql, "products") == {"products_brand_idx": "brand", "product_by_sku": "sku"}
 
 
@@ -127,7 +121,7 @@ async def test_sync_table_is_idempotent(flavour: Flavour, cql: Session, next_dep
     model = flavour.pick(Product, AsyncProduct)
     await flavour(model.sync_table)
     await flavour(model(id=1, name="kept").save)
-    before = (columns(cql, "products"), indexes(cql, "products"))
+    before = (column_schema(cql, "products"), indexes(cql, "products"))
 
     assert await flavour(model.sync_table) == []  # already synced by this driver: nothing to do
     next_deployment()
@@ -135,14 +129,14 @@ async def test_sync_table_is_idempotent(flavour: Flavour, cql: Session, next_dep
     assert statements  # a new process does look at the schema ...
     assert all(" IF NOT EXISTS " in s for s in statements)  # ... and finds nothing to change
 
-    assert (columns(cql, "products"), indexes(cql, "products")) == before
+    assert (column_schema(cql, "products"), indexes(cql, "products")) == before
     assert (await flavour(model.get, id=1)).name == "kept"
 
 
 async def test_dry_run_changes_nothing(flavour: Flavour, cql: Session) -> None:
     plan = await flavour(flavour.pick(Product, AsyncProduct).sync_table, dry_run=True)
     assert plan[0].startswith("CREATE TABLE IF NOT EXISTS")
-    assert columns(cql, "products") == {}
+    assert column_schema(cql, "products") == {}
 
 
 async def test_a_new_model_field_adds_a_column_and_keeps_the_data(
@@ -155,7 +149,7 @@ async def test_a_new_model_field_adds_a_column_and_keeps_the_data(
 
     statements = await flavour(v2.sync_table)
     assert f'ALTER TABLE {cql.keyspace}.products ADD "rating" float' in statements
-    assert columns(cql, "products")["rating"] == "float"
+    assert column_schema(cql, "products")["rating"] == "float"
     got = await flavour(v2.get, id=1)
     assert (got.name, got.brand, got.rating) == ("widget", "acme", None)
 

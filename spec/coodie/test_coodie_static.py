@@ -9,6 +9,8 @@ from coodie.fields import ClusteringKey, PrimaryKey, Static
 from coodie.sync.document import Document
 from coodie_flavours import Flavour, async_twin, synced_model_fixture
 
+from spec.assertions import column_schema
+
 
 class Reading(Document):
     sensor: Annotated[str, PrimaryKey()]
@@ -35,13 +37,7 @@ async def locations(flavour: Flavour, model: type, sensor: str) -> dict[int, str
 
 
 async def test_the_column_is_created_static(flavour: Flavour, readings: type, cql: Session) -> None:
-    kinds = {
-        r.column_name: r.kind
-        for r in cql.execute(
-            "SELECT column_name, kind FROM system_schema.columns WHERE keyspace_name = %s AND table_name = 'readings'",
-            [cql.keyspace],
-        )
-    }
+    kinds = column_schema(cql, "readings", "kind")
     assert kinds == {"sensor": "partition_key", "seq": "clustering", "location": "static", "value": "regular"}
 
 

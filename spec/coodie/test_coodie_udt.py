@@ -19,6 +19,8 @@ from coodie.usertype import UserType
 from coodie_flavours import Flavour, async_twin, synced_model_fixture
 from pydantic import Field
 
+from spec.assertions import column_schema
+
 
 class Address(UserType):
     street: str = ""
@@ -106,13 +108,7 @@ async def test_sync_type_creates_nested_types_first(flavour: Flavour, cql: Sessi
 async def test_sync_table_creates_the_types_the_document_uses(flavour: Flavour, cql: Session) -> None:
     await flavour.sync_tables(flavour.pick(Customer, AsyncCustomer))
     assert set(udt_fields(cql)) == {"address", "phone", "contact"}
-    types = {
-        r.column_name: r.type
-        for r in cql.execute(
-            "SELECT column_name, type FROM system_schema.columns WHERE keyspace_name = %s AND table_name = 'customers'",
-            [cql.keyspace],
-        )
-    }
+    types = column_schema(cql, "customers")
     assert types["home"] == "frozen<address>"
     assert types["emergency"] == "frozen<contact>"
     assert types["past_homes"] == "list<frozen<address>>"

@@ -10,10 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +22,8 @@ import pytest
 from cassandra.cluster import Cluster, Session
 
 from scylla_lite import serve
+from spec.assertions import server_now_ms
+from spec.server_process import ScyllaLiteProcess
 
 
 def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
@@ -39,10 +38,6 @@ def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[
 
 def advance(base: str, seconds: Any) -> tuple[int, Any]:
     return call(base, "POST", "/clock/advance", json.dumps({"seconds": seconds}).encode())
-
-
-def server_now_ms(s: Session) -> int:
-    return int(s.execute("SELECT toUnixTimestamp(currentTimestamp()) FROM system.local").one()[0])
 
 
 @pytest.fixture
@@ -135,47 +130,12 @@ def test_unknown_paths_and_wrong_methods(
 # --------------------------------------------------------------------------- restart
 
 
-class Process:
-    """``python -m scylla_lite`` with a data dir and an admin port, as a user runs it."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "scylla_lite",
-                "--port",
-                "0",
-                "--admin-port",
-                "0",
-                "--data-dir",
-                str(data_dir),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        m = re.search(r"listening on 127\.0\.0\.1:(\d+) .*admin (http://\S+?)\)", line)
-        assert m, f"no listening line: {line!r}"
-        self.port, self.admin_url = int(m.group(1)), m.group(2)
-        self.cluster = Cluster(["127.0.0.1"], port=self.port, connect_timeout=10)
-        self.session = self.cluster.connect()
-
-    def stop(self, sig: int) -> None:
-        self.cluster.shutdown()
-        self.proc.send_signal(sig)
-        self.proc.wait(10)
-
-
 @pytest.mark.skipif(bool(os.environ.get("SCYLLA_HOSTS")), reason="restarts an embedded server process")
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
 def test_a_moved_clock_survives_a_restart(server: Any, tmp_path: Path, sig: int) -> None:
     data_dir = tmp_path / "data"
-    first = Process(data_dir)
-    s = first.session
+    first = ScyllaLiteProcess(data_dir, admin=True)
+    s = first.connect()
     s.execute("CREATE KEYSPACE r WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
     s.execute("CREATE TABLE r.t (k int PRIMARY KEY, v int)")
     s.execute("INSERT INTO r.t (k, v) VALUES (1, 1) USING TTL 100")
@@ -186,9 +146,9 @@ def test_a_moved_clock_survives_a_restart(server: Any, tmp_path: Path, sig: int)
     assert sorted(tuple(r) for r in s.execute("SELECT k, v FROM r.t")) == [(2, 2), (3, 3)]
     first.stop(sig)  # SIGKILL right after the answer: the move was already durable
 
-    second = Process(data_dir)
+    second = ScyllaLiteProcess(data_dir, admin=True)
     try:
-        s = second.session
+        s = second.connect()
         status, doc = call(second.admin_url, "GET", "/clock")
         assert status == 200 and doc["offset_seconds"] == 200
         assert sorted(tuple(r) for r in s.execute("SELECT k, v FROM r.t")) == [(2, 2), (3, 3)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
 
 import pytest
 from cassandra import InvalidRequest
@@ -20,24 +19,7 @@ from cassandra.concurrent import execute_concurrent
 from cassandra.protocol import SyntaxException
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
 
-
-def snapshot(cql: Session, keyspace: str) -> dict[str, list[tuple[Any, ...]]]:
-    tables = [
-        r.table_name
-        for r in cql.execute(
-            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
-        )
-    ]
-    return {t: sorted(map(tuple, cql.execute(f"SELECT * FROM {keyspace}.{t}")), key=repr) for t in tables}
-
-
-def refused(cql: Session, keyspace: str, statement: Any, error: type[Exception], message: str) -> None:
-    """``statement`` fails with ``error`` whose message matches ``message`` (a regular
-    expression); no table changed."""
-    before = snapshot(cql, keyspace)
-    with pytest.raises(error, match=message):
-        cql.execute(statement)
-    assert snapshot(cql, keyspace) == before
+from spec.assertions import refused
 
 
 @pytest.fixture
@@ -224,61 +206,61 @@ BATCH_REFUSALS = [
     pytest.param(
         "BEGIN BATCH SELECT * FROM a APPLY BATCH",
         SyntaxException,
-        r"line 1:12 .*'SELECT'",
+        re.compile(r"line 1:12 .*'SELECT'"),
         id="SELECT inside",
     ),
     pytest.param(
         "BEGIN BATCH CREATE TABLE x (k int PRIMARY KEY) APPLY BATCH",
         SyntaxException,
-        r"line 1:12 .*'CREATE'",
+        re.compile(r"line 1:12 .*'CREATE'"),
         id="DDL inside",
     ),
     pytest.param(
         "BEGIN BATCH USING TTL 5 INSERT INTO a (k, v) VALUES (1, 1) APPLY BATCH",
         InvalidRequest,
-        re.escape("Global TTL on the BATCH statement is not supported."),
+        "Global TTL on the BATCH statement is not supported.",
         id="batch TTL",
     ),
     pytest.param(
         "BEGIN BATCH USING TIMESTAMP 5 INSERT INTO a (k, v) VALUES (1, 1) USING TIMESTAMP 6 APPLY BATCH",
         InvalidRequest,
-        re.escape("Timestamp must be set either on BATCH or individual statements"),
+        "Timestamp must be set either on BATCH or individual statements",
         id="two timestamps",
     ),
     pytest.param(
         "BEGIN BATCH UPDATE a SET v = 1 WHERE k = 1 IF v = 0; UPDATE a SET v = 1 WHERE k = 2 APPLY BATCH",
         InvalidRequest,
-        re.escape("BATCH with conditions cannot span multiple partitions"),
+        "BATCH with conditions cannot span multiple partitions",
         id="conditions over two partitions",
     ),
     pytest.param(
         "BEGIN BATCH UPDATE a SET v = 1 WHERE k = 0 IF v = 0; UPDATE b SET v = 1 WHERE k = 0 AND c = 0 APPLY BATCH",
         InvalidRequest,
-        re.escape("BATCH with conditions cannot span multiple tables"),
+        "BATCH with conditions cannot span multiple tables",
         id="conditions over two tables",
     ),
     pytest.param(
         "BEGIN BATCH UPDATE a SET v = 1 WHERE k = 0 IF v = 0; UPDATE a SET w = 'x' WHERE k IN (0, 1) APPLY BATCH",
         InvalidRequest,
-        re.escape("BATCH with conditions cannot span multiple partitions"),
+        "BATCH with conditions cannot span multiple partitions",
         id="conditions and IN on the partition key",
     ),
     pytest.param(
         "BEGIN BATCH UPDATE a SET v = 1 WHERE k = 0 IF v = 0; UPDATE a SET w = 'x' WHERE k IN (0, 1) IF v = 0 APPLY BATCH",
         InvalidRequest,
-        re.escape("IN on the partition key is not supported with conditional updates"),
+        "IN on the partition key is not supported with conditional updates",
         id="conditional IN on the partition key",
     ),
     pytest.param(
         "BEGIN BATCH USING TIMESTAMP 5 UPDATE a SET v = 1 WHERE k = 0 IF v = 0 APPLY BATCH",
         InvalidRequest,
-        re.escape("Cannot provide custom timestamp for conditional BATCH"),
+        "Cannot provide custom timestamp for conditional BATCH",
         id="timestamp on a conditional batch",
     ),
     pytest.param(
         "BEGIN BATCH UPDATE a USING TIMESTAMP 5 SET v = 1 WHERE k = 0 IF v = 0 APPLY BATCH",
         InvalidRequest,
-        re.escape("Cannot provide custom timestamp for conditional updates"),
+        "Cannot provide custom timestamp for conditional updates",
         id="timestamp on a conditional statement",
     ),
 ]
@@ -286,7 +268,7 @@ BATCH_REFUSALS = [
 
 @pytest.mark.parametrize(("statement", "error", "message"), BATCH_REFUSALS)
 def test_batch_refusals(
-    cql: Session, tables: str, statement: str, error: type[Exception], message: str
+    cql: Session, tables: str, statement: str, error: type[Exception], message: str | re.Pattern[str]
 ) -> None:
     refused(cql, tables, statement, error, message)
 
@@ -300,5 +282,5 @@ def test_protocol_batch_refuses_a_select(cql: Session, tables: str) -> None:
         tables,
         batch,
         InvalidRequest,
-        re.escape("Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."),
+        "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
     )

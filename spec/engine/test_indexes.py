@@ -7,45 +7,15 @@ follows a write goes through `eventually` (which returns at once on scylla_lite)
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from cassandra import InvalidRequest
 from cassandra.cluster import Session
 from cassandra.query import SimpleStatement
 
-T = TypeVar("T")
-FILTERING = (
-    "Cannot execute this query as it might involve data filtering and thus may have unpredictable performance. "
-    "If you want to execute this query despite the performance unpredictability, use ALLOW FILTERING"
-)
-
-
-def eventually(check: Callable[[], T], timeout: float = 15.0) -> T:
-    """``check()``'s result once it stops failing an assertion (indexes on a real
-    cluster are built and updated in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except (AssertionError, InvalidRequest):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def keys(cql: Session, query: str, *params: Any) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cql.execute(query, params or None)]
-
-
-def expect(cql: Session, query: str, expected: list[tuple[Any, ...]]) -> None:
-    def check() -> None:
-        assert keys(cql, query) == expected
-
-    eventually(check)
+from spec.assertions import FILTERING_MESSAGE, eventually, expect, refused, rows
 
 
 def indexes(cql: Session, keyspace: str) -> dict[str, str]:
@@ -53,12 +23,6 @@ def indexes(cql: Session, keyspace: str) -> dict[str, str]:
         "SELECT index_name, options FROM system_schema.indexes WHERE keyspace_name = %s", (keyspace,)
     )
     return {r.index_name: r.options["target"] for r in rows}
-
-
-def refused(cql: Session, query: str, message: str) -> None:
-    """``query`` fails with InvalidRequest (code 0x2200) and exactly ScyllaDB's message."""
-    with pytest.raises(InvalidRequest, match=re.escape(f'message="{message}"') + "$"):
-        cql.execute(query)
 
 
 @pytest.fixture
@@ -84,7 +48,7 @@ def test_global_index_answers_in_token_then_clustering_order(cql: Session, keysp
     cql.execute("CREATE INDEX ON t (v)")  # existing rows are indexed too
     expect(cql, "SELECT k, c FROM t WHERE v = 0", in_scan_order(cql, lambda r: r.v == 0))
     expect(cql, "SELECT k, c FROM t WHERE v = 1", in_scan_order(cql, lambda r: r.v == 1))
-    assert keys(cql, "SELECT k, c FROM t WHERE v = 7") == []
+    assert rows(cql, "SELECT k, c FROM t WHERE v = 7") == []
     # prepared and paged: the same rows in the same order
     prepared = cql.prepare("SELECT k, c FROM t WHERE v = ?")
     prepared.fetch_size = 3
@@ -93,8 +57,8 @@ def test_global_index_answers_in_token_then_clustering_order(cql: Session, keysp
     assert [tuple(r) for r in result] == in_scan_order(cql, lambda r: r.v == 0)
     paged = SimpleStatement("SELECT k, c FROM t WHERE v = 1 PER PARTITION LIMIT 1", fetch_size=1)
     assert [tuple(r) for r in cql.execute(paged)] == in_scan_order(cql, lambda r: r.v == 1)
-    assert keys(cql, "SELECT count(*) FROM t WHERE v = 0") == [(8,)]
-    assert len(keys(cql, "SELECT k FROM t WHERE v = 0 LIMIT 3")) == 3
+    assert rows(cql, "SELECT count(*) FROM t WHERE v = 0") == [(8,)]
+    assert len(rows(cql, "SELECT k FROM t WHERE v = 0 LIMIT 3")) == 3
 
 
 def test_an_index_never_returns_an_overwritten_or_deleted_value(cql: Session, keyspace: str, t: str) -> None:
@@ -127,7 +91,7 @@ def test_an_index_never_returns_an_expired_value(cql: Session, keyspace: str, cl
     clock.advance(3)
     expect(cql, "SELECT k, x FROM e WHERE v = 7", [(1, 1)])
     expect(cql, "SELECT k, x FROM e WHERE v = 8", [])
-    assert keys(cql, "SELECT k, v, x FROM e WHERE k = 4") == [(4, None, 4)]
+    assert rows(cql, "SELECT k, v, x FROM e WHERE k = 4") == [(4, None, 4)]
 
 
 def test_collection_indexes(cql: Session, keyspace: str) -> None:
@@ -194,17 +158,20 @@ def test_indexes_on_key_columns(cql: Session, keyspace: str) -> None:
                 cql.execute("INSERT INTO p (a, b, c1, c2, v) VALUES (%s, %s, %s, %s, 0)", (a, a + 10, c1, c2))
     refused(
         cql,
+        None,
         "SELECT * FROM p WHERE c2 = 1",
+        InvalidRequest,
         'PRIMARY KEY column "c2" cannot be restricted as preceding column "c1" is not restricted',
+        exact=True,
     )
-    refused(cql, "SELECT * FROM p WHERE b = 10", FILTERING)
+    refused(cql, None, "SELECT * FROM p WHERE b = 10", InvalidRequest, FILTERING_MESSAGE, exact=True)
     cql.execute("CREATE INDEX ON p (c2)")
     cql.execute("CREATE INDEX ON p (b)")
 
     def check() -> None:
-        got = keys(cql, "SELECT a, c1, c2 FROM p WHERE c2 = 1")
+        got = rows(cql, "SELECT a, c1, c2 FROM p WHERE c2 = 1")
         assert sorted(got) == [(a, c1, 1) for a in range(2) for c1 in range(2)]
-        assert keys(cql, "SELECT a, c1, c2 FROM p WHERE b = 10") == [
+        assert rows(cql, "SELECT a, c1, c2 FROM p WHERE b = 10") == [
             (0, 0, 0),
             (0, 0, 1),
             (0, 1, 0),
@@ -212,8 +179,10 @@ def test_indexes_on_key_columns(cql: Session, keyspace: str) -> None:
         ]
 
     eventually(check)
-    refused(cql, "SELECT * FROM p WHERE b = 10 AND c2 = 1", FILTERING)
-    assert keys(cql, "SELECT a, c1 FROM p WHERE b = 10 AND c2 = 1 ALLOW FILTERING") == [(0, 0), (0, 1)]
+    refused(
+        cql, None, "SELECT * FROM p WHERE b = 10 AND c2 = 1", InvalidRequest, FILTERING_MESSAGE, exact=True
+    )
+    assert rows(cql, "SELECT a, c1 FROM p WHERE b = 10 AND c2 = 1 ALLOW FILTERING") == [(0, 0), (0, 1)]
 
 
 def test_local_index(cql: Session, keyspace: str, t: str) -> None:
@@ -223,8 +192,8 @@ def test_local_index(cql: Session, keyspace: str, t: str) -> None:
     cql.execute("UPDATE t SET v = 0 WHERE k = 2 AND c = 1")
     expect(cql, "SELECT k, c FROM t WHERE k = 2 AND v = 0", [(2, 0), (2, 1), (2, 2)])
     # without the whole partition key a local index cannot be used
-    refused(cql, "SELECT * FROM t WHERE v = 0", FILTERING)
-    got = keys(cql, "SELECT k, c FROM t WHERE v = 1 ALLOW FILTERING")
+    refused(cql, None, "SELECT * FROM t WHERE v = 0", InvalidRequest, FILTERING_MESSAGE, exact=True)
+    got = rows(cql, "SELECT k, c FROM t WHERE v = 1 ALLOW FILTERING")
     assert got == in_scan_order(cql, lambda r: r.v == 1)
 
 
@@ -236,10 +205,10 @@ def test_which_index_queries_need_allow_filtering(cql: Session, keyspace: str, t
     cql.execute("CREATE TABLE l (k int PRIMARY KEY, l list<int>)")
     expect(cql, "SELECT k, c FROM t WHERE v = 1", in_scan_order(cql, lambda r: r.v == 1))
     # one indexed restriction, alone or with the whole partition key or a token range
-    assert keys(cql, "SELECT k, c FROM t WHERE k = 2 AND v = 1") == [(2, 1)]
-    assert keys(cql, "SELECT k, c FROM t WHERE k = 2 AND c = 1 AND v = 1") == [(2, 1)]
+    assert rows(cql, "SELECT k, c FROM t WHERE k = 2 AND v = 1") == [(2, 1)]
+    assert rows(cql, "SELECT k, c FROM t WHERE k = 2 AND c = 1 AND v = 1") == [(2, 1)]
     token = cql.execute("SELECT token(k) FROM t WHERE k = 2").one()[0]
-    got = keys(cql, f"SELECT k, c FROM t WHERE token(k) >= {token} AND v = 1")
+    got = rows(cql, f"SELECT k, c FROM t WHERE token(k) >= {token} AND v = 1")
     assert got == in_scan_order(cql, lambda r: r[0] >= token and r.v == 1)
     # anything more would filter what the index returns
     for query in (
@@ -249,18 +218,21 @@ def test_which_index_queries_need_allow_filtering(cql: Session, keyspace: str, t
         "SELECT * FROM t WHERE k IN (1, 2) AND v = 1",
         "SELECT * FROM l WHERE l CONTAINS 1",
     ):
-        refused(cql, query, FILTERING)
-    assert keys(cql, "SELECT k, c FROM t WHERE v = 1 AND w = 2 ALLOW FILTERING") == [(2, 1)]
-    assert keys(cql, "SELECT k, c FROM t WHERE v = 0 AND c > 0 ALLOW FILTERING") == in_scan_order(
+        refused(cql, None, query, InvalidRequest, FILTERING_MESSAGE, exact=True)
+    assert rows(cql, "SELECT k, c FROM t WHERE v = 1 AND w = 2 ALLOW FILTERING") == [(2, 1)]
+    assert rows(cql, "SELECT k, c FROM t WHERE v = 0 AND c > 0 ALLOW FILTERING") == in_scan_order(
         cql, lambda r: r.v == 0 and r.c > 0
     )
-    assert keys(cql, "SELECT k, c FROM t WHERE k IN (1, 2) AND v = 1 ALLOW FILTERING") == in_scan_order(
+    assert rows(cql, "SELECT k, c FROM t WHERE k IN (1, 2) AND v = 1 ALLOW FILTERING") == in_scan_order(
         cql, lambda r: r.k in (1, 2) and r.v == 1
     )
     refused(
         cql,
+        None,
         "SELECT * FROM t WHERE k = 1 AND v = 1 ORDER BY c DESC",
+        InvalidRequest,
         "ORDER BY with 2ndary indexes is not supported.",
+        exact=True,
     )
 
 
@@ -277,11 +249,16 @@ def test_index_names_if_not_exists_and_drop(cql: Session, keyspace: str, t: str)
     cql.execute("DROP INDEX IF EXISTS t_v_idx")
     cql.execute(f"DROP INDEX {keyspace}.named")
     assert indexes(cql, keyspace) == {}
-    refused(cql, "SELECT * FROM t WHERE v = 1", FILTERING)  # the index is gone
+    refused(
+        cql, None, "SELECT * FROM t WHERE v = 1", InvalidRequest, FILTERING_MESSAGE, exact=True
+    )  # the index is gone
     refused(
         cql,
+        None,
         "DROP INDEX t_v_idx",
+        InvalidRequest,
         f"Index 't_v_idx' could not be found in any of the tables of keyspace '{keyspace}'",
+        exact=True,
     )
     cql.execute("CREATE INDEX ON t (v)")  # and can be created again, over the current data
     expect(cql, "SELECT k, c FROM t WHERE v = 1", in_scan_order(cql, lambda r: r.v == 1))
@@ -336,5 +313,5 @@ def test_refused_indexes_create_nothing(cql: Session, keyspace: str) -> None:
         ("CREATE CUSTOM INDEX ON r (c) USING 'x'", "Non-supported custom class 'x' provided"),
     ]
     for query, message in cases:
-        refused(cql, query, message)
+        refused(cql, None, query, InvalidRequest, message, exact=True)
     assert indexes(cql, keyspace) == before == {"r_v_idx": "v"}

@@ -18,7 +18,6 @@ import itertools
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,23 +30,8 @@ from cassandra.query import UNSET_VALUE, BatchStatement, SimpleStatement
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
-def snapshot(cql: Session, keyspace: str) -> dict[str, list[tuple[Any, ...]]]:
-    tables = [
-        r.table_name
-        for r in cql.execute(
-            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
-        )
-    ]
-    return {t: sorted(map(tuple, cql.execute(f"SELECT * FROM {keyspace}.{t}")), key=repr) for t in tables}
-
-
-def refused(cql: Session, keyspace: str, statement: Any, error: type[Exception], message: str) -> None:
-    """``statement`` fails with ``error`` whose message contains ``message``; no table changed."""
-    before = snapshot(cql, keyspace)
-    with pytest.raises(error, match=re.escape(message)):
-        cql.execute(statement)
-    assert snapshot(cql, keyspace) == before
+from spec.assertions import refused, snapshot
+from spec.concurrency import run_clients
 
 
 def result(rs: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -601,29 +585,18 @@ def test_concurrent_if_not_exists_has_exactly_one_winner(cql: Session, cluster: 
     sessions = [cluster.connect(lw) for _ in range(SESSIONS)]
     try:
         prepared = [s.prepare("INSERT INTO kv (k, v, w) VALUES (7, ?, ?) IF NOT EXISTS") for s in sessions]
-        barrier = threading.Barrier(RACERS)
         outcomes: dict[int, tuple[Any, ...]] = {}
-        errors: list[BaseException] = []
         timed_out: set[int] = set()  # a real cluster may time out under contention: retried
 
         def race(i: int) -> None:
             session, stmt = sessions[i % SESSIONS], prepared[i % SESSIONS]
-            try:
-                barrier.wait(30)
-                while i not in outcomes:
-                    try:
-                        outcomes[i] = tuple(session.execute(stmt, (i, f"racer {i}")).one())
-                    except WriteTimeout:
-                        timed_out.add(i)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
+            while i not in outcomes:
+                try:
+                    outcomes[i] = tuple(session.execute(stmt, (i, f"racer {i}")).one())
+                except WriteTimeout:
+                    timed_out.add(i)
 
-        threads = [threading.Thread(target=race, args=(i,)) for i in range(RACERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert not errors, errors[0]
+        run_clients(race, RACERS, timeout=60)
         winners = [i for i, row in outcomes.items() if row[0] is True]
         assert len(outcomes) == RACERS
         stored = tuple(cql.execute("SELECT k, v, w FROM kv WHERE k = 7").one())
@@ -652,39 +625,28 @@ def test_compare_and_set_increments_are_never_lost(cql: Session, cluster: Cluste
     try:
         applied: list[list[int]] = [[] for _ in range(CASERS)]
         uncertain: set[int] = set()
-        errors: list[BaseException] = []
-        barrier = threading.Barrier(CASERS)
+        serial_read = SimpleStatement(
+            "SELECT v FROM kv WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL
+        )
+        cas = [session.prepare("UPDATE kv SET v = ? WHERE k = 0 IF v = ?") for session in sessions]
 
         def client(i: int) -> None:
             session = sessions[i]
-            cas = session.prepare("UPDATE kv SET v = ? WHERE k = 0 IF v = ?")
-            serial_read = SimpleStatement(
-                "SELECT v FROM kv WHERE k = 0", consistency_level=ConsistencyLevel.SERIAL
-            )
-            try:
-                barrier.wait(30)
-                seen = 0
-                while len(applied[i]) < INCREMENTS_EACH:
-                    try:
-                        row = session.execute(cas, (seen + 1, seen)).one()
-                    except WriteTimeout:  # a real cluster under contention: outcome unknown
-                        uncertain.add(seen + 1)
-                        seen = session.execute(serial_read).one().v
-                        continue
-                    if row[0]:
-                        applied[i].append(seen + 1)
-                        seen += 1
-                    else:
-                        seen = row[1]  # the current value, as the refusal reports it
-            except BaseException as exc:  # reported below
-                errors.append(exc)
+            seen = 0
+            while len(applied[i]) < INCREMENTS_EACH:
+                try:
+                    row = session.execute(cas[i], (seen + 1, seen)).one()
+                except WriteTimeout:  # a real cluster under contention: outcome unknown
+                    uncertain.add(seen + 1)
+                    seen = session.execute(serial_read).one().v
+                    continue
+                if row[0]:
+                    applied[i].append(seen + 1)
+                    seen += 1
+                else:
+                    seen = row[1]  # the current value, as the refusal reports it
 
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CASERS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        assert not errors, errors[0]
+        run_clients(client, CASERS, timeout=120)
         final = cql.execute("SELECT v FROM kv WHERE k = 0").one().v
         confirmed = sorted(v for values in applied for v in values)
         assert len(confirmed) == CASERS * INCREMENTS_EACH

@@ -23,46 +23,7 @@ from cassandra import InvalidRequest
 from cassandra.cluster import Cluster, Session
 from cassandra.protocol import ConfigurationException, SyntaxException
 
-
-def rows(cql: Session, query: str, params: Any = None) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cql.execute(query, params)]
-
-
-def schema_rows(cql: Session, keyspace: str) -> dict[str, Any]:
-    out = {}
-    for table in ("tables", "columns", "dropped_columns", "views"):
-        out[table] = sorted(
-            map(repr, cql.execute(f"SELECT * FROM system_schema.{table} WHERE keyspace_name = '{keyspace}'"))
-        )
-    return out
-
-
-def snapshot(cql: Session, keyspace: str) -> dict[str, Any]:
-    """Every row of every table and view of the keyspace, and its schema rows."""
-    out = schema_rows(cql, keyspace)
-    names = [
-        r.table_name
-        for r in cql.execute(
-            f"SELECT table_name FROM system_schema.tables WHERE keyspace_name = '{keyspace}'"
-        )
-    ]
-    names += [
-        r.view_name
-        for r in cql.execute(f"SELECT view_name FROM system_schema.views WHERE keyspace_name = '{keyspace}'")
-    ]
-    for name in names:
-        out[name] = sorted(map(repr, cql.execute(f"SELECT * FROM {keyspace}.{name}")))
-    return out
-
-
-def refused(cql: Session, keyspace: str, statement: str, error: type[Exception], message: str) -> None:
-    """``statement`` fails with ``error`` and exactly ``message`` and changes nothing."""
-    before = snapshot(cql, keyspace)
-    with pytest.raises(error) as caught:
-        cql.execute(statement)
-    assert type(caught.value) is error
-    assert f'message="{message}"' in str(caught.value), str(caught.value)
-    assert snapshot(cql, keyspace) == before
+from spec.assertions import column_schema, expect, refused, rows
 
 
 def columns_of(cluster: Cluster, keyspace: str, table: str) -> dict[str, str]:
@@ -142,9 +103,13 @@ def test_dropped_columns_lose_their_data_for_good(cql: Session, cluster: Cluster
 
 def test_a_dropped_column_cannot_be_written_or_read(cql: Session, t: str) -> None:
     cql.execute("ALTER TABLE t DROP v")
-    refused(cql, t, "INSERT INTO t (k, c, v) VALUES (1, 1, 1)", InvalidRequest, "Unknown identifier v")
-    refused(cql, t, "UPDATE t SET v = 1 WHERE k = 1 AND c = 1", InvalidRequest, "Unknown identifier v")
-    refused(cql, t, "SELECT v FROM t", InvalidRequest, "Undefined name v in selection clause")
+    refused(
+        cql, t, "INSERT INTO t (k, c, v) VALUES (1, 1, 1)", InvalidRequest, "Unknown identifier v", exact=True
+    )
+    refused(
+        cql, t, "UPDATE t SET v = 1 WHERE k = 1 AND c = 1", InvalidRequest, "Unknown identifier v", exact=True
+    )
+    refused(cql, t, "SELECT v FROM t", InvalidRequest, "Undefined name v in selection clause", exact=True)
 
 
 def test_drops_are_recorded_in_dropped_columns(cql: Session, t: str) -> None:
@@ -305,6 +270,26 @@ def test_alter_table_refusals_change_nothing(cql: Session, t: str) -> None:
             ConfigurationException,
             "Cannot add a non counter column (v) in a counter column family",
         ),
+        (  # checked when the new schema is built: the first non-counter by name is named
+            "ALTER TABLE ct ADD (b int, a int, m counter)",
+            ConfigurationException,
+            "Cannot add a non counter column (a) in a counter column family",
+        ),
+        (  # ... after every column's own checks
+            "ALTER TABLE ct ADD (v int, k int)",
+            InvalidRequest,
+            "Invalid column name k because it conflicts with a PRIMARY KEY part",
+        ),
+        (
+            "ALTER TABLE t ADD (x int, n counter)",
+            ConfigurationException,
+            "Cannot add a counter column (n) in a non counter column family",
+        ),
+        (
+            "ALTER TABLE nock ADD s counter static",
+            InvalidRequest,
+            "Static columns are only useful (and thus allowed) if the table has at least one clustering column",
+        ),
         (
             "ALTER TABLE coll ADD m map<int, int>",
             InvalidRequest,
@@ -339,7 +324,39 @@ def test_alter_table_refusals_change_nothing(cql: Session, t: str) -> None:
         ("ALTER TABLE nosuch ADD x int", InvalidRequest, "unconfigured table nosuch"),
     ]
     for statement, error, message in cases:
-        refused(cql, t, statement, error, message)
+        refused(cql, t, statement, error, message, exact=True)
+
+
+def test_a_counter_table_stays_one_without_counters(cql: Session, keyspace: str) -> None:
+    """ScyllaDB's schema keeps its "counter" flag when the last counter column is dropped
+    (schema_builder sets it for a counter column and nothing clears it), so the table
+    still takes counters only, and not the dropped one back (#7831)."""
+    cql.execute("CREATE TABLE cd (k int PRIMARY KEY, n counter)")
+    cql.execute("UPDATE cd SET n = n + 1 WHERE k = 1")
+    cql.execute("ALTER TABLE cd DROP n")
+    flags = cql.execute(
+        "SELECT flags FROM system_schema.tables WHERE keyspace_name = %s AND table_name = 'cd'", (keyspace,)
+    ).one()[0]
+    assert "counter" in flags
+    refused(
+        cql,
+        keyspace,
+        "ALTER TABLE cd ADD n counter",
+        InvalidRequest,
+        "Cannot re-add previously dropped counter column n",
+        exact=True,
+    )
+    refused(
+        cql,
+        keyspace,
+        "ALTER TABLE cd ADD v int",
+        ConfigurationException,
+        "Cannot add a non counter column (v) in a counter column family",
+        exact=True,
+    )
+    cql.execute("ALTER TABLE cd ADD m counter")
+    cql.execute("UPDATE cd SET m = m + 2 WHERE k = 1")
+    assert rows(cql, "SELECT * FROM cd") == [(1, 2)]
 
 
 def test_a_column_a_view_needs_cannot_be_dropped(cql: Session, keyspace: str) -> None:
@@ -356,6 +373,7 @@ def test_a_column_a_view_needs_cannot_be_dropped(cql: Session, keyspace: str) ->
             f"ALTER TABLE b DROP {column}",
             InvalidRequest,
             f"Cannot drop column {column} from base table {keyspace}.b: materialized view bv needs this column",
+            exact=True,
         )
     refused(
         cql,
@@ -363,11 +381,110 @@ def test_a_column_a_view_needs_cannot_be_dropped(cql: Session, keyspace: str) ->
         "ALTER TABLE bv ADD x int",
         InvalidRequest,
         "Cannot use ALTER TABLE on Materialized View",
+        exact=True,
     )
     # a column added to the base of a SELECT * view shows in the view
     cql.execute("ALTER TABLE b ADD x int")
     cql.execute("INSERT INTO b (k, c, v, w, x) VALUES (2, 2, 2, 'two', 22)")
     wait_for(lambda: rows(cql, "SELECT x FROM bv WHERE v = 2") == [(22,)])
+
+
+def test_views_keyed_by_base_key_columns_keep_every_regular_column(cql: Session, keyspace: str) -> None:
+    """ScyllaDB refuses to drop a column that any view of the table has
+    (alter_table_statement::drop_column) — and a view whose key holds no base regular
+    column has every regular column: those it does not select it keeps as "virtual"
+    columns, which carry the base row's liveness (create_view_statement; a column added
+    later is added to the view that way too). Static columns are in no view. A secondary
+    index is such a view, named ``<index>_index``: it has the indexed column, and every
+    regular column when that is a primary-key column."""
+    cql.execute("CREATE TABLE b (k int, c int, v int, w text, s int static, PRIMARY KEY (k, c))")
+    cql.execute("INSERT INTO b (k, c, v, w, s) VALUES (1, 1, 10, 'one', 5)")
+    cql.execute(
+        "CREATE MATERIALIZED VIEW by_c AS SELECT k, c, v FROM b WHERE k IS NOT NULL AND c IS NOT NULL "
+        "PRIMARY KEY (c, k)"
+    )
+    expect(cql, "SELECT c, k, v FROM by_c", [(1, 1, 10)])
+    cql.execute("ALTER TABLE b ADD x int")
+    for column in ("w", "x", "v"):
+        refused(
+            cql,
+            keyspace,
+            f"ALTER TABLE b DROP {column}",
+            InvalidRequest,
+            f"Cannot drop column {column} from base table {keyspace}.b: materialized view by_c needs this column",
+            exact=True,
+        )
+    cql.execute("ALTER TABLE b DROP s")
+    # a view keyed by a base regular column needs only the columns it has
+    cql.execute("CREATE TABLE r (k int PRIMARY KEY, v int, w text)")
+    cql.execute("INSERT INTO r (k, v, w) VALUES (1, 10, 'one')")
+    cql.execute(
+        "CREATE MATERIALIZED VIEW by_v AS SELECT k, v FROM r WHERE v IS NOT NULL AND k IS NOT NULL PRIMARY KEY (v, k)"
+    )
+    expect(cql, "SELECT v, k FROM by_v", [(10, 1)])
+    cql.execute("ALTER TABLE r DROP w")
+    refused(
+        cql,
+        keyspace,
+        "ALTER TABLE r DROP v",
+        InvalidRequest,
+        f"Cannot drop column v from base table {keyspace}.r: materialized view by_v needs this column",
+        exact=True,
+    )
+    # secondary indexes
+    cql.execute("CREATE TABLE i (k int, c int, v int, w int, PRIMARY KEY (k, c))")
+    cql.execute("CREATE TABLE j (k int, c int, v int, PRIMARY KEY (k, c))")
+    cql.execute("INSERT INTO i (k, c, v, w) VALUES (1, 1, 10, 100)")
+    cql.execute("INSERT INTO j (k, c, v) VALUES (1, 1, 10)")
+    cql.execute("CREATE INDEX i_v ON i (v)")
+    cql.execute("CREATE INDEX j_c ON j (c)")
+    expect(cql, "SELECT k FROM i WHERE v = 10", [(1,)])
+    expect(cql, "SELECT k FROM j WHERE c = 1", [(1,)])
+    cql.execute("ALTER TABLE i DROP w")
+    for statement, column, index in (
+        ("ALTER TABLE i DROP v", "v", "i_v"),
+        ("ALTER TABLE j DROP v", "v", "j_c"),
+    ):
+        table = statement.split()[2]
+        refused(
+            cql,
+            keyspace,
+            statement,
+            InvalidRequest,
+            f"Cannot drop column {column} from base table {keyspace}.{table}: "
+            f"materialized view {index}_index needs this column",
+            exact=True,
+        )
+
+
+def test_renaming_a_key_column_renames_it_in_its_views(cql: Session, keyspace: str) -> None:
+    """ALTER TABLE RENAME of a base key column renames it in every view that has it
+    (always in the view's key), WHERE clause included (alter_table_statement)."""
+    cql.execute("CREATE TABLE b (k int, c int, v int, PRIMARY KEY (k, c))")
+    cql.execute("INSERT INTO b (k, c, v) VALUES (1, 1, 10)")
+    cql.execute(
+        "CREATE MATERIALIZED VIEW bv AS SELECT * FROM b WHERE v IS NOT NULL AND k IS NOT NULL "
+        "AND c IS NOT NULL PRIMARY KEY (v, k, c)"
+    )
+    expect(cql, "SELECT v, k, c FROM bv", [(10, 1, 1)])
+    refused(  # checked in full before anything is renamed, in the table or its views
+        cql,
+        keyspace,
+        "ALTER TABLE b RENAME c TO cc AND v TO vv",
+        InvalidRequest,
+        "Cannot rename non PRIMARY KEY part v",
+        exact=True,
+    )
+    cql.execute("ALTER TABLE b RENAME c TO cc")
+    view = cql.execute(
+        "SELECT where_clause FROM system_schema.views WHERE keyspace_name = %s AND view_name = 'bv'",
+        (keyspace,),
+    ).one()
+    assert view.where_clause == "v IS NOT null AND k IS NOT null AND cc IS NOT null"
+    assert column_schema(cql, "bv", "kind") == {"v": "partition_key", "k": "clustering", "cc": "clustering"}
+    assert rows(cql, "SELECT cc FROM bv WHERE v = 10") == [(1,)]
+    cql.execute("INSERT INTO b (k, cc, v) VALUES (2, 2, 20)")
+    expect(cql, "SELECT v, k, cc FROM bv WHERE v = 20", [(20, 2, 2)])
 
 
 # --------------------------------------------------------------------------- events

@@ -4,8 +4,8 @@ Every cell carries the timestamp of the write that made it: ``USING TIMESTAMP``,
 else the default timestamp the driver sends in the request, else the server's clock.
 Reconciliation is ScyllaDB's ``compare_atomic_cell_for_merge``: the newer timestamp
 wins; on a tie a tombstone beats a value, an expiring value beats a permanent one,
-the later expiry beats the earlier, and last the greater value bytes (compared
-unsigned) win. Partition, range, row, cell and collection tombstones shadow writes
+the later expiry beats the earlier, then (ScyllaDB's own step) the smaller TTL, and
+last the greater value bytes (compared unsigned) win. Partition, range, row, cell and collection tombstones shadow writes
 whose timestamp is not newer than theirs, and only those.
 
 Everything here goes through CQL only, so it runs unchanged against ScyllaDB
@@ -25,6 +25,8 @@ from cassandra.cluster import Cluster, Session
 from cassandra.query import UNSET_VALUE, BatchStatement
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from spec.assertions import server_now_ms
 
 _keys = itertools.count(1)
 PROPERTY = settings(
@@ -95,22 +97,14 @@ def test_the_drivers_default_timestamp_stamps_writes_unless_using_timestamp_says
     assert one(s, "SELECT writetime(w) FROM t WHERE k = 1") == (9_500_000,)
 
 
-def test_without_a_client_timestamp_the_server_clock_stamps_writes(
-    scylla_contact: tuple[str, int], keyspace: str
-) -> None:
-    host, port = scylla_contact
-    cluster = Cluster([host], port=port, connect_timeout=10)
-    try:
-        s = cluster.connect(keyspace)
-        s.use_client_timestamp = False
-        s.execute("CREATE TABLE t (k int PRIMARY KEY, v text)")
-        s.execute("INSERT INTO t (k, v) VALUES (1, 'a')")
-        first = one(s, "SELECT writetime(v) FROM t WHERE k = 1")[0]
-        s.execute("INSERT INTO t (k, v) VALUES (1, 'b')")  # 'b' also wins a timestamp tie
-        value, second = one(s, "SELECT v, writetime(v) FROM t WHERE k = 1")
-        server_now_ms = one(s, "SELECT toUnixTimestamp(currentTimestamp()) FROM t WHERE k = 1")[0]
-    finally:
-        cluster.shutdown()
+def test_without_a_client_timestamp_the_server_clock_stamps_writes(server_stamped: Session) -> None:
+    s = server_stamped
+    s.execute("CREATE TABLE t (k int PRIMARY KEY, v text)")
+    s.execute("INSERT INTO t (k, v) VALUES (1, 'a')")
+    first = one(s, "SELECT writetime(v) FROM t WHERE k = 1")[0]
+    s.execute("INSERT INTO t (k, v) VALUES (1, 'b')")  # 'b' also wins a timestamp tie
+    value, second = one(s, "SELECT v, writetime(v) FROM t WHERE k = 1")
+    server_now_ms = one(s, "SELECT toUnixTimestamp(currentTimestamp()) FROM t WHERE k = 1")[0]
     assert value == "b" and second >= first
     # the stamp is the server's own clock, in microseconds (the clock now() reads)
     assert abs(second // 1000 - server_now_ms) < 5000
@@ -279,32 +273,59 @@ def test_at_equal_timestamps_the_greater_value_bytes_win(
     assert one(cql, "SELECT s, i FROM t WHERE k = 1") == ("banana", -1)
 
 
-@pytest.mark.parametrize("expiring_first", [True, False])
-def test_at_equal_timestamps_an_expiring_value_beats_a_permanent_one(
-    cql: Session, keyspace: str, expiring_first: bool
+@pytest.mark.parametrize("in_order", [True, False], ids=["winner first", "winner last"])
+@pytest.mark.parametrize(
+    ("winner_using", "loser_using", "ttl"),
+    [
+        pytest.param(
+            "TIMESTAMP 10 AND TTL 1000", "TIMESTAMP 10", 1000, id="an expiring value beats a permanent one"
+        ),
+        pytest.param(
+            "TIMESTAMP 10 AND TTL 5000", "TIMESTAMP 10 AND TTL 1000", 5000, id="the later expiry wins"
+        ),
+    ],
+)
+def test_at_equal_timestamps_expiring_values_reconcile(
+    cql: Session, keyspace: str, winner_using: str, loser_using: str, ttl: int, in_order: bool
 ) -> None:
+    """The winner has the smaller value, so the value tie-break alone would not pick it."""
     cql.execute("CREATE TABLE t (k int PRIMARY KEY, v text)")
     writes = [
-        "UPDATE t USING TIMESTAMP 10 AND TTL 1000 SET v = 'a' WHERE k = 1",
-        "UPDATE t USING TIMESTAMP 10 SET v = 'z' WHERE k = 1",
+        f"UPDATE t USING {winner_using} SET v = 'a' WHERE k = 1",
+        f"UPDATE t USING {loser_using} SET v = 'z' WHERE k = 1",
     ]
-    for q in writes if expiring_first else reversed(writes):
+    for q in writes if in_order else reversed(writes):
         cql.execute(q)
-    v, ttl = one(cql, "SELECT v, ttl(v) FROM t WHERE k = 1")
-    assert v == "a" and 990 <= ttl <= 1000
+    v, left = one(cql, "SELECT v, ttl(v) FROM t WHERE k = 1")
+    assert v == "a" and ttl - 10 <= left <= ttl
 
 
-@pytest.mark.parametrize("longer_first", [True, False])
-def test_at_equal_timestamps_the_later_expiry_wins(cql: Session, keyspace: str, longer_first: bool) -> None:
+def test_at_equal_timestamps_and_expiry_the_smaller_ttl_wins(cql: Session, keyspace: str, clock: Any) -> None:
+    """Two expiring values of one timestamp that expire in the same second: ScyllaDB
+    keeps the one with the smaller TTL — the later write, which is purged later — where
+    Cassandra would go on to compare the values (compare_atomic_cell_for_merge). The
+    write with the smaller TTL has the smaller value here, so only that rule keeps it.
+
+    The two expiries meet when the TTL-2 write lands one server second after the TTL-3
+    one; the server's clock is read around each write to know that it did, and the pair
+    is written again (on a fresh key) when a second ticked over in between."""
     cql.execute("CREATE TABLE t (k int PRIMARY KEY, v text)")
-    writes = [
-        "UPDATE t USING TIMESTAMP 10 AND TTL 5000 SET v = 'a' WHERE k = 1",
-        "UPDATE t USING TIMESTAMP 10 AND TTL 1000 SET v = 'z' WHERE k = 1",
-    ]
-    for q in writes if longer_first else reversed(writes):
-        cql.execute(q)
-    v, ttl = one(cql, "SELECT v, ttl(v) FROM t WHERE k = 1")
-    assert v == "a" and 4990 <= ttl <= 5000
+    for k in range(10):
+        before_long = server_now_ms(cql) // 1000
+        cql.execute("UPDATE t USING TIMESTAMP 10 AND TTL 3 SET v = 'z' WHERE k = %s", (k,))
+        after_long = server_now_ms(cql) // 1000
+        clock.advance(1)
+        before_short = server_now_ms(cql) // 1000
+        cql.execute("UPDATE t USING TIMESTAMP 10 AND TTL 2 SET v = 'a' WHERE k = %s", (k,))
+        after_short = server_now_ms(cql) // 1000
+        if before_long == after_long and before_short == after_short == after_long + 1:
+            break  # both expire at after_long + 3
+    else:
+        pytest.fail("never wrote the pair one server second apart")
+    value, ttl = one(cql, "SELECT v, ttl(v) FROM t WHERE k = %s", (k,))
+    assert value == "a" and ttl <= 2
+    clock.advance(3)
+    assert values(cql, "SELECT v FROM t WHERE k = %s", (k,)) == []
 
 
 def test_a_newer_write_is_not_undone_by_an_older_one_arriving_later(cql: Session, keyspace: str) -> None:

@@ -18,8 +18,11 @@ from typing import Any
 
 import pytest
 from cassandra import InvalidRequest
-from cassandra.cluster import Cluster, Session
+from cassandra.cluster import Session
+from cassandra.protocol import ConfigurationException, SyntaxException
 from cassandra.query import UNSET_VALUE
+
+from spec.assertions import refused
 
 MAX_TTL = 630720000  # 20 years, ScyllaDB's max_ttl
 
@@ -104,6 +107,42 @@ def test_collection_elements_expire_one_by_one(cql: Session, keyspace: str, cloc
     assert one(cql, "SELECT s, m, f FROM t WHERE k = 1") == ({1}, {1: "one"}, None)
 
 
+def test_default_time_to_live_has_no_upper_bound(cql: Session, keyspace: str) -> None:
+    """ScyllaDB checks only that a table's default_time_to_live is a 32-bit integer
+    (property_definitions::to_int, a SyntaxException) of at least 0
+    (cf_prop_defs::validate, a ConfigurationException) — not Cassandra's cap at the
+    20-year maximum TTL a write may name (SCYLLADB-5152, open)."""
+
+    def default_ttl() -> int:
+        return int(
+            one(
+                cql,
+                "SELECT default_time_to_live FROM system_schema.tables WHERE keyspace_name = %s AND table_name = 'd'",
+                (keyspace,),
+            )[0]
+        )
+
+    cql.execute(f"CREATE TABLE d (k int PRIMARY KEY, v int) WITH default_time_to_live = {MAX_TTL + 1}")
+    assert default_ttl() == MAX_TTL + 1
+    cql.execute(f"ALTER TABLE d WITH default_time_to_live = {2**31 - 1}")
+    assert default_ttl() == 2**31 - 1
+    negative = "default_time_to_live cannot be smaller than 0, (default 0)"
+    for statement, error, message in (
+        (
+            "CREATE TABLE e (k int PRIMARY KEY, v int) WITH default_time_to_live = -1",
+            ConfigurationException,
+            negative,
+        ),
+        ("ALTER TABLE d WITH default_time_to_live = -1", ConfigurationException, negative),
+        (
+            f"ALTER TABLE d WITH default_time_to_live = {2**31}",
+            SyntaxException,
+            f"Invalid integer value {2**31} for 'default_time_to_live'",
+        ),
+    ):
+        refused(cql, keyspace, statement, error, message, exact=True)
+
+
 def test_default_time_to_live_and_what_overrides_it(cql: Session, keyspace: str, clock: Any) -> None:
     cql.execute("CREATE TABLE d (k int PRIMARY KEY, v int) WITH default_time_to_live = 2")
     cql.execute("INSERT INTO d (k, v) VALUES (1, 1)")  # the table's default
@@ -162,14 +201,13 @@ def test_a_refused_ttl_writes_nothing(
     cql: Session, keyspace: str, statement: str, params: tuple[Any, ...] | None, message: str
 ) -> None:
     cql.execute("CREATE TABLE t (k int PRIMARY KEY, v int)")
-    with pytest.raises(InvalidRequest) as err:
-        cql.execute(cql.prepare(statement) if params else statement, params)
-    assert message in str(err.value)
+    statement_or_prepared = cql.prepare(statement) if params else statement
+    refused(cql, keyspace, statement_or_prepared, InvalidRequest, message, params=params)
     assert values(cql, "SELECT * FROM t") == []
 
 
 def test_expiry_now_and_default_timestamps_read_one_clock(
-    cql: Session, keyspace: str, clock: Any, scylla_contact: tuple[str, int]
+    cql: Session, keyspace: str, clock: Any, server_stamped: Session
 ) -> None:
     cql.execute("CREATE TABLE t (k int PRIMARY KEY, at timestamp, id timeuuid)")
     cql.execute("INSERT INTO t (k, at, id) VALUES (1, currentTimestamp(), now()) USING TTL 2")
@@ -181,15 +219,8 @@ def test_expiry_now_and_default_timestamps_read_one_clock(
     assert now_ms - written[0] >= 2000 and now_id_ms - written[1] >= 2000
     assert abs(now_id_ms - now_ms) < 1000
     # a write the server stamps itself gets that same clock's time
-    host, port = scylla_contact
-    cluster = Cluster([host], port=port, connect_timeout=10)
-    try:
-        s = cluster.connect(keyspace)
-        s.use_client_timestamp = False
-        s.execute("UPDATE t SET at = currentTimestamp() WHERE k = 2")
-        at_ms, stamp = one(s, "SELECT toUnixTimestamp(at), writetime(at) FROM t WHERE k = 2")
-    finally:
-        cluster.shutdown()
+    server_stamped.execute("UPDATE t SET at = currentTimestamp() WHERE k = 2")
+    at_ms, stamp = one(server_stamped, "SELECT toUnixTimestamp(at), writetime(at) FROM t WHERE k = 2")
     assert abs(stamp // 1000 - at_ms) < 1000
 
 

@@ -8,44 +8,19 @@ a view that follows a base write goes through `eventually` (at once on scylla_li
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from cassandra import AlreadyExists, InvalidRequest
 from cassandra.cluster import Cluster, Session
 from cassandra.query import SimpleStatement
 
-T = TypeVar("T")
+from spec.assertions import eventually, expect, refused, rows
+
 BY_V = (
     "CREATE MATERIALIZED VIEW by_v AS SELECT * FROM t "
     "WHERE v IS NOT NULL AND k IS NOT NULL AND c IS NOT NULL PRIMARY KEY (v, k, c)"
 )
-
-
-def eventually(check: Callable[[], T], timeout: float = 15.0) -> T:
-    """``check()``'s result once it stops failing an assertion (views on a real
-    cluster are built and updated in the background)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-
-
-def rows(cql: Session, query: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cql.execute(query)]
-
-
-def expect(cql: Session, query: str, expected: list[tuple[Any, ...]]) -> None:
-    def check() -> None:
-        assert rows(cql, query) == expected
-
-    eventually(check)
 
 
 def view_order(cql: Session, view: str, columns: str) -> list[tuple[Any, ...]]:
@@ -58,12 +33,6 @@ def view_order(cql: Session, view: str, columns: str) -> list[tuple[Any, ...]]:
 def views(cql: Session, keyspace: str) -> set[str]:
     got = cql.execute("SELECT view_name FROM system_schema.views WHERE keyspace_name = %s", (keyspace,))
     return {r.view_name for r in got}
-
-
-def refused(cql: Session, query: str, message: str) -> None:
-    """``query`` fails with InvalidRequest (code 0x2200) and exactly ScyllaDB's message."""
-    with pytest.raises(InvalidRequest, match=re.escape(f'message="{message}"') + "$"):
-        cql.execute(query)
 
 
 @pytest.fixture
@@ -204,7 +173,9 @@ def test_writes_to_a_view_are_refused(cql: Session, keyspace: str, t: str) -> No
         "UPDATE by_v SET x = 'no' WHERE v = 0 AND k = 0 AND c = 0",
         "DELETE FROM by_v WHERE v = 0",
     ):
-        refused(cql, query, "Cannot directly modify a materialized view")
+        refused(
+            cql, keyspace, query, InvalidRequest, "Cannot directly modify a materialized view", exact=True
+        )
     assert sorted(rows(cql, "SELECT v, k, c, x FROM by_v")) == expected
 
 
@@ -227,8 +198,11 @@ def test_drop_table_is_refused_while_views_exist(cql: Session, keyspace: str, t:
     cql.execute("DROP MATERIALIZED VIEW IF EXISTS by_v")
     refused(
         cql,
+        None,
         "DROP TABLE t",
+        InvalidRequest,
         f"Cannot drop table when materialized views still depend on it ({keyspace}.{{by_x}})",
+        exact=True,
     )
     cql.execute("DROP MATERIALIZED VIEW by_x")
     cql.execute("DROP TABLE t")
@@ -321,7 +295,7 @@ def test_refused_views_create_nothing(cql: Session, keyspace: str, t: str) -> No
     )
     try:
         for query, message in cases:
-            refused(cql, query, message)
+            refused(cql, None, query, InvalidRequest, message, exact=True)
         assert views(cql, f"{keyspace}_o") == set()
     finally:
         cql.execute(f"DROP KEYSPACE {keyspace}_o")

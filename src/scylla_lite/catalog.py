@@ -104,6 +104,9 @@ class Table:
     data: TableData = field(default_factory=TableData)
     virtual: Callable[[], list[dict[str, Any]]] | None = None
     compact_storage: bool = False
+    # ScyllaDB's schema flag "counter": set by a counter column, never cleared (a counter
+    # table whose counters were all dropped stays one: system_schema.tables' flags)
+    counter: bool = False
 
     @property
     def partition_key(self) -> list[Column]:
@@ -141,7 +144,7 @@ class Table:
 
     @property
     def is_counter(self) -> bool:
-        return any(c.type.is_counter for c in self.columns.values())
+        return self.counter or any(c.type.is_counter for c in self.columns.values())
 
     def option(self, name: str) -> Any:
         return self.options.get(name, TABLE_DEFAULTS.get(name))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ..catalog import MAX_TTL, SETTABLE_OPTIONS, Catalog, Column, Keyspace, Table, UserType
+from ..catalog import SETTABLE_OPTIONS, Catalog, Column, Keyspace, Table, UserType
 from ..cql import ast
 from ..errors import AlreadyExists, ConfigurationException, InvalidRequest, SyntaxException
 from ..results import SchemaChange, Void
@@ -149,6 +150,17 @@ def _check_name(name: str, what: str) -> None:
         )
 
 
+def _int_property(name: str, value: Any) -> int:
+    """A property's value as ScyllaDB's property_definitions::to_int reads it: C's
+    ``std::stoi`` of its text (leading digits, optionally signed), within 32 bits."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    digits = re.match(r"\s*[+-]?\d+", text)
+    number = int(digits.group()) if digits else None
+    if number is None or not -(2**31) <= number < 2**31:
+        raise SyntaxException(f"Invalid integer value {text} for '{name}'")
+    return number
+
+
 def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool = False) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for name, term in stmt_options:
@@ -156,14 +168,11 @@ def table_options(stmt_options: tuple[tuple[str, ast.Term], ...], is_view: bool 
             raise SyntaxException(f"Unknown property '{name}'")
         value = option_value(term)
         if name == "default_time_to_live":
-            if not isinstance(value, int) or value < 0:
-                raise ConfigurationException(
-                    f"default_time_to_live must be greater than or equal to 0 (got {value})"
-                )
-            if value > MAX_TTL:
-                raise ConfigurationException(
-                    f"default_time_to_live must be less than or equal to {MAX_TTL} (got {value})"
-                )
+            # ScyllaDB's cf_prop_defs::validate: an int32 (property_definitions::to_int) of at
+            # least 0, and no upper bound — unlike Cassandra's 20-year cap (SCYLLADB-5152)
+            value = _int_property(name, value)
+            if value < 0:
+                raise ConfigurationException("default_time_to_live cannot be smaller than 0, (default 0)")
             if is_view and value:
                 raise InvalidRequest(
                     "Cannot set or alter default_time_to_live for a materialized view. Data in a "
@@ -253,14 +262,8 @@ def _columns(
             columns[d.name] = Column(d.name, t, "static" if d.static else "regular")
         if t.is_counter:
             counters += 1
-    if counters and counters != len([c for c in columns.values() if not c.is_primary_key]):
-        # ScyllaDB has no check of its own here: building the schema refuses it
-        first = next(
-            c.name
-            for c in sorted(columns.values(), key=lambda c: (c.kind != "static", c.name))
-            if not c.is_primary_key and not c.type.is_counter
-        )
-        raise ConfigurationException(f"Cannot add a non counter column ({first}) in a counter column family")
+    if counters:
+        _refuse_non_counter_columns(columns.values())
     return columns
 
 
@@ -284,7 +287,14 @@ def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) 
     options = table_options(stmt.options)
     if any(c.type.is_counter for c in columns.values()) and options.get("default_time_to_live"):
         raise InvalidRequest("Cannot set default_time_to_live on a table with counters")
-    ks.tables[stmt.name] = Table(ks.name, stmt.name, columns, options, compact_storage=stmt.compact_storage)
+    ks.tables[stmt.name] = Table(
+        ks.name,
+        stmt.name,
+        columns,
+        options,
+        compact_storage=stmt.compact_storage,
+        counter=any(c.type.is_counter for c in columns.values()),
+    )
     catalog.bump()
     return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
 
@@ -325,23 +335,39 @@ def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, no
     return SchemaChange("UPDATED", "TABLE", ks.name, table.name)
 
 
+def _refuse_non_counter_columns(columns: Any) -> None:
+    """A counter table holds counters only. ScyllaDB has no check of its own for this in
+    CREATE or ALTER TABLE: building the new schema refuses it, naming the first static
+    column, then regular column, by name, that is not a counter (schema::rebuild)."""
+    offenders = sorted(
+        (c for c in columns if not c.is_primary_key and not c.type.is_counter),
+        key=lambda c: (c.kind != "static", c.name),
+    )
+    if offenders:
+        raise ConfigurationException(
+            f"Cannot add a non counter column ({offenders[0].name}) in a counter column family"
+        )
+
+
 def _add_columns(catalog: Catalog, table: Table, views: list[Table], stmt: ast.AlterTable) -> None:
+    """ScyllaDB's alter_table_statement::add_column for each column in turn, then the
+    checks of building the new schema."""
     added: dict[str, Column] = {}
     for d in stmt.columns:
+        t = catalog.resolve_type(d.type, table.keyspace)  # prepared before add_column runs
+        _check_column_type(t)
         existing = table.columns.get(d.name) or added.get(d.name)
+        if existing is not None and stmt.if_column_exists:
+            continue
+        if d.static and not table.clustering:
+            raise InvalidRequest(
+                "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
+            )
         if existing is not None:
-            if stmt.if_column_exists:
-                continue
             raise InvalidRequest(
                 f"Invalid column name {d.name} because it conflicts with a PRIMARY KEY part"
                 if existing.kind == "partition_key"
                 else f"Invalid column name {d.name} because it conflicts with an existing column"
-            )
-        t = catalog.resolve_type(d.type, table.keyspace)
-        _check_column_type(t)
-        if d.static and not table.clustering:
-            raise InvalidRequest(
-                "Static columns are only useful (and thus allowed) if the table has at least one clustering column"
             )
         dropped = table.dropped.get(d.name)
         if table.is_counter and dropped is not None:
@@ -362,11 +388,9 @@ def _add_columns(catalog: Catalog, table: Table, views: list[Table], stmt: ast.A
             raise ConfigurationException(
                 f"Cannot add a counter column ({d.name}) in a non counter column family"
             )
-        if table.is_counter and not t.is_counter:
-            raise ConfigurationException(
-                f"Cannot add a non counter column ({d.name}) in a counter column family"
-            )
         added[d.name] = Column(d.name, t, "static" if d.static else "regular")
+    if table.is_counter:
+        _refuse_non_counter_columns([*table.columns.values(), *added.values()])
     for name, col in added.items():
         dropped = table.dropped.get(name)
         if dropped is not None and dropped[0] != col.type:
@@ -391,12 +415,12 @@ def _drop_columns(table: Table, views: list[Table], stmt: ast.AlterTable, now_mi
             raise InvalidRequest(f"Column {name} was not found in table {table.name}")
         if col.is_primary_key:
             raise InvalidRequest(f"Cannot drop PRIMARY KEY part {name}")
-        for view in views:
-            if name in view.columns:
-                raise InvalidRequest(
-                    f"Cannot drop column {name} from base table {table.keyspace}.{table.name}: "
-                    f"materialized view {view.name} needs this column"
-                )
+        needing = _view_needing(table, views, col)
+        if needing is not None:
+            raise InvalidRequest(
+                f"Cannot drop column {name} from base table {table.keyspace}.{table.name}: "
+                f"materialized view {needing} needs this column"
+            )
         if any(i.column == name for i in table.indexes.values()):
             raise InvalidRequest(f"Cannot drop column {name} because it has dependent secondary indexes")
         doomed.append(col)
@@ -404,6 +428,31 @@ def _drop_columns(table: Table, views: list[Table], stmt: ast.AlterTable, now_mi
         del table.columns[col.name]
         table.dropped[col.name] = (col.type, now_micros if stmt.timestamp is None else stmt.timestamp)
         _forget_column(table, col.name, stmt.timestamp)
+
+
+def _view_needing(table: Table, views: list[Table], col: Column) -> str | None:
+    """The first view of ``table`` that has column ``col`` (ScyllaDB's drop_column looks
+    for it among each view's columns), or None.
+
+    Besides the columns a view selects and keys on, a view keyed by base key columns only
+    keeps every base regular column it does not select as a "virtual" column, which
+    carries the base row's liveness (create_view_statement; alter_table_statement adds
+    one for each column added later). A secondary index is such a view too, named
+    ``<index>_index``: it has its indexed column, and every regular column when that is
+    a primary-key column. (A collection index keys its view on a computed column; its
+    dependence stays checked apart.)"""
+    regular = col.kind == "regular"
+    for view in views:
+        assert view.view is not None
+        if col.name in view.columns or (regular and view.view.regular_key is None):
+            return view.name
+    for index in table.indexes.values():
+        if index.target not in ("simple", "full"):
+            continue
+        indexed = table.columns.get(index.column)
+        if col.name == index.column or (regular and indexed is not None and indexed.is_primary_key):
+            return f"{index.name}_index"
+    return None
 
 
 def _rename_columns(table: Table, stmt: ast.AlterTable) -> None:

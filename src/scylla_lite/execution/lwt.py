@@ -30,7 +30,7 @@ from ..results import ColumnSpec, Rows
 from ..types import native
 from .read import clustering_sort_key, live_row, static_values
 from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_map
-from .where import _rhs_values
+from .where import _rhs_values, compare_values
 
 if TYPE_CHECKING:
     from .modify import ModifyPlan
@@ -76,15 +76,7 @@ class Condition:
             raise InvalidRequest(f'Invalid comparison with null for operator "{self.op}"')
         if value is None:
             return self.op == "!="
-        a, b = t.sort_key(value), t.sort_key(other)
-        return {
-            "=": a == b,
-            "!=": a != b,
-            "<": a < b,
-            "<=": a <= b,
-            ">": a > b,
-            ">=": a >= b,
-        }[self.op]
+        return compare_values(t, value, self.op, other)
 
     def _element(self, ex: Execution, value: bytes | None) -> bytes | None:
         assert self.element is not None

@@ -362,12 +362,24 @@ def op_set(fn: TermFn) -> Stager:
 
 
 def _counter_add(col: Column, delta: int) -> Staged:
+    """An increment, as ScyllaDB's counter write applies it: read the counter's current
+    value (what a read would see: nothing under a newer row or partition tombstone),
+    add the delta, and merge the result with what is stored — where a deleted counter
+    (a cell tombstone) wins over any live value whatever the timestamps
+    (counter_cell_view::apply), so a deleted counter stays deleted."""
+
     def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
         current = row.cells.get(col.name)
-        total = delta
-        if isinstance(current, Cell) and current.value is not None:
-            total += BIGINT.decode(current.value)
-        ts = max(wc.ts, current.ts) if isinstance(current, Cell) else wc.ts
+        if isinstance(current, Cell) and current.value is None:
+            return  # the counter's tombstone swallows the update
+        if row is part.static:
+            shadow = part.deleted
+        else:
+            shadow = max(part.row_shadow(clustering_sort_key(table, row.clustering)), row.deleted)
+        total, ts = delta, wc.ts
+        if isinstance(current, Cell) and current.ts > shadow:
+            total += BIGINT.decode(current.value)  # type: ignore[arg-type]
+            ts = max(wc.ts, current.ts)
         row.cells[col.name] = Cell(BIGINT.encode(total), ts)
 
     return Staged(write)

@@ -5,6 +5,7 @@ about which restrictions are allowed (key prefixes, slices, ALLOW FILTERING).
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -322,15 +323,23 @@ def _compare(t: CqlType, value: bytes | None, op: str, rhs: list[Any]) -> bool:
         pattern = t.decode(other)
         regex = "^" + re.escape(pattern).replace("%", ".*").replace("_", ".") + "$"
         return re.match(regex, t.decode(value), re.S) is not None
-    a, b = t.sort_key(value), t.sort_key(other)
-    return {
-        "=": a == b,
-        "!=": a != b,
-        "<": a < b,
-        "<=": a <= b,
-        ">": a > b,
-        ">=": a >= b,
-    }[op]
+    return compare_values(t, value, op, other)
+
+
+_ORDER_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def compare_values(t: CqlType, value: bytes, op: str, other: bytes) -> bool:
+    """``value op other`` for two serialised, non-null values of ``t``, in ``t``'s order
+    (the one comparison WHERE restrictions and IF conditions share)."""
+    return _ORDER_OPERATORS[op](t.sort_key(value), t.sort_key(other))
 
 
 def matches_clustering(
