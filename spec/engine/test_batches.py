@@ -24,6 +24,7 @@ from spec.assertions import refused
 
 @pytest.fixture
 def tables(cql: Session, keyspace: str) -> str:
+    """The test keyspace with a (key/value), b (clustered) and l (a list), and a row in a."""
     cql.execute("CREATE TABLE a (k int PRIMARY KEY, v int, w text)")
     cql.execute("CREATE TABLE b (k int, c int, v int, PRIMARY KEY (k, c))")
     cql.execute("CREATE TABLE l (k int PRIMARY KEY, l list<int>)")

@@ -25,6 +25,7 @@ from spec.concurrency import run_clients
 
 @pytest.fixture
 def counts(cql: Session, keyspace: str) -> str:
+    """The test keyspace with counter table c (hits, misses; one hit count of 5) and a plain table."""
     cql.execute("CREATE TABLE c (k int, r int, hits counter, misses counter, PRIMARY KEY (k, r))")
     cql.execute("CREATE TABLE plain (k int PRIMARY KEY, v int)")
     cql.execute("UPDATE c SET hits = hits + 5 WHERE k = 1 AND r = 1")

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """Where the subprocess server keeps its data for this test."""
     yield tmp_path / "data"
 
 

@@ -26,6 +26,7 @@ from spec.assertions import FILTERING_MESSAGE, keyspace_names, refused
 
 @pytest.fixture
 def data(cql: Session, keyspace: str) -> str:
+    """The test keyspace with a few rows in each of the tables the bad requests aim at."""
     cql.execute(
         "CREATE TABLE t (k int, c int, v int, s int static, l frozen<list<int>>, m map<int, text>, "
         "PRIMARY KEY (k, c))"

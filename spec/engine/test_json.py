@@ -45,6 +45,7 @@ def one_json(cql: Session, query: str, params: Any = None) -> str:
 
 @pytest.fixture
 def every(cql: Session, keyspace: str) -> str:
+    """The test keyspace with table e: one column of every CQL type, a UDT and a tuple."""
     cql.execute("CREATE TYPE u (a int, b text)")
     cql.execute(
         "CREATE TABLE e (k int PRIMARY KEY, asc_v ascii, big bigint, bl blob, bo boolean, da date, de decimal, "
@@ -157,6 +158,7 @@ def test_select_json_with_distinct_group_by_and_paging(cql: Session, keyspace: s
 
 @pytest.fixture
 def kv(cql: Session, keyspace: str) -> str:
+    """The test keyspace with kv (a list column) and ck (clustered, a quoted "Foo" column)."""
     cql.execute("CREATE TABLE kv (k int PRIMARY KEY, v1 int, v2 int, l list<int>)")
     cql.execute('CREATE TABLE ck (p int, c int, v int, "Foo" int, PRIMARY KEY (p, c))')
     return keyspace

@@ -41,6 +41,7 @@ def result(rs: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
 
 @pytest.fixture
 def lw(cql: Session, keyspace: str) -> str:
+    """The test keyspace with kv (key/value) and rows (clustered, with a static column)."""
     cql.execute("CREATE TABLE kv (k int PRIMARY KEY, v int, w text)")
     cql.execute("CREATE TABLE rows (k int, c int, s int static, v int, w text, PRIMARY KEY (k, c))")
     return keyspace

@@ -25,6 +25,7 @@ def cql_type(codec: Any) -> str:
 
 @pytest.fixture
 def tables(cql: Session, keyspace: str) -> str:
+    """The test keyspace with t (clustered, every collection kind) and a counter table."""
     cql.execute(
         "CREATE TABLE t (k int, c int, v text, l list<int>, s set<text>, m map<text, int>, "
         "PRIMARY KEY (k, c))"

@@ -319,17 +319,20 @@ class Client:
 
 @pytest.fixture
 def engine() -> FakeEngine:
+    """A scripted engine: answers what the test tells it to, so frames are tested alone."""
     return FakeEngine()
 
 
 @pytest.fixture
 def srv(engine: FakeEngine) -> Iterator[BackgroundServer]:
+    """A server over the scripted engine."""
     with serve(engine=engine) as s:
         yield s
 
 
 @pytest.fixture
 def connect(srv: BackgroundServer) -> Iterator[Any]:
+    """A factory of raw protocol clients to `srv`, closed after the test."""
     clients: list[Client] = []
 
     def make(**kwargs: Any) -> Client:
@@ -344,6 +347,7 @@ def connect(srv: BackgroundServer) -> Iterator[Any]:
 
 @pytest.fixture
 def ready(connect: Any) -> Client:
+    """A raw client that has sent STARTUP and got READY."""
     c = connect()
     assert isinstance(c.startup(), ReadyMessage)
     return c
@@ -1010,6 +1014,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate and its key, for the TLS tests."""
     return _self_signed(tmp_path_factory.mktemp("tls"))
 
 

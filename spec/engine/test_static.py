@@ -21,6 +21,7 @@ def lwt(cql: Session, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
 
 @pytest.fixture
 def st(cql: Session, keyspace: str) -> str:
+    """The test keyspace with t (k, c, static s, v)."""
     cql.execute("CREATE TABLE t (k int, c int, s int static, v int, PRIMARY KEY (k, c))")
     return keyspace
 

@@ -189,6 +189,7 @@ def test_any_order_of_writes_reads_as_the_reconciled_winner(
 
 @pytest.fixture
 def cell_table(cql: Session, keyspace: str) -> str:
+    """Table cells (k, v); returns its qualified name."""
     cql.execute("CREATE TABLE cells (k int PRIMARY KEY, v text)")
     return f"{keyspace}.cells"
 
@@ -242,6 +243,7 @@ def test_tombstones_shadow_exactly_the_writes_not_newer_than_them(
 
 @pytest.fixture
 def row_table(cql: Session, keyspace: str) -> str:
+    """Table rows (k, c, v), clustered; returns its qualified name."""
     cql.execute("CREATE TABLE rows (k int, c int, v int, PRIMARY KEY (k, c))")
     return f"{keyspace}.rows"
 

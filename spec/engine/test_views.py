@@ -37,6 +37,7 @@ def views(cql: Session, keyspace: str) -> set[str]:
 
 @pytest.fixture
 def t(cql: Session, keyspace: str) -> str:
+    """Table t (k, c, v, x) holding three partitions of two rows; returns its name."""
     cql.execute("CREATE TABLE t (k int, c int, v int, x text, PRIMARY KEY (k, c))")
     for k in range(3):
         for c in range(2):

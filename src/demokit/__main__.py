@@ -7,6 +7,7 @@ import sys
 import click
 
 from .backend import BackendError, choose
+from .registry import DemoConfigError
 
 
 @click.group(help="Manage the database the demos share (SCYLLA_HOSTS, Docker, or a background scylla_lite).")
@@ -42,10 +43,30 @@ def db_status() -> None:
         click.echo(kind)
 
 
+@cli.command("demos", help="List the demos (each demos/<name>/pyproject.toml's [tool.coodie-demo] table).")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="where the demos live")
+def list_demos(root: str | None) -> None:
+    from .registry import discover
+
+    for demo in discover(root):
+        click.echo(f"{demo.name}\t{demo.kind}\tkeyspace {demo.keyspace}")
+
+
+@cli.command("schema", help="Print the CQL that coodie creates for a demo's models.")
+@click.argument("name")
+@click.option("--root", type=click.Path(file_okay=False), default=None, help="where the demos live")
+def schema(name: str, root: str | None) -> None:
+    from .ddl import model_classes, schema_cql
+    from .registry import find
+
+    demo = find(name, root)
+    click.echo(schema_cql(model_classes(demo.model_modules()), demo.keyspace))
+
+
 def main() -> int:
     try:
         cli.main(standalone_mode=False)
-    except BackendError as exc:
+    except (BackendError, DemoConfigError) as exc:
         click.echo(f"demokit: {exc}", err=True)
         return 1
     except click.ClickException as exc:

@@ -226,3 +226,23 @@ def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
     )
     init_coodie(session=session, keyspace=keyspace)
     return session
+
+
+def ensure_coodie(keyspace: str) -> Any:
+    """coodie's default driver on ``keyspace``: the one already registered there (the test
+    harness registers one on each test keyspace), else a new connection (`connect`).
+
+    A demo's app factory calls this instead of ``init_coodie``, so the same app runs
+    against the demo's database (``make run``) and inside a test's keyspace.
+    """
+    from coodie.drivers import get_driver
+    from coodie.exceptions import ConfigurationError
+
+    try:
+        driver = get_driver()
+    except ConfigurationError:
+        driver = None
+    if driver is not None and getattr(driver, "_default_keyspace", None) == keyspace:
+        return driver
+    connect(keyspace)
+    return get_driver()

@@ -5,21 +5,37 @@ scylla_lite, by the rule in `demokit.backend`) and the driver; fixtures give a
 driver session, fresh keyspaces, coodie initialised on them, a clock that moves
 time forward and a recorder of the CQL sent. Markers: ``demo(name)``,
 ``scylla_only``, ``slow``.
+
+Demo tests (see `demokit.registry` for the ``[tool.coodie-demo]`` convention)::
+
+    @pytest.mark.demo("fastapi-catalog")
+    async def test_the_catalog_lists_products(seed, app_client):
+        assert seed(5) == 5
+        page = await app_client.get("/products")
+        assert page.status_code == 200 and len(page.json()) == 5
+
+``@pytest.mark.demo()`` without a name runs a test once for every demo.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.metadata
 import itertools
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from cassandra.cluster import Cluster, Session
 
 from demokit.backend import CHOICES, BackendError, Kind, choose, parse_hosts
+from demokit.registry import Demo, DemoConfigError, discover
 
 from .backend import ScyllaBackend, ServerClock, start_backend
 from .recorder import CqlRecorder
@@ -66,6 +82,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: whichever provides the `cassandra` package here, scylla-driver first)",
     )
     group.addoption(
+        "--demos-dir",
+        default=None,
+        metavar="DIR",
+        help="where the demos live (default: demos/ under the rootdir)",
+    )
+    group.addoption(
         "--run-slow",
         action="store_true",
         default=os.environ.get("RUN_SLOW", "") not in ("", "0"),
@@ -75,7 +97,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     for line in (
-        "demo(name): the test belongs to demo NAME (so -k NAME and -m demo select it)",
+        "demo(name): the test belongs to demo NAME (so -k NAME and -m demo select it); "
+        "demo() without a name: the test runs once for every demo",
         "scylla_only: needs a real ScyllaDB (a cluster or a container); skipped on scylla_lite",
         "slow: long-running; skipped unless --run-slow (or RUN_SLOW=1)",
     ):
@@ -205,9 +228,26 @@ def keyspace_factory(cql: Session) -> Iterator[Callable[..., str]]:
 
 
 @pytest.fixture
-def keyspace(cql: Session, keyspace_factory: Callable[..., str]) -> str:
-    """A fresh keyspace for this test, set as the ``cql`` session's keyspace."""
-    name = keyspace_factory()
+def keyspace_aliases() -> dict[str, str]:
+    """Generated keyspace names → the stable names `CqlRecorder.normalised` shows instead."""
+    return {}
+
+
+@pytest.fixture
+def keyspace(
+    request: pytest.FixtureRequest,
+    cql: Session,
+    keyspace_factory: Callable[..., str],
+    keyspace_aliases: dict[str, str],
+) -> str:
+    """A fresh keyspace for this test, set as the ``cql`` session's keyspace (a demo test's is
+    named after the demo's keyspace, and recorded CQL shows it as that)."""
+    mark = _demo_mark(request.node)
+    known = {d.name: d.keyspace for d in demos(request.config)} if mark else {}
+    demo_keyspace = known.get(mark.args[0]) if mark else None
+    name = keyspace_factory(demo_keyspace or "spec")
+    if demo_keyspace:
+        keyspace_aliases[name] = demo_keyspace
     cql.set_keyspace(name)
     return name
 
@@ -285,8 +325,158 @@ async def coodie_async(
 
 
 @pytest.fixture
-def cql_recorder(cql: Session, coodie_session: Session) -> Iterator[CqlRecorder]:
+def cql_recorder(
+    cql: Session, coodie_session: Session, keyspace_aliases: dict[str, str]
+) -> Iterator[CqlRecorder]:
     """Records every CQL text sent from now on, by ``cql`` and by coodie's fixtures."""
-    recorder = CqlRecorder(cql, coodie_session).start()
+    recorder = CqlRecorder(cql, coodie_session, aliases=keyspace_aliases).start()
     yield recorder
     recorder.close()
+
+
+# --------------------------------------------------------------------------- demos
+
+_DEMOS = pytest.StashKey[list[Demo]]()
+
+
+def _fail(message: str) -> NoReturn:
+    pytest.fail(message, pytrace=False)
+
+
+def demos(config: pytest.Config) -> list[Demo]:
+    """Every demo under ``--demos-dir`` (default ``<rootdir>/demos``), discovered once per run."""
+    if _DEMOS not in config.stash:
+        root = config.getoption("--demos-dir") or config.rootpath / "demos"
+        try:
+            config.stash[_DEMOS] = discover(Path(root))
+        except DemoConfigError as exc:
+            _fail(str(exc))
+    return config.stash[_DEMOS]
+
+
+def _demo_mark(node: pytest.Item | pytest.Collector) -> pytest.Mark | None:
+    return next((m for m in node.iter_markers("demo") if m.args), None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marks = list(metafunc.definition.iter_markers("demo"))
+    if marks and not any(m.args for m in marks):  # demo(): once for every demo
+        params = [pytest.param(d, id=d.name, marks=pytest.mark.demo(d.name)) for d in demos(metafunc.config)]
+        if not params:
+            params = [pytest.param(None, id="no-demos", marks=pytest.mark.skip(reason="no demos yet"))]
+        metafunc.parametrize("demo", params)
+
+
+def _import(demo: Demo, target: str) -> Any:
+    try:
+        return demo.import_(target)
+    except DemoConfigError as exc:
+        _fail(str(exc))
+
+
+@pytest.fixture
+def demo(request: pytest.FixtureRequest) -> Demo:
+    """The demo named by the test's ``demo(name)`` marker."""
+    mark = _demo_mark(request.node)
+    if mark is None:
+        _fail(f'{request.node.name}: the demo fixtures need @pytest.mark.demo("<demo name>") on the test')
+    name = mark.args[0]
+    found = demos(request.config)
+    for candidate in found:
+        if candidate.name == name:
+            return candidate
+    root = request.config.getoption("--demos-dir") or request.config.rootpath / "demos"
+    _fail(
+        f"@pytest.mark.demo({name!r}): no such demo in {root} (known: {', '.join(d.name for d in found) or 'none'})"
+    )
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def seed(demo: Demo, coodie_sync: Any) -> Callable[..., int]:
+    """``seed(count)`` or ``seed(feed=path)``: the demo's seed function into this test's keyspace."""
+    function = _import(demo, demo.seed)
+
+    def run(count: int = 10, *, feed: str | os.PathLike[str] | None = None) -> int:
+        call = functools.partial(
+            function, count=count, feed=None if feed is None else str(feed), progress=False
+        )
+        if _event_loop_running():  # an async test: the seed may run its own loop (asyncio.run)
+            with ThreadPoolExecutor(1) as pool:
+                return pool.submit(call).result()
+        return call()
+
+    return run
+
+
+@pytest.fixture
+def demo_app(demo: Demo, keyspace: str, coodie_sync: Any) -> Any:
+    """The demo's app, built by its own factory on this test's keyspace."""
+    if demo.app is None:
+        _fail(f"demo {demo.name} declares no app in its [tool.coodie-demo] table")
+    app = _import(demo, demo.app)(keyspace)
+    if demo.kind == "django":
+        _check_django_settings(demo)
+    return app
+
+
+def _check_django_settings(demo: Demo) -> None:
+    from django.conf import settings
+
+    module = sys.modules.get(getattr(settings, "SETTINGS_MODULE", None) or "")
+    origin = getattr(module, "__file__", None)
+    if origin and not Path(origin).resolve().is_relative_to(demo.path):
+        _fail(
+            f"demo {demo.name}: Django is already configured by {origin} in this process; "
+            "run one Django demo per pytest process (-k / -n)"
+        )
+
+
+@pytest.fixture
+def app_client(request: pytest.FixtureRequest, demo: Demo, demo_app: Any) -> Any:
+    """A test client on ``demo_app``: httpx.AsyncClient (fastapi), Flask's or Django's test client."""
+    if demo.kind == "fastapi":
+        return request.getfixturevalue("_asgi_client")
+    if demo.kind == "flask":
+        demo_app.testing = True  # errors reach the test instead of becoming 500 pages
+        return demo_app.test_client()
+    if demo.kind == "django":
+        return request.getfixturevalue("_django_client")
+    from click.testing import CliRunner  # cli: app_client(args...) runs the command
+
+    return functools.partial(CliRunner().invoke, demo_app)
+
+
+@pytest.fixture
+async def _asgi_client(demo_app: Any) -> AsyncIterator[Any]:
+    """httpx.AsyncClient over ASGI, inside the app's lifespan (startup before, shutdown after)."""
+    import httpx
+    from asgi_lifespan import LifespanManager
+
+    async with LifespanManager(demo_app, startup_timeout=60, shutdown_timeout=60) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+def _django_client(demo_app: Any) -> Iterator[Any]:
+    """django.test.Client, with Django's test environment set up around it."""
+    from django.test import Client
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    try:
+        setup_test_environment()
+        ours = True
+    except RuntimeError:  # already set up (e.g. by pytest-django)
+        ours = False
+    yield Client()
+    if ours:
+        teardown_test_environment()

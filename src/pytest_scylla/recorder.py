@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from cassandra.query import BatchStatement, BoundStatement
@@ -27,11 +28,13 @@ class CqlRecorder:
     """Every CQL text executed on the given sessions while recording, in order.
 
     It listens through the driver's public ``add_request_init_listener`` hook, so
-    it sees what coodie really sends, prepared or not, sync or async.
+    it sees what coodie really sends, prepared or not, sync or async. ``aliases``
+    maps generated names (the test keyspaces) to the stable ones `normalised` shows.
     """
 
-    def __init__(self, *sessions: Any) -> None:
+    def __init__(self, *sessions: Any, aliases: Mapping[str, str] | None = None) -> None:
         self.sessions = sessions
+        self.aliases = aliases if aliases is not None else {}
         self.statements: list[str] = []
         self._on = False
         for session in sessions:
@@ -56,8 +59,13 @@ class CqlRecorder:
             session.remove_request_init_listener(self._on_request)
 
     def normalised(self, *, include_system: bool = False) -> list[str]:
-        """Statements with whitespace collapsed; driver-internal system queries dropped."""
+        """Statements with whitespace collapsed, aliased names replaced (a demo test's keyspace
+        by the demo's own), driver-internal system queries dropped: in a demo test, text to
+        compare with a snapshot (``assert cql_recorder.normalised() == snapshot``)."""
         out = [_SPACES.sub(" ", s).strip() for s in self.statements]
+        if self.aliases:
+            names = re.compile(r"\b(" + "|".join(map(re.escape, self.aliases)) + r")\b")
+            out = [names.sub(lambda m: self.aliases[m.group(1)], s) for s in out]
         if not include_system:
             out = [s for s in out if not re.search(r"\bsystem(_schema)?\.", s)]
         return out
