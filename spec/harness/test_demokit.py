@@ -146,3 +146,18 @@ def test_a_stale_pid_file_does_not_fool_db_up(tmp_path: Path) -> None:
         assert state.pid != 2**22 + 12345
     finally:
         stop_lite(tmp_path)
+
+
+# --------------------------------------------------------------------------- theme
+
+
+def test_the_base_stylesheet_carries_the_palette_and_demo_accents() -> None:
+    from demokit.theme import PALETTE, palette_css, static_dir, templates_dir
+
+    css = (static_dir() / "demokit" / "base.css").read_text()
+    for name, value in PALETTE.items():
+        assert f"--{name}: {value};" in css
+    assert "--accent-2: #f472b6;" in palette_css({"accent-2": "#f472b6"})
+    assert "http" not in css, "no CDN: every asset is served by the demo itself"
+    base = (templates_dir() / "demokit" / "base.html").read_text()
+    assert "/demokit/base.css" in base and "{% block content %}" in base
