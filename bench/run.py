@@ -7,7 +7,11 @@ own process, as in real use, so the driver and the server do not share a GIL.
 * the same client against ``NullStorageEngine`` (answers each prepared statement from
   its first result, never touching storage): the protocol ceiling;
 * their ratio (goal: >= 50 %);
-* time to ready: from process start to the "listening" line, and for ``serve()``.
+* time to ready: from process start to the "listening" line, and for ``serve()``;
+* top-10 ANN (``ORDER BY v ANN OF ? LIMIT 10``) over 100,000 x 384 vectors (clustered
+  unit vectors, cosine, like sentence embeddings): p50/p99 latency of single queries and
+  recall@10 against an exact search, beside the exact numpy scan of the same queries
+  in the client (goal: p50 <= 20 ms with recall@10 >= 0.95).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
 from cassandra.concurrent import execute_concurrent_with_args
@@ -90,6 +95,70 @@ def measure(port: int, ops: int, concurrency: int, check: bool) -> dict[str, flo
     return out
 
 
+def ann_dataset(rows: int, dim: int, queries: int, seed: int = 42) -> tuple[Any, Any]:
+    """Unit vectors around 1000 random centres (embeddings cluster by topic), and
+    queries drawn the same way."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((1000, dim)).astype(np.float32)
+
+    def draw(n: int) -> Any:
+        x = centres[rng.integers(0, len(centres), n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    return draw(rows), draw(queries)
+
+
+def measure_ann(
+    port: int, rows: int, dim: int, queries: int, connectivity: int, beam: int
+) -> dict[str, float]:
+    import numpy as np
+
+    data, qs = ann_dataset(rows, dim, queries)
+    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4)
+    session = cluster.connect()
+    session.default_timeout = 600
+    session.execute(
+        "CREATE KEYSPACE bench_ann WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
+    session.execute(f"CREATE TABLE bench_ann.items (id int PRIMARY KEY, v vector<float, {dim}>)")
+    insert = session.prepare("INSERT INTO bench_ann.items (id, v) VALUES (?, ?)")
+    start = time.perf_counter()
+    execute_concurrent_with_args(
+        session, insert, ((i, data[i].tolist()) for i in range(rows)), concurrency=64
+    )
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    session.execute(
+        "CREATE CUSTOM INDEX ON bench_ann.items (v) USING 'vector_index' WITH OPTIONS = "
+        f"{{'similarity_function': 'COSINE', 'maximum_node_connections': '{connectivity}', "
+        f"'search_beam_width': '{beam}'}}"
+    )
+    select = session.prepare("SELECT id FROM bench_ann.items ORDER BY v ANN OF ? LIMIT 10")
+    session.execute(select, (qs[0].tolist(),))  # the graph is built in bulk by the first search
+    build = time.perf_counter() - start
+    latencies, hits = [], 0
+    start = time.perf_counter()
+    exact = np.argsort(-(qs @ data.T), axis=1)[:, :10]
+    scan = (time.perf_counter() - start) / len(qs)
+    for i, q in enumerate(qs):
+        t0 = time.perf_counter()
+        got = [r[0] for r in session.execute(select, (q.tolist(),))]
+        latencies.append(time.perf_counter() - t0)
+        hits += len(set(got) & set(exact[i].tolist()))
+    cluster.shutdown()
+    latencies.sort()
+    return {
+        "load": load,
+        "build": build,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "recall": hits / (10 * len(qs)),
+        "scan": scan,
+    }
+
+
 def time_to_ready(runs: int) -> tuple[float, float]:
     """Median seconds from spawning ``python -m scylla_lite`` to its listening line, and
     of ``serve()`` in-process (imports excluded)."""
@@ -118,7 +187,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=20000, help="operations per measurement (default 20000)")
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight (default 64)")
+    parser.add_argument(
+        "--ann-rows", type=int, default=100_000, help="vectors in the ANN benchmark (0: skip it)"
+    )
+    parser.add_argument("--ann-dim", type=int, default=384, help="their dimension (default 384)")
+    parser.add_argument("--ann-queries", type=int, default=200, help="ANN queries timed (default 200)")
+    parser.add_argument(
+        "--ann-connectivity", type=int, default=16, help="maximum_node_connections (default 16)"
+    )
+    parser.add_argument("--ann-beam", type=int, default=128, help="search_beam_width (default 128)")
+    parser.add_argument("--only-ann", action="store_true", help="run the ANN benchmark alone")
     args = parser.parse_args()
+
+    ann = None
+    if args.ann_rows:
+        with server_process("real") as port:
+            ann = measure_ann(
+                port, args.ann_rows, args.ann_dim, args.ann_queries, args.ann_connectivity, args.ann_beam
+            )
+        print(
+            f"\nANN top-10 over {args.ann_rows:,} x {args.ann_dim} vectors (cosine, connectivity "
+            f"{args.ann_connectivity}, search beam {args.ann_beam}), {args.ann_queries} queries, one at a time:\n"
+            f"  load {ann['load']:.1f} s, index build {ann['build']:.1f} s\n"
+            f"  latency p50 {ann['p50'] * 1000:.1f} ms, p99 {ann['p99'] * 1000:.1f} ms; "
+            f"recall@10 {ann['recall']:.3f}\n"
+            f"  exact numpy scan of the same queries (client side, no driver): {ann['scan'] * 1000:.1f} ms/query\n"
+            f"  goal p50 <= 20 ms with recall@10 >= 0.95: "
+            f"{'met' if ann['p50'] <= 0.02 and ann['recall'] >= 0.95 else 'NOT met'}"
+        )
+    if args.only_ann:
+        return
 
     results = {}
     for kind in ("real", "null"):

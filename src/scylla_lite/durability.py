@@ -217,6 +217,9 @@ class CommitLog:
             engine.clock._last = max(engine.clock._last, state["clock"])
             engine.clock.offset_micros = state.get("clock_offset", 0)
             engine.catalog.bump()
+            from .execution.vectors import rebuild
+
+            rebuild(engine.catalog, engine.clock.micros() // 1_000_000)  # graphs are not pickled
         data = self.path.read_bytes() if self.path.exists() else b""
         records, end = decode_records(data)
         if end != len(data):

@@ -76,6 +76,11 @@ def maintainers(catalog: Catalog | None, table: Table) -> list[Maintainer]:
     found: list[Maintainer] = [
         IndexMaintainer(table, index) for index in table.indexes.values() if index.custom_class is None
     ]
+    from .vectors import VectorIndexMaintainer, is_vector_index
+
+    found += [
+        VectorIndexMaintainer(table, index) for index in table.indexes.values() if is_vector_index(index)
+    ]
     found += [ViewMaintainer(catalog, table, view) for view in views_of(catalog, table)]
     if len(_maintainers) > 256:  # forget dropped tables now and then
         _maintainers.clear()

@@ -32,7 +32,7 @@ from ..errors import InvalidRequest
 from ..results import SchemaChange, Void
 from ..storage import Partition, partition_key_bytes, token_of
 from ..types import native
-from . import derived
+from . import derived, vectors
 from .derived import Position
 from .read import LiveRow, clustering_sort_key, live_row, partition_rows, static_values
 from .terms import split_collection, split_map
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 BIGINT = native("bigint")
 NAME_LENGTH = 48
-# custom index classes the engine implements; vector indexes are a later issue
+# custom index classes the engine implements besides the vector ones (see `vectors`)
 KNOWN_INDEX_CLASSES: set[str] = set()
 
 
@@ -134,7 +134,20 @@ def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex, 
         )
     if stmt.partition_columns:
         _check_local(table, stmt)
-    if stmt.custom_class is not None and stmt.custom_class.lower() not in KNOWN_INDEX_CLASSES:
+    options = {k: str(_option(v)) for k, v in stmt.options}
+    vector = vectors.is_vector_class(stmt.custom_class)
+    if vector:
+        if not stmt.targets:
+            raise InvalidRequest("Vector index must have at least one target column")
+        first = table.columns.get(stmt.targets[0].column) if stmt.targets else None
+        if (
+            stmt.custom_class is not None
+            and stmt.custom_class.lower() in vectors.SAI_CLASSES
+            and (first is None or not vectors.is_float_vector(first.type))
+        ):
+            raise InvalidRequest(f"Non-supported custom class '{stmt.custom_class}' provided")
+        vectors.check_vector_index(table, stmt, options)
+    elif stmt.custom_class is not None and stmt.custom_class.lower() not in KNOWN_INDEX_CLASSES:
         raise InvalidRequest(f"Non-supported custom class '{stmt.custom_class}' provided")
     if len(stmt.targets) > 1 and stmt.custom_class is None:
         raise InvalidRequest("Only CUSTOM indexes support multiple columns")
@@ -146,7 +159,7 @@ def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex, 
     col = table.columns.get(target.column)
     if col is None:
         raise InvalidRequest(f"No column definition found for column {target.column}")
-    kind = _target_kind(table, col, target.kind, bool(stmt.partition_columns))
+    kind = "simple" if vector else _target_kind(table, col, target.kind, bool(stmt.partition_columns))
     existing_names = {i for t in ks.tables.values() for i in t.indexes}
     if stmt.name is not None and stmt.name in existing_names and not stmt.if_not_exists:
         raise InvalidRequest("Index already exists")
@@ -156,8 +169,8 @@ def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex, 
         table.name,
         col.name,
         kind,
-        stmt.custom_class,
-        {k: str(_option(v)) for k, v in stmt.options},
+        vectors.VECTOR_CLASS if vector else stmt.custom_class,
+        options,
         stmt.partition_columns,
     )
     duplicate = next((i for i in table.indexes.values() if _same_target(i, index)), None)
@@ -171,6 +184,8 @@ def create_index(catalog: Catalog, keyspace: str | None, stmt: ast.CreateIndex, 
     catalog.bump()
     if index.custom_class is None:
         derived.build(table, IndexMaintainer(table, index), now // 1_000_000)
+    elif vector:
+        derived.build(table, vectors.VectorIndexMaintainer(table, index), now // 1_000_000)
     return SchemaChange("UPDATED", "TABLE", ks.name, table.name)
 
 

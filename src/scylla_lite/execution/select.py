@@ -21,13 +21,14 @@ from ..requests import UNSET
 from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, token_of
 from ..types import CqlType, Desc, native
-from . import functions
+from . import functions, vectors
 from .indexes import indexed_rows, plan_index
 from .read import LiveRow, clustering_sort_key, partition_rows
 from .terms import Compiler, Execution, Receiver
-from .where import Where, check_select_restrictions, compile_where, matches, matches_clustering
+from .where import FILTERING_MSG, Where, check_select_restrictions, compile_where, matches, matches_clustering
 
-BIGINT, INT, TEXT = native("bigint"), native("int"), native("text")
+BIGINT, INT, TEXT, FLOAT = native("bigint"), native("int"), native("text"), native("float")
+SIMILARITY_FUNCTIONS = ("similarity_cosine", "similarity_euclidean", "similarity_dot_product")
 AGGREGATES = {"count", "min", "max", "sum", "avg"}
 
 SelectorFn = Callable[[LiveRow, Execution], Any]
@@ -50,6 +51,15 @@ class Output:
     def accumulator(self) -> Accumulator:
         """What the selector keeps over a group: a plain column keeps its first row's value."""
         return self.acc() if self.acc is not None else _First(self.fn)
+
+
+@dataclass
+class _AnnPlan:
+    """``ORDER BY column ANN OF vector``: the column, its vector index, the query vector."""
+
+    column: Any
+    index: Any
+    vector: Callable[[Execution], Any]
 
 
 def _selector_name(sel: ast.Selector) -> str:
@@ -75,8 +85,13 @@ class SelectPlan:
         self.table = table
         self.stmt = stmt
         self.where: Where = compile_where(compiler, table, stmt.where)
-        self.filtering = check_select_restrictions(table, self.where, stmt.allow_filtering)
-        self.index_plan = plan_index(table, self.where, stmt.allow_filtering)  # a secondary index to read
+        self.ann: _AnnPlan | None = None
+        if stmt.ann is not None:  # ScyllaDB prepares the ANN ordering before the restrictions
+            self.ann = self._ann_plan(compiler, stmt.ann)
+            self.filtering, self.index_plan = False, None
+        else:
+            self.filtering = check_select_restrictions(table, self.where, stmt.allow_filtering)
+            self.index_plan = plan_index(table, self.where, stmt.allow_filtering)  # a secondary index to read
         self.outputs = self._compile_selection(compiler, stmt)
         self.aggregating = any(o.acc is not None for o in self.outputs)
         self.post_order: list[tuple[Any, bool]] = []  # ORDER BY over an IN on the partition key
@@ -92,10 +107,108 @@ class SelectPlan:
             compiler.term(stmt.per_partition_limit, pp_r) if stmt.per_partition_limit is not None else None
         )
         self.columns = [ColumnSpec(table.keyspace, table.name, o.name, o.type.codec) for o in self.outputs]
+        if self.ann is not None:
+            if stmt.limit is None:
+                raise InvalidRequest("Vector ANN queries must have a limit specified")
+            if stmt.per_partition_limit is not None:
+                raise InvalidRequest("Vector ANN queries do not support per-partition limits")
+            if self.aggregating or self.group_by:
+                raise InvalidRequest("Vector ANN queries cannot be run with aggregation")
         if stmt.json:
             self.columns = [ColumnSpec(table.keyspace, table.name, "[json]", TEXT.codec)]
 
     # ------------------------------------------------------------------ compile
+    def _ann_plan(self, compiler: Compiler, ann: ast.AnnOrdering) -> _AnnPlan:
+        """ScyllaDB's get_ann_ordering_info and vector_indexed_table_select_statement's
+        checks, in their order (LIMIT's come once the selection is compiled)."""
+        table = self.table
+        col = table.columns.get(ann.column)
+        if col is None:
+            raise InvalidRequest(f"Undefined column name {ann.column}")
+        if not vectors.is_float_vector(col.type):
+            raise InvalidRequest("ANN ordering is only supported on float vector indexes")
+        vector = compiler.term(ann.vector, Receiver(table.keyspace, table.name, col.name, col.type))
+        index = next(
+            (i for i in table.indexes.values() if vectors.is_vector_index(i) and i.column == col.name), None
+        )
+        if index is None:
+            raise InvalidRequest(
+                "ANN ordering by vector requires the column to be indexed using 'vector_index'"
+            )
+        refused = InvalidRequest("ANN ordering by vector does not support filtering")
+        if self.stmt.allow_filtering:
+            raise refused
+        try:
+            if check_select_restrictions(table, self.where, False) or plan_index(table, self.where, False):
+                raise refused
+        except InvalidRequest as exc:
+            if exc is refused or str(exc) == FILTERING_MSG or str(exc).startswith("PRIMARY KEY column"):
+                raise refused from None
+            raise
+        return _AnnPlan(col, index, vector)
+
+    def _similarity(self, compiler: Compiler, sel: ast.FunctionSelector) -> Output:
+        """similarity_cosine/euclidean/dot_product(a, b) of two float vectors (a column, a
+        list literal or a bind marker): ScyllaDB's retrieve_vector_arg_types, then the
+        value as Cassandra computes it."""
+        table = self.table
+        fname = f"system.{sel.name}"
+        if len(sel.args) != 2:
+            raise InvalidRequest(
+                f"Invalid number of arguments for function {fname}(vector<float, n>, vector<float, n>)"
+            )
+        dims: list[int | None] = []
+        for a in sel.args:
+            if isinstance(a, ast.ColumnSelector):
+                col = table.column(a.name, Table.SELECTED)
+                if not vectors.is_float_vector(col.type):
+                    raise InvalidRequest(
+                        f"Function {fname} requires a float vector argument, but found {col.name} "
+                        f"of type {col.type.cql()}"
+                    )
+                dims.append(col.type.size)
+            elif isinstance(a, ast.TermSelector):
+                dims.append(len(a.term.items) if isinstance(a.term, ast.ListLiteral) else None)
+            else:
+                inner = self._selector(compiler, a)
+                if not vectors.is_float_vector(inner.type):
+                    raise InvalidRequest(
+                        f"Function {fname} requires a float vector argument, but found {inner.name} "
+                        f"of type {inner.type.cql()}"
+                    )
+                dims.append(inner.type.size)
+        known = [d for d in dims if d is not None]
+        if not known:
+            raise InvalidRequest(
+                f"Cannot infer type of argument {_selector_name(sel.args[0])} for function "
+                f"{fname}(vector<float, n>, vector<float, n>)"
+            )
+        if len(known) == 2 and known[0] != known[1]:
+            raise InvalidRequest(
+                f"All arguments must have the same vector dimensions, but found vector<float, {known[0]}> "
+                f"and vector<float, {known[1]}>"
+            )
+        dim = known[0]
+        vtype = CqlType("vector", (FLOAT,), frozen=True, size=dim)
+        args: list[Output] = []
+        for i, a in enumerate(sel.args):
+            if isinstance(a, ast.TermSelector):
+                fn = compiler.term(a.term, Receiver(table.keyspace, table.name, f"{fname}(arg{i})", vtype))
+                args.append(Output("literal", vtype, _term_fn(fn)))
+            else:
+                args.append(self._selector(compiler, a))
+        metric = sel.name[len("similarity_") :]
+
+        def combine(ex: Execution, vals: list[Any]) -> bytes | None:
+            if any(not isinstance(v, bytes) for v in vals):
+                return None
+            a, b = (vectors.decode_vector(v, dim) for v in vals)
+            if a is None or b is None:
+                raise InvalidRequest(f"Invalid vector size: expected {4 * dim} bytes for {dim} floats")
+            return FLOAT.encode(vectors.similarity(metric, a, b))
+
+        return _lifted(Output(_selector_name(sel), FLOAT, lambda r, ex: None), args, combine)
+
     def _compile_selection(self, compiler: Compiler, stmt: ast.Select) -> list[Output]:
         table = self.table
         if stmt.selections is None:
@@ -216,6 +329,8 @@ class SelectPlan:
                     [inner],
                     lambda ex, vals: TEXT.encode(cqljson.to_json(in_type, vals[0])),
                 )
+            if name in SIMILARITY_FUNCTIONS:
+                return self._similarity(compiler, sel)
             impl, fn_type, arity = functions.lookup(name)
             args = [self._selector(compiler, a) for a in sel.args]
             if len(args) != arity:
@@ -313,9 +428,7 @@ class SelectPlan:
 
     def _ordering(self) -> bool:
         order = self.stmt.order_by
-        if self.stmt.ann is not None:
-            raise InvalidRequest("ANN ordering is not supported on this table")
-        if not order:
+        if not order or self.ann is not None:
             return False
         ck = self.table.clustering
         if self.index_plan is not None:
@@ -470,6 +583,8 @@ class SelectPlan:
 
     def run(self, ex: Execution, page_size: int | None, paging_state: bytes | None) -> Rows:
         limit = self._int(self.limit, ex, "LIMIT")
+        if self.ann is not None:
+            return self._ann_run(ex, limit)
         if self.aggregating or self.group_by:
             return Rows(self.columns, self._aggregate(ex, limit))
         if self.post_order:
@@ -508,6 +623,38 @@ class SelectPlan:
                     -1 if remaining is None else remaining,
                 ).encode()
         return Rows(self.columns, out, paging_state=state)
+
+    def _ann_run(self, ex: Execution, limit: int | None) -> Rows:
+        """An ANN query: the ``limit`` rows nearest the query vector, best first, in one
+        page (ScyllaDB does not page vector search: the whole result comes at once)."""
+        ann = self.ann
+        assert ann is not None
+        if limit is None:
+            raise InvalidRequest("Vector ANN queries must have a limit specified")
+        if limit > vectors.MAX_ANN_LIMIT:
+            raise InvalidRequest(
+                f"Use of ANN OF in an ORDER BY clause requires a LIMIT that is not greater than "
+                f"{vectors.MAX_ANN_LIMIT}. LIMIT was {limit}"
+            )
+        raw = ann.vector(ex)
+        if not isinstance(raw, bytes):
+            raise InvalidRequest(f"Unsupported null value for column {ann.column.name}")
+        dim = ann.column.type.size
+        query = vectors.decode_vector(raw, dim)
+        assert query is not None
+        where = self.where
+        if not (where.partition or where.clustering or where.others or where.token):
+            found = list(vectors.ann_rows(self.table, ann.index, query, limit, ex.now_micros))
+        else:  # restricted to partitions: rank their rows exactly
+            metric = vectors._metric(ann.index)
+            found = []
+            for r, _ in self.rows(ex):
+                v = vectors.decode_vector(r.values.get(ann.column.name), dim)
+                if v is not None:
+                    found.append((r, vectors.similarity(metric, v, query)))
+            found.sort(key=lambda f: vectors.sort_key(f[1]))
+            found = found[:limit]
+        return Rows(self.columns, [self._project(r, ex) for r, _ in found])
 
     def _post_ordered(self, ex: Execution, page_size: int | None, limit: int | None) -> Rows:
         """ORDER BY with IN on the partition key: rows of all partitions sorted together
@@ -745,6 +892,10 @@ def _columns_read(sel: ast.Selector) -> Iterator[str]:
             yield from _columns_read(a)
     elif isinstance(sel, (ast.CastSelector, ast.FieldSelector, ast.ElementSelector)):
         yield from _columns_read(sel.selector)
+
+
+def _term_fn(fn: Callable[[Execution], Any]) -> SelectorFn:
+    return lambda r, ex: fn(ex)
 
 
 def _column_fn(name: str) -> SelectorFn:
