@@ -1,0 +1,1 @@
+"""vector-search — "The Embedding Dimension": semantic product search with coodie and ScyllaDB ANN."""
