@@ -35,8 +35,8 @@ import signal, sys, threading
 from scylla_lite.engine import Engine, NullStorageEngine
 from scylla_lite.server import serve
 engine = (NullStorageEngine if sys.argv[1] == "null" else Engine)()
-with serve(port=0, engine=engine) as s:
-    print(f"listening on {s.host}:{s.port}", flush=True)
+with serve(port=0, engine=engine, admin_port=0) as s:
+    print(f"listening on {s.host}:{s.port} admin {s.admin_url}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stop.set())
     stop.wait()
@@ -48,12 +48,13 @@ def server_process(kind: str) -> Iterator[int]:
     proc = subprocess.Popen([sys.executable, "-c", SERVER, kind], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
-    m = re.search(r":(\d+)$", line.strip())
+    m = re.search(r":(\d+) admin (\S+)$", line.strip())
     if not m:
         proc.kill()
         raise SystemExit(f"bench: the {kind} server did not start: {line!r}")
     try:
-        yield int(m.group(1))
+        ADMIN[port := int(m.group(1))] = m.group(2)
+        yield port
     finally:
         proc.terminate()
         proc.wait(10)
@@ -110,6 +111,20 @@ def ann_dataset(rows: int, dim: int, queries: int, seed: int = 42) -> tuple[Any,
     return draw(rows), draw(queries)
 
 
+#: the admin URL of each bench server, by CQL port
+ADMIN: dict[int, str] = {}
+
+
+def _vector_search_mode(port: int) -> str:
+    """How the server searches the bench index now (its admin ``GET /indexes``)."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{ADMIN[port]}/indexes", timeout=10) as reply:
+        states = json.loads(reply.read())["vector_indexes"]
+    return next(s["search"] for s in states if s["keyspace"] == "bench_ann")
+
+
 def measure_ann(
     port: int, rows: int, dim: int, queries: int, connectivity: int, beam: int
 ) -> dict[str, float]:
@@ -136,7 +151,9 @@ def measure_ann(
         f"'search_beam_width': '{beam}'}}"
     )
     select = session.prepare("SELECT id FROM bench_ann.items ORDER BY v ANN OF ? LIMIT 10")
-    session.execute(select, (qs[0].tolist(),))  # the graph is built in bulk by the first search
+    session.execute(select, (qs[0].tolist(),))  # starts the graph build (exact search meanwhile)
+    while _vector_search_mode(port) != "graph":
+        time.sleep(0.2)
     build = time.perf_counter() - start
     latencies, hits = [], 0
     start = time.perf_counter()

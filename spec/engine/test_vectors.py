@@ -12,6 +12,7 @@ dot product = (1 + dot) / 2, euclidean = 1 / (1 + squared distance)).
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -364,3 +365,44 @@ def test_vector_index_is_rebuilt_on_restart(server: object, tmp_path: Path) -> N
         assert abs(got[1] - 464) <= 2 and abs(got[2] - 464) <= 2  # atan2(0.8, 0.6) * 500 = 463.6
     finally:
         process.stop()
+
+
+def _search_mode(admin_url: str) -> str:
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{admin_url}/indexes", timeout=10) as reply:
+        return str(json.loads(reply.read())["vector_indexes"][0]["search"])
+
+
+def test_the_graph_is_built_in_the_background_and_keeps_every_write(
+    cql: Session, keyspace: str, server: object
+) -> None:
+    """scylla_lite only: past the exact-search size the first ANN query starts a graph build on
+    a worker thread and is answered exactly meanwhile; writes made while the graph is built
+    are in it once it takes over (the admin interface's GET /indexes tells which is searching)."""
+    admin_url = server.admin_url  # type: ignore[attr-defined]
+    _table(cql, schema="p int PRIMARY KEY, v vector<float, 4>", index=None)
+    cql.execute(
+        "CREATE CUSTOM INDEX ON t (v) USING 'vector_index' WITH OPTIONS = {'similarity_function': 'EUCLIDEAN'}"
+    )
+    rng = np.random.default_rng(11)
+    data = rng.standard_normal((3000, 4)).astype(np.float32)
+    insert = cql.prepare("INSERT INTO t (p, v) VALUES (?, ?)")
+    execute_concurrent_with_args(
+        cql, insert, [(i, data[i].tolist()) for i in range(len(data))], concurrency=64
+    )
+    assert _search_mode(admin_url) == "exact"
+    q = rng.standard_normal(4).astype(np.float32)
+    exact = np.argsort(((data - q) ** 2).sum(axis=1), kind="stable")[:10].tolist()
+    ann = "SELECT p FROM t ORDER BY v ANN OF %s LIMIT 10"
+    assert [r[0] for r in cql.execute(ann, (q.tolist(),))] == exact, "exact while the graph is built"
+    cql.execute("DELETE FROM t WHERE p = %s", (exact[0],))
+    cql.execute(insert, (99_999, q.tolist()))
+    deadline = time.monotonic() + 120
+    while _search_mode(admin_url) != "graph":
+        assert time.monotonic() < deadline, "the graph build did not finish"
+        time.sleep(0.05)
+    got = [r[0] for r in cql.execute(ann, (q.tolist(),))]
+    assert got[0] == 99_999 and exact[0] not in got
+    assert len(set(got) & set(exact[1:])) >= 8

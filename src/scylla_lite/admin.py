@@ -5,6 +5,7 @@ Tests prove TTL expiry by moving time forward instead of sleeping::
     GET  /health                      {"status": "ok"}
     GET  /clock                       {"now_micros": ..., "now": "2026-...Z", "offset_seconds": 0.0}
     POST /clock/advance {"seconds": 3600}   -> the /clock document after the move
+    GET  /indexes                     {"vector_indexes": [{..., "search": "exact"|"graph building"|"graph"}]}
 
 Everything time-based in the engine (TTL expiry, ``now()``, default write
 timestamps) reads that clock. Time only moves forward: last-write-wins needs
@@ -37,6 +38,8 @@ class ClockOwner(Protocol):
     def clock_state(self) -> dict[str, Any]: ...
 
     def advance_clock(self, seconds: float) -> None: ...
+
+    def index_states(self) -> list[dict[str, Any]]: ...
 
     async def sync(self) -> None:
         """Return once everything acknowledged so far, clock moves included, is durable."""
@@ -100,13 +103,15 @@ class AdminServer:
     def route(self, method: str, path: str, body: bytes) -> dict[str, Any]:
         """Answer one request (raises `AdminError` for anything but success)."""
         path = path.split("?", 1)[0].rstrip("/") or "/"
-        routes = {"/health": ("GET",), "/clock": ("GET",), "/clock/advance": ("POST",)}
+        routes = {"/health": ("GET",), "/clock": ("GET",), "/clock/advance": ("POST",), "/indexes": ("GET",)}
         if path not in routes:
             raise AdminError(HTTPStatus.NOT_FOUND, f"no such endpoint {path}; try GET /clock")
         if method not in routes[path]:
             raise AdminError(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} takes {' or '.join(routes[path])}")
         if path == "/health":
             return {"status": "ok"}
+        if path == "/indexes":
+            return {"vector_indexes": self.engine.index_states()}
         if path == "/clock/advance":
             self.engine.advance_clock(_advance_seconds(body))
         return self.engine.clock_state()

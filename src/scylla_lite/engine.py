@@ -340,6 +340,12 @@ class Engine:
 
         return clock_document(self.clock.micros(), self.clock.offset_micros)
 
+    def index_states(self) -> list[dict[str, Any]]:
+        """What the admin interface shows of the vector indexes (`execution.vectors.describe`)."""
+        from .execution.vectors import describe
+
+        return describe(self.catalog)
+
     def advance_clock(self, seconds: float) -> None:
         """Move the clock forward (admin interface); the offset survives a restart."""
         self.clock.advance(seconds)

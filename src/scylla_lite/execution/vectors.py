@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -171,6 +172,12 @@ class VectorIndexData:
         self.vectors: dict[int, np.ndarray] = {}
         self.next_label = 0
         self.graph: Any = None
+        # The graph is built on a worker thread (usearch releases the GIL), so a large
+        # index never stalls the server; searches are exact until it is adopted, and the
+        # writes made meanwhile are replayed onto it then.
+        self._building: threading.Thread | None = None
+        self._built: Any = None
+        self._pending: list[tuple[int, np.ndarray | None]] = []
         self.stale = False  # loaded from a snapshot: `rebuild` must derive it again
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # (version, labels, matrix)
         self.version = 0
@@ -187,23 +194,57 @@ class VectorIndexData:
 
     # ------------------------------------------------------------------ upkeep
     def put(self, pos: Position, vector: np.ndarray | None) -> None:
+        self._adopt_built_graph()
         old = self.labels.pop(pos, None)
         if old is not None:
             del self.positions[old]
             del self.vectors[old]
-            if self.graph is not None:
-                self.graph.remove(old)
+            self._graph_change(old, None)
         if vector is not None:
             label = self.next_label
             self.next_label += 1
             self.labels[pos] = label
             self.positions[label] = pos
             self.vectors[label] = vector
-            if self.graph is not None:
-                self.graph.add(label, vector)
+            self._graph_change(label, vector)
         self.version += 1
 
-    def _build_graph(self) -> None:
+    def _graph_change(self, label: int, vector: np.ndarray | None) -> None:
+        """Add (vector) or remove (None) a label in the graph, or queue it while one is built."""
+        if self.graph is not None:
+            if vector is None:
+                self.graph.remove(label)
+            else:
+                self.graph.add(label, vector)
+        elif self._building is not None:
+            self._pending.append((label, vector))
+
+    def _start_graph_build(self) -> None:
+        keys = np.fromiter(self.vectors.keys(), dtype=np.uint64, count=len(self.vectors))
+        matrix = np.stack(list(self.vectors.values()))
+
+        def build() -> None:
+            graph = self._new_graph()
+            graph.add(keys, matrix)
+            self._built = graph
+
+        self._pending = []
+        self._building = threading.Thread(target=build, name="scylla_lite-vector-index", daemon=True)
+        self._building.start()
+
+    def _adopt_built_graph(self) -> None:
+        if self._built is None:
+            return
+        graph, self._built, self._building = self._built, None, None
+        for label, vector in self._pending:
+            if vector is None:
+                graph.remove(label)
+            else:
+                graph.add(label, vector)
+        self._pending = []
+        self.graph = graph
+
+    def _new_graph(self) -> Any:
         from usearch.index import Index as UIndex
 
         opts = self.options
@@ -215,10 +256,7 @@ class VectorIndexData:
             expansion_add=int(opts.get("construction_beam_width", DEFAULT_EXPANSION_ADD)),
             expansion_search=int(opts.get("search_beam_width", DEFAULT_EXPANSION_SEARCH)),
         )
-        if self.vectors:
-            keys = np.fromiter(self.vectors.keys(), dtype=np.uint64, count=len(self.vectors))
-            graph.add(keys, np.stack(list(self.vectors.values())))
-        self.graph = graph
+        return graph
 
     # ------------------------------------------------------------------ search
     def search(self, query: np.ndarray, count: int) -> list[Position]:
@@ -226,8 +264,9 @@ class VectorIndexData:
         n = len(self.labels)
         if n == 0 or count <= 0:
             return []
-        if self.graph is None and n > EXACT_LIMIT:
-            self._build_graph()  # in bulk, at the first search that needs it
+        self._adopt_built_graph()
+        if self.graph is None and self._building is None and n > EXACT_LIMIT:
+            self._start_graph_build()  # in bulk, at the first search that needs it
         if self.graph is None or n <= EXACT_LIMIT:
             labels, matrix = self._matrix()
             scores = similarities(self.metric, matrix, query)
@@ -286,6 +325,30 @@ def rebuild(catalog: Catalog, now: int) -> None:
                 if is_vector_index(index):
                     derived.forget(table.data, f"index:{index.name}")
                     derived.build(table, VectorIndexMaintainer(table, index), now)
+
+
+def describe(catalog: Catalog) -> list[dict[str, Any]]:
+    """How each vector index searches right now (the admin interface shows it): "exact"
+    (small, or not searched yet), "graph building" (exact meanwhile) or "graph"."""
+    out = []
+    for ks in catalog.keyspaces.values():
+        for table in ks.tables.values():
+            for index in table.indexes.values():
+                if not is_vector_index(index):
+                    continue
+                state = table.data.derived.get(f"index:{index.name}")
+                ready = state is not None and (state.graph is not None or state._built is not None)
+                building = state is not None and state._building is not None and not ready
+                out.append(
+                    {
+                        "keyspace": ks.name,
+                        "table": table.name,
+                        "index": index.name,
+                        "vectors": len(state) if state is not None else 0,
+                        "search": "graph" if ready else "graph building" if building else "exact",
+                    }
+                )
+    return out
 
 
 def state_for(table: Table, index: Index, now: int) -> VectorIndexData:
