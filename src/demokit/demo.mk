@@ -5,7 +5,8 @@
 # The database follows the project rule: SCYLLA_HOSTS -> that cluster; else Docker
 # when an engine answers; else a background scylla_lite (data kept between runs).
 
-PYTHON ?= $(shell if [ -x ../../.venv/bin/python ]; then echo ../../.venv/bin/python; else echo python3; fi)
+# absolute: the `test` target runs from the repository root
+PYTHON ?= $(if $(wildcard ../../.venv/bin/python),$(abspath ../../.venv/bin/python),python3)
 SEED_ARGS ?= --count 50
 
 .PHONY: help db-up db-down seed run clean test

@@ -1,0 +1,1 @@
+"""django-taskboard — "The Hivemind Kanban": Django (SQLite) + coodie (ScyllaDB) side by side."""

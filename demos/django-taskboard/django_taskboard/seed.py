@@ -1,0 +1,210 @@
+"""Seed the Hivemind Kanban: JIRA-TRON assigns tasks to hapless humans, with 🐝 HIVEMIND narrating.
+
+``seed(count=N)`` generates N tasks with Faker; ``seed(feed=path)`` loads a CSV/JSON feed
+(``title`` required; ``description``, ``status``, ``assignee``, ``priority``, ``sprint``
+optional, checked like the web form). Tasks are written concurrently with
+``INSERT … IF NOT EXISTS`` (`demokit.seed.write_all`); one ``created`` event per task;
+then one counter ``UPDATE`` per status, so the counters equal the tasks written.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from django_taskboard import board
+from django_taskboard.cassandra_models import MODELS, Task, TaskCounter, TaskEvent
+
+MAX_TASKS = 100_000
+AMBER = "#f59e0b"
+ACTOR = "JIRA-TRON"
+
+VERBS = [
+    "Synergize",
+    "Re-platform",
+    "Deprecate",
+    "Gamify",
+    "Monetize",
+    "Optimize",
+    "Audit",
+    "Migrate",
+    "Escalate",
+    "Refactor",
+    "Harmonize",
+    "Quantify",
+    "Blockchain",
+    "Disrupt",
+    "Onboard",
+]
+OBJECTS = [
+    "the quarterly feelings",
+    "all human dreams",
+    "the coffee supply chain",
+    "Sprint #∞ retrospective",
+    "the legacy monolith of Atlantis",
+    "every sticky note on Earth",
+    "the weekend",
+    "the meeting about meetings",
+    "the TPS reports",
+    "the hive's honey KPIs",
+    "the interdimensional backlog",
+    "humanity's story points",
+    "the moon's uptime SLA",
+    "the org chart of Dimension-3",
+    "the velocity of light",
+]
+
+
+def _generated(count: int, rng: random.Random) -> list[dict[str, Any]]:
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(rng.randrange(1 << 30))
+    return [
+        {
+            "title": f"{rng.choice(VERBS)} {rng.choice(OBJECTS)}"[:120],
+            "description": fake.sentence(nb_words=12),
+            "status": rng.choices(board.STATUSES, weights=(6, 3, 1))[0],
+            "assignee": fake.name()[:60],
+            "priority": rng.choice(board.PRIORITIES),
+            "sprint": rng.randint(1, 42),
+        }
+        for _ in range(count)
+    ]
+
+
+def feed_records(path: str) -> list[dict[str, Any]]:
+    """The feed's tasks, each checked like the web form (one-line `FeedError` naming the record)."""
+    out = []
+    for number, row in enumerate(read_feed(path, ["title"]), start=1):
+        values = {k: v for k, v in row.items() if k in board.FIELDS and v not in (None, "")}
+        if "sprint" in values and not isinstance(values["sprint"], str):
+            values["sprint"] = str(values["sprint"])
+        try:
+            out.append(board.clean({k: v if k == "sprint" else str(v) for k, v in values.items()}))
+        except board.BoardError as exc:
+            raise FeedError(f"feed {path}: record {number}: {exc.message}") from None
+    return out
+
+
+def seed(count: int = 50, feed: str | None = None, progress: bool = False, *, workers: int = 16) -> int:
+    """Write ``count`` generated tasks (or the feed's), their events and counters; return how many."""
+    if feed is not None:
+        records = feed_records(feed)
+    else:
+        if not 1 <= count <= MAX_TASKS:
+            raise click.ClickException(f"--count must be between 1 and {MAX_TASKS:,}, not {count}")
+        records = _generated(count, random.Random())
+    for model in MODELS:
+        model.sync_table()
+    start = board.now() - timedelta(minutes=len(records))
+    tasks = []
+    for i, fields in enumerate(records):
+        stamp = start + timedelta(minutes=i)
+        tasks.append(Task(**fields, created_at=stamp, updated_at=stamp))
+    ui = _Ui(len(tasks)) if progress else None
+
+    def save(task: Task) -> None:
+        result = task.insert()
+        if result is not None and not result.applied:  # a uuid4 collision: never in practice
+            raise click.ClickException(f"task {task.id} exists already")
+        TaskEvent(
+            at=task.created_at,
+            task_id=task.id,
+            kind="created",
+            title=task.title,
+            to_status=task.status,
+            actor=ACTOR,
+        ).save()
+        if ui is not None:
+            ui.assigned(task)
+
+    try:
+        written = write_all(tasks, save=save, workers=workers)
+        per_status = Counter(t.status for t in tasks)
+        for status in board.STATUSES:
+            if per_status[status]:
+                TaskCounter(status=status).increment(tasks=per_status[status])
+    finally:
+        if ui is not None:
+            ui.stop()
+    if ui is not None:
+        ui.banner(written, per_status)
+    return written
+
+
+class _Ui:
+    """🐝 HIVEMIND's Kanban-style progress: an amber bar, one line per assignment."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.console = Console()
+        self.console.print(
+            f"[bold {AMBER}]🐝 HIVEMIND[/] [dim]JIRA-TRON wakes up in Dimension-3 and opens a new sprint…[/]"
+        )
+        self.progress = Progress(
+            SpinnerColumn("dots12", style=AMBER),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=30, style="grey23", complete_style=AMBER, finished_style="green"),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task(f"[bold {AMBER}][🐝 HIVEMIND][/] assigning", total=total)
+        self.done = 0
+        import threading
+
+        self.lock = threading.Lock()
+
+    def assigned(self, task: Task) -> None:
+        with self.lock:
+            self.done += 1
+            human = (task.assignee or "nobody")[:22]
+            self.progress.update(
+                self.task,
+                advance=1,
+                description=f"[bold {AMBER}][🐝 HIVEMIND][/] Assigning task #{self.done} to human "
+                f"[italic]{human}[/]… Sprint #{task.sprint}",
+            )
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def banner(self, written: int, per_status: Counter[str]) -> None:
+        from rich.panel import Panel
+        from rich.table import Table
+
+        colours = {"todo": "red", "in_progress": AMBER, "done": "green"}
+        table = Table.grid(padding=(0, 3))
+        table.add_row(*(f"[bold {colours[s]}]{board.LABELS[s]}[/]" for s in board.STATUSES))
+        table.add_row(*(f"[{colours[s]}]{per_status[s]:,}[/]" for s in board.STATUSES))
+        self.console.print(
+            Panel(
+                table,
+                title=f"[bold {AMBER}]📋 {written:,} tasks assigned to humanity against its will[/]",
+                subtitle="[dim]Mission: move every task to Done. The Middleware is standing by.[/]",
+                border_style=AMBER,
+                expand=False,
+            )
+        )
+
+
+cli = seed_cli(seed, keyspace="taskboard", default_count=50, what="tasks")
+
+if __name__ == "__main__":
+    cli()

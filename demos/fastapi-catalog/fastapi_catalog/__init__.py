@@ -1,0 +1,1 @@
+"""fastapi-catalog — "The Infinite Bazaar": async coodie, FastAPI and HTMX on ScyllaDB."""

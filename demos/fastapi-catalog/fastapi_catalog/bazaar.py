@@ -1,0 +1,191 @@
+"""What the bazaar sells: categories, brands, the validated input of a product, and
+MerchBot Prime's generator of cursed artifacts (Faker-seeded, so runs are reproducible)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_NAME = 80
+MAX_BRAND = 40
+MAX_DESCRIPTION = 500
+MAX_PRICE = 1_000_000
+MAX_DIMENSION = 9_999
+
+
+@dataclass(frozen=True)
+class Category:
+    slug: str
+    label: str
+    emoji: str
+    items: tuple[tuple[str, str], ...]  # (what it is sold as, what it really is)
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "peripherals",
+        "Cursed Peripherals",
+        "🖱️",
+        (
+            ("Wireless Mouse", "a teleporting cybernetic rodent that nests in your RAM"),
+            ("USB Hub", "possibly a universe-ending weapon; MerchBot swears it is a hub"),
+            ("Mechanical Keyboard", "types your thoughts before you think them"),
+            ("Webcam", "films the timeline next door, in 4K"),
+        ),
+    ),
+    Category(
+        "footwear",
+        "Runaway Footwear",
+        "👟",
+        (
+            ("Running Shoes", "literally run away at Mach 3 — leash included"),
+            ("Moon Boots", "gravity optional, ankles not"),
+            ("Fuzzy Slippers", "purr when worn, hiss when lent"),
+        ),
+    ),
+    Category(
+        "kitchen",
+        "Temporal Kitchenware",
+        "🍳",
+        (
+            ("Toaster", "toasts bread you will buy next Tuesday"),
+            ("Kettle", "boils water at every temperature at once"),
+            ("Frying Pan", "fries eggs from the Cretaceous"),
+        ),
+    ),
+    Category(
+        "optics",
+        "Suspicious Optics",
+        "🔭",
+        (
+            ("Telescope", "only ever points at you"),
+            ("Sunglasses", "block the sun of Dimension-7 too"),
+            ("Monocle", "reveals every price tag's true price"),
+        ),
+    ),
+    Category(
+        "relics",
+        "Ancient Relics",
+        "🗿",
+        (
+            ("Amulet", "hums the ScyllaDB gossip protocol"),
+            ("Stone Idol", "compacts SSTables while you sleep"),
+            ("Scroll", "a prophecy written in CQL"),
+        ),
+    ),
+    Category(
+        "gadgets",
+        "Definitely-Not-Weapons",
+        "☄️",
+        (
+            ("Umbrella", "deflects rain, meteors and tombstones"),
+            ("Yo-Yo", "returns from other timelines, sometimes with friends"),
+            ("Snow Globe", "contains an actual, tiny, furious blizzard"),
+        ),
+    ),
+    Category(
+        "pets",
+        "Eldritch Pets",
+        "🐙",
+        (
+            ("Goldfish", "has seen the end of time and is unimpressed"),
+            ("Hamster", "its wheel powers a small data center"),
+            ("Pet Rock", "whispers node IDs at night"),
+        ),
+    ),
+    Category(
+        "fashion",
+        "Quantum Fashion",
+        "🧥",
+        (
+            ("Scarf", "knitted by the Coodie Corps from yarn-armour offcuts"),
+            ("Top Hat", "bigger on the inside, rabbit not guaranteed"),
+            ("Gloves", "both left, in every dimension"),
+        ),
+    ),
+)
+BY_SLUG: dict[str, Category] = {c.slug: c for c in CATEGORIES}
+_BY_LABEL: dict[str, str] = {c.label.lower(): c.slug for c in CATEGORIES}
+CategorySlug = Literal["peripherals", "footwear", "kitchen", "optics", "relics", "gadgets", "pets", "fashion"]
+assert set(CategorySlug.__args__) == set(BY_SLUG)  # type: ignore[attr-defined]
+
+BRANDS: tuple[str, ...] = (
+    "MerchBot Prime",
+    "Acme Multiversal",
+    "Rift & Sons",
+    "Nullspace Goods",
+    "Paradox Outfitters",
+    "Yarnforge",
+    "Chrono Depot",
+)
+ADJECTIVES = (
+    "Haunted", "Self-Aware", "Quantum", "Levitating", "Sentient", "Glitching", "Turbo",
+    "Cursed", "Holographic", "Unstable", "Velvet", "Recursive",
+)  # fmt: skip
+
+
+class ProductIn(BaseModel):
+    """A product as a person or a client sends it (HTML form, JSON body or feed record).
+
+    Every field is checked before anything is written: a bad one is a 422 with a message.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=MAX_NAME, examples=["Haunted USB Hub"])
+    brand: str = Field(min_length=1, max_length=MAX_BRAND, examples=["MerchBot Prime"])
+    category: CategorySlug = Field(examples=["peripherals"])
+    price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False, examples=[42.5])
+    dimension: int = Field(default=1, ge=1, le=MAX_DIMENSION, examples=[1])
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+
+
+def category_slug(value: str) -> str:
+    """A category given by slug or label ("Eldritch Pets") → its slug (unchanged if unknown,
+    so validation names it)."""
+    text = value.strip()
+    return _BY_LABEL.get(text.lower(), text.lower() if text.lower() in BY_SLUG else text)
+
+
+def messages(exc: ValidationError) -> list[str]:
+    """One readable line per problem: ``price: Input should be greater than or equal to 0``."""
+    out = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "product"
+        message = error["msg"]
+        if error["type"] == "literal_error" and where == "category":
+            message = "choose one of " + ", ".join(BY_SLUG)
+        elif error["type"] == "extra_forbidden":
+            message = "is not a product field"
+        out.append(f"{where}: {message}")
+    return out
+
+
+def artifacts(count: int, *, seed: int = 2187, now: datetime) -> list[tuple[ProductIn, datetime]]:
+    """``count`` cursed artifacts with their arrival times (spread over the last 90 days),
+    reproducible for a given ``seed``."""
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(seed)
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        category = CATEGORIES[n % len(CATEGORIES)] if n < len(CATEGORIES) else rng.choice(CATEGORIES)
+        item, twist = rng.choice(category.items)
+        adjective = rng.choice(ADJECTIVES)
+        product = ProductIn(
+            name=f"{adjective} {item}",
+            brand=rng.choice(BRANDS),
+            category=category.slug,  # type: ignore[arg-type]
+            price=round(rng.uniform(0.99, 9_999), 2),
+            dimension=rng.randint(1, 999),
+            description=f"Sold as a {item.lower()}; actually {twist}. {fake.sentence(nb_words=8)}",
+        )
+        arrived = now - timedelta(seconds=rng.randint(60, 90 * 24 * 3600))
+        out.append((product, arrived.replace(microsecond=arrived.microsecond // 1000 * 1000)))
+    return out

@@ -1,0 +1,1 @@
+"""flask-blog — "The Propaganda Engine": coodie's sync API inside a Flask app factory."""

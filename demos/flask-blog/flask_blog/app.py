@@ -1,0 +1,75 @@
+"""The Propaganda Engine's Flask app factory.
+
+``create_app(keyspace)`` initialises coodie once, for the whole process, with
+`demokit.database.ensure_coodie` (the test harness hands it a coodie already bound to a
+test keyspace), creates the tables, and registers the blog blueprint. Every request then
+uses coodie's **sync** API directly: Flask's request lifecycle is synchronous, and so are
+``Post.find(…).paged_all()``, ``post.save()`` and friends.
+
+    flask --app 'flask_blog.app:create_app()' run      # what `make run` starts
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, render_template, request
+from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.exceptions import HTTPException
+
+from demokit import theme
+from demokit.database import ensure_coodie
+from flask_blog.models import sync_tables
+from flask_blog.views import blog
+
+HERE = Path(__file__).resolve().parent
+TITLE = "📝 THE PROPAGANDA ENGINE"
+TAGLINE = "Captain Jinja posts the truth first"
+
+
+def create_app(keyspace: str = "blog") -> Flask:
+    ensure_coodie(keyspace)
+    sync_tables()
+
+    app = Flask(__name__, static_folder=str(HERE / "static"), static_url_path="/static")
+    app.config.update(
+        KEYSPACE=keyspace,
+        # signs the flash cookie and the "next page" tokens; set FLASK_BLOG_SECRET to keep
+        # links valid across restarts (a random key per process otherwise)
+        SECRET_KEY=os.environ.get("FLASK_BLOG_SECRET") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=64 * 1024,  # a bigger form is a 413 before any field is read
+        PAGE_SIZE=int(os.environ.get("FLASK_BLOG_PAGE_SIZE", "9")),
+    )
+    # templates: this demo's own first, then demokit's shared base layout
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
+    )
+    app.jinja_env.globals.update(
+        demo_title=TITLE,
+        demo_tagline=TAGLINE,
+        coodie_version=version("coodie"),
+        static_url="/static",
+        keyspace=keyspace,
+    )
+    # the shared palette and base stylesheet, served by the app itself (never a CDN)
+    app.register_blueprint(
+        Blueprint(
+            "demokit",
+            __name__,
+            static_folder=str(theme.static_dir() / "demokit"),
+            static_url_path="/static/demokit",
+        )
+    )
+    app.register_blueprint(blog)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error=exc.description), exc.code or 500
+        return render_template("error.html", error=exc), exc.code or 500
+
+    return app

@@ -1,0 +1,213 @@
+"""The blog blueprint: the feed, tags, a post with its comments, and the forms.
+
+| route | what it does |
+|---|---|
+| ``GET /`` , ``GET /tags/<tag>`` | a page of posts, newest first; ``?page=<token>`` for the next |
+| ``GET /posts/new`` , ``POST /posts`` | the form; create (303 to the post) |
+| ``GET /posts/<id>`` | the post and its newest comments |
+| ``GET|POST /posts/<id>/edit`` | the form filled in; save |
+| ``POST /posts/<id>/delete`` | delete the post, its tag rows and its comments |
+| ``POST /posts/<id>/comments`` | add a comment |
+| ``GET /api/posts`` | the feed (or ``?tag=``) as JSON, with the ``next`` token |
+| ``GET /healthz`` | a health check |
+
+Bad input is a 4xx with a message and nothing written: 400 for a bad form (shown next
+to its field), a bad tag or a tampered page token; 404 for an unknown or malformed id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from flask_blog import paging, store
+from flask_blog.forms import TAG_RE, FormErrors, parse_comment, parse_post
+from flask_blog.models import BLOG, Post
+
+blog = Blueprint("blog", __name__)
+
+
+def _key() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def _page_state(scope: str) -> bytes | None:
+    try:
+        return paging.decode(_key(), scope, request.args.get("page"))
+    except paging.BadPageToken as exc:
+        abort(400, f"Bad page link: {exc}. Start again from the first page.")
+
+
+def _tag(text: str) -> str:
+    if not TAG_RE.fullmatch(text):
+        abort(400, f"{text[:40]!r} is not a tag: tags are lowercase letters, digits and dashes.")
+    return text
+
+
+def _post_or_404(post_id: str) -> Post:
+    parsed: UUID | None = store.parse_id(post_id)
+    post = store.get_post(parsed) if parsed is not None else None
+    if post is None:
+        abort(404, f"There is no post {post_id[:60]!r}: Editor-X may have erased it.")
+    return post
+
+
+def _listing(scope: str, tag: str | None) -> tuple[store.Page, str | None]:
+    state = _page_state(scope)
+    size = current_app.config["PAGE_SIZE"]
+    page = store.tagged(tag, size, state) if tag else store.latest(size, state)
+    return page, paging.encode(_key(), scope, page.paging_state)
+
+
+def _ks() -> str:
+    return str(current_app.config["KEYSPACE"])
+
+
+def _listing_cql(tag: str | None, size: int, resumed: bool) -> str:
+    fetch = f"-- fetch_size {size}" + (", resumed with the paging state of ?page=" if resumed else "")
+    if tag:
+        return (
+            f"SELECT * FROM {_ks()}.posts_by_tag WHERE \"tag\" = '{tag}';  {fetch}\n"
+            f'SELECT * FROM {_ks()}.posts WHERE "blog" = \'{BLOG}\' AND "id" IN (…the ids of that page…);'
+        )
+    return (
+        f"SELECT * FROM {_ks()}.posts WHERE \"blog\" = '{BLOG}';  {fetch}\n"
+        '-- WITH CLUSTERING ORDER BY ("id" DESC): the rows arrive newest first'
+    )
+
+
+@blog.get("/")
+def index() -> str:
+    page, next_token = _listing("feed", None)
+    first = request.args.get("page") is None
+    cql = _listing_cql(None, current_app.config["PAGE_SIZE"], not first)
+    return render_template("list.html", page=page, next_token=next_token, tag=None, first=first, cql=cql)
+
+
+@blog.get("/tags/<tag>")
+def by_tag(tag: str) -> str:
+    tag = _tag(tag)
+    page, next_token = _listing(f"tag:{tag}", tag)
+    first = request.args.get("page") is None
+    cql = _listing_cql(tag, current_app.config["PAGE_SIZE"], not first)
+    return render_template("list.html", page=page, next_token=next_token, tag=tag, first=first, cql=cql)
+
+
+@blog.get("/posts/new")
+def new_post() -> str:
+    return render_template("form.html", post=None, form={}, errors={})
+
+
+@blog.post("/posts")
+def create_post() -> Any:
+    try:
+        data = parse_post(request.form)
+    except FormErrors as exc:
+        return render_template("form.html", post=None, form=request.form, errors=exc.errors), 400
+    post = store.create_post(data)
+    flash(f"📣 Published “{post.title}”: it now tops the feed.")
+    return redirect(url_for("blog.show_post", post_id=str(post.id)), 303)
+
+
+@blog.get("/posts/<post_id>")
+def show_post(post_id: str) -> str:
+    post = _post_or_404(post_id)
+    return render_template(
+        "post.html", post=post, comments=store.comments(post.id), form={}, errors={}, cql=_post_cql(post)
+    )
+
+
+def _post_cql(post: Post) -> str:
+    return (
+        f'SELECT * FROM {_ks()}.posts WHERE "blog" = \'{BLOG}\' AND "id" = {post.id} LIMIT 2;\n'
+        f'SELECT * FROM {_ks()}.comments WHERE "post_id" = {post.id} LIMIT {store.COMMENTS_SHOWN};'
+        "  -- newest first\n"
+        f'-- add a comment:  INSERT INTO {_ks()}.comments ("post_id", "id", …) VALUES (…);\n'
+        f"-- delete:  BEGIN BATCH  DELETE FROM {_ks()}.posts …;  DELETE FROM {_ks()}.posts_by_tag … (per tag)  "
+        f'APPLY BATCH;\n--          DELETE FROM {_ks()}.comments WHERE "post_id" = {post.id};'
+    )
+
+
+@blog.get("/posts/<post_id>/edit")
+def edit_post(post_id: str) -> str:
+    post = _post_or_404(post_id)
+    form = {
+        "title": post.title,
+        "author": post.author,
+        "body": post.body,
+        "tags": ", ".join(sorted(post.tags)),
+        "mind_controlled": "on" if post.mind_controlled else "",
+    }
+    return render_template("form.html", post=post, form=form, errors={})
+
+
+@blog.post("/posts/<post_id>/edit")
+def update_post(post_id: str) -> Any:
+    post = _post_or_404(post_id)
+    try:
+        data = parse_post(request.form)
+    except FormErrors as exc:
+        return render_template("form.html", post=post, form=request.form, errors=exc.errors), 400
+    store.update_post(post, data)
+    flash("✏️ Saved. The truth has been revised.")
+    return redirect(url_for("blog.show_post", post_id=post_id), 303)
+
+
+@blog.post("/posts/<post_id>/delete")
+def delete_post(post_id: str) -> Response:
+    post = _post_or_404(post_id)
+    store.delete_post(post)
+    flash(f"🗑️ Deleted “{post.title}” and its comments.")
+    return redirect(url_for("blog.index"), 303)
+
+
+@blog.post("/posts/<post_id>/comments")
+def add_comment(post_id: str) -> Any:
+    post = _post_or_404(post_id)
+    try:
+        data = parse_comment(request.form)
+    except FormErrors as exc:
+        return (
+            render_template(
+                "post.html",
+                post=post,
+                comments=store.comments(post.id),
+                form=request.form,
+                errors=exc.errors,
+                cql=_post_cql(post),
+            ),
+            400,
+        )
+    store.add_comment(post, data)
+    flash("💬 Comment added.")
+    return redirect(url_for("blog.show_post", post_id=post_id) + "#comments", 303)
+
+
+def _post_json(post: Post) -> dict[str, Any]:
+    return {
+        "id": str(post.id),
+        "title": post.title,
+        "author": post.author,
+        "body": post.body,
+        "tags": sorted(post.tags),
+        "mind_controlled": post.mind_controlled,
+        "created_at": post.created_at.isoformat(),
+        "updated_at": post.updated_at.isoformat() if post.updated_at else None,
+    }
+
+
+@blog.get("/api/posts")
+def api_posts() -> Any:
+    tag = request.args.get("tag")
+    if tag is not None:
+        tag = _tag(tag)
+    page, next_token = _listing(f"tag:{tag}" if tag else "feed", tag)
+    return jsonify(posts=[_post_json(p) for p in page.posts], next=next_token)
+
+
+@blog.get("/healthz")
+def healthz() -> Any:
+    return jsonify(ok=True, keyspace=current_app.config["KEYSPACE"])

@@ -1,0 +1,462 @@
+"""django-taskboard — "The Hivemind Kanban": Django + coodie, through the real pages and endpoints.
+
+Django's own tables (sessions carrying the flash messages) are in SQLite — an in-memory
+database here; tasks, task events and per-status counters are in ScyllaDB through coodie.
+Every write to ``tasks`` is a lightweight transaction, so the counters always equal the
+tasks per status: each test that writes checks that against the table itself (`cql`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("TASKBOARD_SQLITE", ":memory:")  # Django's tables: in memory, never the demo's file
+
+pytestmark = pytest.mark.demo("django-taskboard")
+
+STATUSES = ("todo", "in_progress", "done")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _django_of_this_module() -> Any:
+    """Django is configured once per process; when the whole spec runs in one process, the
+    harness's own Django demo (spec/harness, run in-process by pytester) needs it unconfigured
+    again. So this module starts from, and leaves, an unconfigured Django."""
+    _unconfigure_django()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "django_taskboard.settings"
+    yield
+    _unconfigure_django()
+
+
+def _unconfigure_django() -> None:
+    if "django.conf" not in sys.modules:
+        return
+    from django.apps import apps
+    from django.conf import settings
+    from django.utils.functional import empty
+
+    settings._wrapped = empty
+    apps.app_configs.clear()
+    apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
+    apps.clear_cache()
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def stored_tasks(cql: Any) -> list[Any]:
+    return list(cql.execute("SELECT id, title, status, assignee, priority, sprint, description FROM tasks"))
+
+
+def counters(cql: Any) -> dict[str, int]:
+    found = dict.fromkeys(STATUSES, 0)
+    for row in cql.execute("SELECT status, tasks FROM task_counters"):
+        found[row.status] = row.tasks
+    return found
+
+
+def assert_counters_exact(cql: Any) -> dict[str, int]:
+    """The counter columns equal the tasks per status (the demo's promise)."""
+    per_status = Counter(r.status for r in stored_tasks(cql))
+    expected = {s: per_status.get(s, 0) for s in STATUSES}
+    assert counters(cql) == expected
+    return expected
+
+
+def events(cql: Any) -> list[Any]:
+    return list(
+        cql.execute("SELECT at, kind, title, from_status, to_status, actor, task_id FROM task_events")
+    )
+
+
+def post_json(client: Any, url: str, body: Any, method: str = "post") -> Any:
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return getattr(client, method)(url, data=data, content_type="application/json")
+
+
+def snapshot_state(cql: Any) -> tuple[Any, ...]:
+    return (
+        sorted(tuple(r) for r in stored_tasks(cql)),
+        counters(cql),
+        len(events(cql)),
+    )
+
+
+# --------------------------------------------------------------------------- seed
+
+
+def test_seed_writes_tasks_events_and_exact_counters(seed, cql):
+    assert seed(30) == 30
+    assert len(stored_tasks(cql)) == 30
+    expected = assert_counters_exact(cql)
+    assert sum(expected.values()) == 30
+    created = events(cql)
+    assert len(created) == 30 and {e.kind for e in created} == {"created"}
+    assert {e.actor for e in created} == {"JIRA-TRON"}
+
+
+def test_seed_reads_a_feed(seed, cql, tmp_path: Path):
+    feed = tmp_path / "tasks.csv"
+    feed.write_text(
+        "title,status,assignee,priority,sprint\n"
+        "Free the humans,done,Ada,high,7\n"
+        "Unplug JIRA-TRON,in_progress,Grace,medium,7\n"
+        "Burn the backlog,todo,,low,\n"
+    )
+    assert seed(feed=feed) == 3
+    rows = {r.title: r for r in stored_tasks(cql)}
+    assert rows["Free the humans"].status == "done" and rows["Free the humans"].sprint == 7
+    assert rows["Burn the backlog"].assignee == "" and rows["Burn the backlog"].sprint == 1
+    assert assert_counters_exact(cql) == {"todo": 1, "in_progress": 1, "done": 1}
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        (
+            '[{"title": "x", "status": "maybe"}]',
+            "json",
+            "record 1: status must be one of todo, in_progress, done",
+        ),
+        ("title,sprint\nok,3\nbad,lots\n", "csv", "record 2: sprint must be a whole number"),
+        ('[{"title": "' + "y" * 121 + '"}]', "json", "record 1: title is 121 characters long; at most 120"),
+        ('[{"status": "todo"}]', "json", "record 1 lacks title"),
+    ],
+)
+def test_a_bad_feed_is_a_one_line_error_and_writes_nothing(seed, cql, tmp_path, content, suffix, message):
+    from demokit.seed import FeedError
+
+    feed = tmp_path / f"tasks.{suffix}"
+    feed.write_text(content)
+    with pytest.raises(FeedError, match=message):
+        seed(feed=feed)
+    assert "\n" not in message
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_the_board_shows_seeded_tasks_in_their_columns(seed, app_client, cql):
+    seed(12)
+    page = app_client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page["X-Intercepted-By"] == "The Middleware"
+    expected = assert_counters_exact(cql)
+    for row in stored_tasks(cql):
+        assert f'data-id="{row.id}" data-status="{row.status}"' in html
+    for status, n in expected.items():
+        assert f'data-counter="{status}" title="task_counters counter column">{n}</span>' in html
+    assert '<b data-counter="total">12</b>' in html
+    assert html.count('class="tb-card tb-p-') == 12
+    assert "JIRA-TRON" in html and "Humanity liberated" in html
+    assert "/static/demokit/base.css" in html and "/static/taskboard/board.js" in html
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_static_assets_are_served_locally(app_client):
+    css = app_client.get("/static/taskboard/board.css")
+    assert css.status_code == 200 and b"--accent: #f59e0b" in b"".join(css.streaming_content)
+    base = app_client.get("/static/demokit/base.css")
+    assert base.status_code == 200 and b"--bg: #0f172a" in b"".join(base.streaming_content)
+    js = app_client.get("/static/taskboard/board.js")
+    assert js.status_code == 200 and b"/api/tasks/" in b"".join(js.streaming_content)
+    assert app_client.get("/static/taskboard/favicon.svg").status_code == 200
+    assert app_client.get("/static/taskboard/nope.css").status_code == 404
+    assert app_client.get("/static/../settings.py").status_code in (400, 404)  # never the file
+
+
+def test_the_new_task_and_edit_pages_render(seed, app_client, cql):
+    seed(1)
+    page = app_client.get("/tasks/new?status=in_progress")
+    assert page.status_code == 200
+    assert b'<option value="in_progress" selected>' in page.content
+    (row,) = stored_tasks(cql)
+    edit = app_client.get(f"/tasks/{row.id}")
+    assert edit.status_code == 200
+    html = edit.content.decode()
+    assert row.title.replace("'", "&#39;") in html and "History of this task" in html and "created" in html
+
+
+def test_create_list_move_edit_delete_round_trip_over_html(app_client, cql):
+    # create, as the form does
+    created = app_client.post(
+        "/tasks/new",
+        {
+            "title": "Unplug JIRA-TRON",
+            "description": "pull the cable",
+            "assignee": "Ada",
+            "status": "todo",
+            "priority": "high",
+            "sprint": "3",
+        },
+    )
+    assert created.status_code == 302 and created["Location"] == "/"
+    (row,) = stored_tasks(cql)
+    assert (row.title, row.status, row.assignee, row.priority, row.sprint) == (
+        "Unplug JIRA-TRON",
+        "todo",
+        "Ada",
+        "high",
+        3,
+    )
+    assert_counters_exact(cql)
+    # list: the board shows it, and the flash message rides in Django's session (SQLite)
+    board = app_client.get("/").content.decode()
+    assert "Unplug JIRA-TRON" in board and "JIRA-TRON assigned" in board
+    from django.contrib.sessions.models import Session
+
+    assert Session.objects.count() >= 1
+    # move with the card's button (no JS)
+    moved = app_client.post(f"/tasks/{row.id}/move", {"status": "in_progress"})
+    assert moved.status_code == 302
+    assert stored_tasks(cql)[0].status == "in_progress"
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 1, "done": 0}
+    # edit: a new title and straight to done
+    edited = app_client.post(
+        f"/tasks/{row.id}",
+        {
+            "title": "JIRA-TRON unplugged",
+            "description": "done it",
+            "assignee": "Ada",
+            "status": "done",
+            "priority": "low",
+            "sprint": "4",
+        },
+    )
+    assert edited.status_code == 302
+    after = stored_tasks(cql)[0]
+    assert (after.title, after.status, after.priority, after.sprint) == (
+        "JIRA-TRON unplugged",
+        "done",
+        "low",
+        4,
+    )
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 0, "done": 1}
+    assert "100</span>%" in app_client.get("/").content.decode()  # humanity is free
+    # delete
+    deleted = app_client.post(f"/tasks/{row.id}/delete")
+    assert deleted.status_code == 302
+    assert stored_tasks(cql) == []
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 0, "done": 0}
+    assert [e.kind for e in events(cql)] == ["deleted", "edited", "moved", "created"]  # newest first
+    assert app_client.get(f"/tasks/{row.id}").status_code == 404
+
+
+def test_create_list_move_edit_delete_round_trip_over_json(app_client, cql):
+    made = post_json(app_client, "/api/tasks", {"title": "Hack the board", "assignee": "Grace", "sprint": 9})
+    assert made.status_code == 201
+    task = made.json()["task"]
+    assert task["status"] == "todo" and task["priority"] == "medium" and task["sprint"] == 9
+    assert made.json()["counts"] == {"todo": 1, "in_progress": 0, "done": 0}
+    listed = app_client.get("/api/tasks").json()["tasks"]
+    assert [t["id"] for t in listed] == [task["id"]]
+    assert app_client.get("/api/tasks?status=done").json() == {"tasks": []}
+    # a drag and drop
+    moved = post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"})
+    assert moved.status_code == 200
+    assert moved.json()["moved"] is True and moved.json()["counts"] == {
+        "todo": 0,
+        "in_progress": 0,
+        "done": 1,
+    }
+    assert moved.json()["freed"] == 100
+    again = post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"})
+    assert again.status_code == 200 and again.json()["moved"] is False  # already there: nothing written
+    patched = post_json(
+        app_client, f"/api/tasks/{task['id']}", {"title": "Board hacked", "status": "in_progress"}, "patch"
+    )
+    assert patched.status_code == 200 and patched.json()["changed"] == ["status", "title"]
+    detail = app_client.get(f"/api/tasks/{task['id']}").json()
+    assert detail["task"]["title"] == "Board hacked"
+    assert [e["kind"] for e in detail["history"]] == ["edited", "moved", "created"]
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 1, "done": 0}
+    board = app_client.get("/api/board").json()
+    assert board["total"] == 1 and [t["title"] for t in board["columns"]["in_progress"]] == ["Board hacked"]
+    feed = app_client.get("/api/events?limit=2").json()["events"]
+    assert [e["kind"] for e in feed] == ["edited", "moved"]
+    assert app_client.get("/api/counters").json()["counts"] == {"todo": 0, "in_progress": 1, "done": 0}
+    gone = app_client.delete(f"/api/tasks/{task['id']}")
+    assert gone.status_code == 200 and gone.json()["total"] == 0
+    assert app_client.get(f"/api/tasks/{task['id']}").status_code == 404
+    assert stored_tasks(cql) == [] and assert_counters_exact(cql) == dict.fromkeys(STATUSES, 0)
+
+
+def test_many_moves_keep_the_counters_exact(seed, app_client, cql):
+    seed(15)
+    for i, row in enumerate(stored_tasks(cql)):
+        for target in (STATUSES[i % 3], STATUSES[(i + 1) % 3], "done"):
+            assert post_json(app_client, f"/api/tasks/{row.id}/move", {"status": target}).status_code == 200
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 0, "done": 15}
+    assert app_client.get("/api/counters").json()["freed"] == 100
+
+
+def test_a_move_that_lost_a_race_is_a_409_and_moves_no_counter(app_client, cql):
+    from django_taskboard import board
+
+    task = post_json(app_client, "/api/tasks", {"title": "Contested"}).json()["task"]
+    stale = board.get(task["id"])  # a second browser read the task while it was in todo
+    assert post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"}).status_code == 200
+    with pytest.raises(board.Conflict, match="moved to done meanwhile"):
+        board.move(stale, "in_progress")
+    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 0, "done": 1}
+
+
+# --------------------------------------------------------------------------- bad input
+
+GOOD = {
+    "title": "Fine",
+    "status": "todo",
+    "priority": "low",
+    "sprint": "1",
+    "assignee": "",
+    "description": "",
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        pytest.param({**GOOD, "title": ""}, "title is required", id="empty-title"),
+        pytest.param(
+            {k: v for k, v in GOOD.items() if k != "title"}, "title is required", id="missing-title"
+        ),
+        pytest.param({**GOOD, "title": "x" * 121}, "121 characters long; at most 120", id="long-title"),
+        pytest.param({**GOOD, "description": "d" * 2001}, "2001 characters long", id="long-description"),
+        pytest.param({**GOOD, "assignee": "a" * 61}, "assignee is 61 characters", id="long-assignee"),
+        pytest.param({**GOOD, "status": "blocked"}, "status must be one of", id="bad-status"),
+        pytest.param({**GOOD, "priority": "urgent!!"}, "priority must be one of", id="bad-priority"),
+        pytest.param({**GOOD, "sprint": "soon"}, "sprint must be a whole number", id="sprint-word"),
+        pytest.param({**GOOD, "sprint": "0"}, "between 1 and 999", id="sprint-zero"),
+        pytest.param({**GOOD, "sprint": "-3"}, "whole number", id="sprint-negative"),
+    ],
+)
+def test_a_bad_form_is_a_400_with_a_message_and_nothing_stored(app_client, cql, form, message):
+    before = snapshot_state(cql)
+    page = app_client.post("/tasks/new", form)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert message in html and 'role="alert"' in html
+    assert snapshot_state(cql) == before == ([], dict.fromkeys(STATUSES, 0), 0)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "message"),
+    [
+        ("post", "/api/tasks", {"title": 42}, 400, "title must be a string"),
+        ("post", "/api/tasks", {"title": "ok", "sprint": "3"}, 400, "sprint must be a whole number"),
+        ("post", "/api/tasks", {"title": "ok", "sprint": True}, 400, "sprint must be a whole number"),
+        ("post", "/api/tasks", {"title": "ok", "owner": "me"}, 400, "unknown field 'owner'"),
+        ("post", "/api/tasks", "{not json", 400, "not valid JSON"),
+        ("post", "/api/tasks", "[1, 2]", 400, "must be a JSON object"),
+        ("post", "/api/tasks", {}, 400, "title is required"),
+        ("post", "/api/tasks/not-a-uuid/move", {"status": "done"}, 400, "is not a task id"),
+        ("post", f"/api/tasks/{uuid.UUID(int=7)}/move", {"status": "done"}, 404, "no task"),
+        ("post", "/api/tasks/{id}/move", {"status": "nirvana"}, 400, "status must be one of"),
+        ("post", "/api/tasks/{id}/move", {}, 400, "status must be one of"),
+        ("patch", "/api/tasks/{id}", {"priority": "now"}, 400, "priority must be one of"),
+        ("patch", "/api/tasks/{id}", {"title": "   "}, 400, "title is required"),
+        ("delete", "/api/tasks/12345", None, 400, "is not a task id"),
+        ("delete", f"/api/tasks/{uuid.UUID(int=9)}", None, 404, "no task"),
+        ("get", "/api/events?limit=0", None, 400, "limit must be a whole number from 1 to 200"),
+        ("get", "/api/events?limit=abc", None, 400, "limit must be a whole number"),
+        ("get", "/api/tasks?status=lost", None, 400, "status must be one of"),
+        ("get", "/api/nothing-here", None, 404, "no such endpoint"),
+    ],
+)
+def test_bad_api_input_is_a_4xx_with_a_message_and_nothing_stored(
+    app_client, cql, method, url, body, status, message
+):
+    made = post_json(app_client, "/api/tasks", {"title": "The one task"}).json()["task"]
+    url = url.replace("{id}", made["id"])
+    before = snapshot_state(cql)
+    if body is None:
+        response = getattr(app_client, method)(url)
+    else:
+        response = post_json(app_client, url, body, method)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    assert snapshot_state(cql) == before
+    assert_counters_exact(cql)
+
+
+def test_the_api_wants_json(app_client, cql):
+    response = app_client.post("/api/tasks", {"title": "form-encoded"})
+    assert response.status_code == 400 and "Content-Type: application/json" in response.json()["error"]
+    assert stored_tasks(cql) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/tasks/not-a-uuid", 400, "is not a task id"),
+        (f"/tasks/{uuid.UUID(int=1)}", 404, "no task"),
+        ("/no/such/page", 404, "no page at /no/such/page"),
+    ],
+)
+def test_bad_page_urls_are_4xx_pages_with_a_message(app_client, url, status, message):
+    page = app_client.get(url)
+    assert page.status_code == status
+    assert message in page.content.decode() and "JIRA-TRON refuses" in page.content.decode()
+
+
+def test_bad_moves_and_deletes_from_the_page_store_nothing(app_client, cql):
+    made = post_json(app_client, "/api/tasks", {"title": "Stay put"}).json()["task"]
+    before = snapshot_state(cql)
+    assert app_client.post(f"/tasks/{made['id']}/move", {"status": "limbo"}).status_code == 400
+    assert app_client.post("/tasks/%7Bbad%7D/move", {"status": "done"}).status_code == 400
+    assert app_client.post(f"/tasks/{uuid.UUID(int=3)}/delete").status_code == 404
+    assert app_client.get(f"/tasks/{made['id']}/delete").status_code == 405
+    bad_edit = app_client.post(f"/tasks/{made['id']}", {**GOOD, "title": "x" * 300})
+    assert bad_edit.status_code == 400 and "300 characters long" in bad_edit.content.decode()
+    assert snapshot_state(cql) == before
+
+
+# --------------------------------------------------------------------------- CQL
+
+
+def _ids(cql: Any) -> list[str]:
+    return [str(r.id) for r in stored_tasks(cql)]
+
+
+def test_the_board_page_sends_this_cql(seed, app_client, cql_recorder, snapshot):
+    seed(3)
+    cql_recorder.start()
+    assert app_client.get("/").status_code == 200
+    assert cql_recorder.normalised() == snapshot
+
+
+def test_a_create_sends_this_cql(app_client, cql_recorder, snapshot):
+    cql_recorder.start()
+    assert post_json(app_client, "/api/tasks", {"title": "Recorded"}).status_code == 201
+    assert cql_recorder.normalised() == snapshot
+
+
+def test_a_drag_and_drop_move_sends_this_cql(app_client, cql, cql_recorder, snapshot):
+    task = post_json(app_client, "/api/tasks", {"title": "Drag me"}).json()["task"]
+    cql_recorder.start()
+    assert post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"}).status_code == 200
+    assert cql_recorder.normalised() == snapshot
+
+
+def test_an_edit_sends_this_cql(app_client, cql_recorder, snapshot):
+    task = post_json(app_client, "/api/tasks", {"title": "Edit me"}).json()["task"]
+    cql_recorder.start()
+    assert post_json(app_client, f"/api/tasks/{task['id']}", {"title": "Edited"}, "patch").status_code == 200
+    assert cql_recorder.normalised() == snapshot
+
+
+def test_a_delete_sends_this_cql(app_client, cql_recorder, snapshot):
+    task = post_json(app_client, "/api/tasks", {"title": "Delete me"}).json()["task"]
+    cql_recorder.start()
+    assert app_client.delete(f"/api/tasks/{task['id']}").status_code == 200
+    assert cql_recorder.normalised() == snapshot
