@@ -1,0 +1,1 @@
+"""realtime-counters — "The Popularity Singularity": counter columns on ScyllaDB through coodie."""

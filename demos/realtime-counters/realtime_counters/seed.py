@@ -1,0 +1,221 @@
+"""Seed the Popularity Singularity: items, then LikeBot Omega's votes on their counters.
+
+``seed(count=N)`` invents N items (cat videos, memes, hot takes) with Faker and inflates each
+counter by a random amount; ``seed(feed=path)`` loads a CSV/JSON feed of ``name`` and
+optionally ``id``, ``emoji``, ``kind``, ``votes`` (a whole number, negative allowed). Items are
+upserts; votes are counter deltas, so seeding twice adds LikeBot's votes again — counters
+have no "set to".
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from realtime_counters.models import Item, ItemVotes
+from realtime_counters.service import ID_RE, MAX_EMOJI, MAX_KIND, MAX_NAME, slugify
+
+MAX_ITEMS = 10_000
+MAX_FEED_VOTES = 1_000_000_000
+NEON, RED = "#4ade80", "#f87171"
+
+KINDS = [
+    (
+        "cat video",
+        "🐱",
+        ["{adj} Cat Knocks Over {thing}", "{adj} Kitten vs. {thing}", "Cat Discovers {thing}"],
+    ),
+    (
+        "meme",
+        "🐸",
+        ["{adj} Frog Reacts to {thing}", "Distracted {adj} Boyfriend", "This Is Fine ({thing} Edition)"],
+    ),
+    ("hot take", "🔥", ["{thing} Is Overrated", "Unpopular Opinion: {adj} {thing}", "Why {thing} Must End"]),
+    ("dance", "🕺", ["The {adj} {thing} Challenge", "{adj} Robot Dance", "Moonwalk Over {thing}"]),
+    ("dog video", "🐶", ["{adj} Dog Meets {thing}", "Good Boy Guards {thing}", "Corgi Herds {thing}"]),
+    ("recipe", "🍕", ["{adj} Pizza with {thing}", "One-Pan {thing}", "Five-Minute {adj} Ramen"]),
+]
+ADJECTIVES = [
+    "Sentient",
+    "Grumpy",
+    "Quantum",
+    "Chonky",
+    "Cursed",
+    "Galactic",
+    "Tiny",
+    "Dramatic",
+    "Sleepy",
+    "Turbo",
+]
+THINGS = [
+    "Vase",
+    "Cucumber",
+    "Laser Pointer",
+    "Roomba",
+    "Cardboard Box",
+    "Keyboard",
+    "Pineapple",
+    "Moon",
+    "Toaster",
+    "Printer",
+]
+
+
+@dataclass(frozen=True)
+class Record:
+    item: Item
+    votes: int
+
+
+def generate(count: int, rng: random.Random) -> list[Record]:
+    """``count`` items with stable ids (``<slug>-<n>``) and LikeBot's random vote inflation."""
+    out = []
+    for n in range(1, count + 1):
+        kind, emoji, patterns = KINDS[(n - 1) % len(KINDS)]
+        name = rng.choice(patterns).format(adj=rng.choice(ADJECTIVES), thing=rng.choice(THINGS))
+        item_id = f"{slugify(name)[:33].strip('-')}-{n:04d}"
+        votes = int(rng.paretovariate(1.2) * 40)  # a few go viral, most stay small
+        out.append(Record(Item(id=item_id, name=name, emoji=emoji, kind=kind), min(votes, 250_000)))
+    return out
+
+
+def _text(value: Any, field: str, limit: int, where: str, default: str | None = None) -> str:
+    if value in (None, ""):
+        if default is None:
+            raise FeedError(f"{where}: {field} is required")
+        return default
+    text = str(value).strip()
+    if not text or len(text) > limit:
+        raise FeedError(f"{where}: {field} must be 1-{limit} characters")
+    return text
+
+
+def _votes(value: Any, where: str) -> int:
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise FeedError(f"{where}: votes {value!r} is not a whole number")
+    if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        raise FeedError(f"{where}: votes {value!r} is not a whole number")
+    votes = int(value)
+    if abs(votes) > MAX_FEED_VOTES:
+        raise FeedError(f"{where}: votes {votes} is beyond ±{MAX_FEED_VOTES:,}")
+    return votes
+
+
+def feed_records(path: str) -> list[Record]:
+    """The feed's items, validated (a one-line `FeedError` naming the file and record)."""
+    out: list[Record] = []
+    seen: set[str] = set()
+    for number, row in enumerate(read_feed(path, ["name"]), start=1):
+        where = f"feed {path}: record {number}"
+        name = _text(row.get("name"), "name", MAX_NAME, where)
+        item_id = str(row.get("id") or slugify(name)).strip()
+        if not ID_RE.match(item_id):
+            raise FeedError(f"{where}: id {item_id!r} must be 1-40 lowercase letters, digits and dashes")
+        if item_id in seen:
+            raise FeedError(f"{where}: id {item_id!r} appears twice")
+        seen.add(item_id)
+        item = Item(
+            id=item_id,
+            name=name,
+            emoji=_text(row.get("emoji"), "emoji", MAX_EMOJI, where, "🐱"),
+            kind=_text(row.get("kind"), "kind", MAX_KIND, where, "cat video"),
+        )
+        out.append(Record(item, _votes(row.get("votes"), where)))
+    return out
+
+
+def _apply(record: Record) -> None:
+    counter = ItemVotes(id=record.item.id)
+    if record.votes > 0:
+        counter.increment(votes=record.votes)
+    elif record.votes < 0:
+        counter.decrement(votes=-record.votes)
+
+
+def seed(count: int = 24, feed: str | None = None, progress: bool = False, *, workers: int = 16) -> int:
+    """Write the items and add their votes to the counters; return how many items."""
+    if feed is not None:
+        records = feed_records(feed)
+    else:
+        if not 1 <= count <= MAX_ITEMS:
+            raise click.ClickException(f"--count must be between 1 and {MAX_ITEMS:,}, not {count}")
+        records = generate(count, random.Random(count))
+    Item.sync_table()
+    ItemVotes.sync_table()
+    ui = _Ui(len(records)) if progress else None
+    written = write_all([r.item for r in records], workers=workers)
+    if ui is not None:
+        ui.items_written(written)
+    todo = [r for r in records if r.votes]
+    done = 0
+    for start in range(0, len(todo), 64):
+        chunk = todo[start : start + 64]
+        write_all(chunk, save=_apply, workers=workers)
+        done += len(chunk)
+        if ui is not None:
+            ui.inflated(chunk, done)
+    if ui is not None:
+        ui.finish(records)
+    return written
+
+
+class _Ui:
+    """LikeBot Omega's narration: neon progress, a log line per counter, a bar chart at the end."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.console = Console()
+        self.console.print(
+            f"[bold {NEON}]🎮 LIKEBOT OMEGA[/] [dim]wakes up in Dimension-5 and targets {total} items…[/]"
+        )
+        self.progress = Progress(
+            TextColumn(f"[{NEON}]{{task.description}}"),
+            BarColumn(complete_style=NEON, finished_style=NEON),
+            MofNCompleteColumn(),
+            console=self.console,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task("inflating counters", total=total)
+        self.logged = 0
+
+    def items_written(self, n: int) -> None:
+        self.progress.console.print(f"[{NEON}][🎮 LIKEBOT][/]  {n} items upserted into [bold]items[/]")
+
+    def inflated(self, chunk: list[Record], done: int) -> None:
+        for r in chunk:
+            if self.logged < 12:
+                sign = f"[{NEON}]+{r.votes}" if r.votes > 0 else f"[{RED}]{r.votes}"
+                self.progress.console.print(
+                    f"[{NEON}][🎮 LIKEBOT][/]  Inflating counter #{self.logged + 1}... {sign}[/]  "
+                    f"{r.item.emoji} {r.item.name}"
+                )
+                self.logged += 1
+        self.progress.update(self.task, completed=done)
+
+    def finish(self, records: list[Record]) -> None:
+        self.progress.update(self.task, completed=self.progress.tasks[0].total)
+        self.progress.stop()
+        ids = {r.item.id for r in records}
+        totals = sorted(
+            ((row.id, int(row.votes or 0)) for row in ItemVotes.find().all() if row.id in ids),
+            key=lambda t: -t[1],
+        )[:10]
+        names = {r.item.id: f"{r.item.emoji} {r.item.name}" for r in records}
+        peak = max((abs(v) for _, v in totals), default=1) or 1
+        self.console.print(f"\n[bold {NEON}]📊 Top counters (Total after LikeBot's visit)[/]")
+        for item_id, votes in totals:
+            bar = "█" * max(1, round(30 * abs(votes) / peak))
+            colour = NEON if votes >= 0 else RED
+            self.console.print(f"  {names[item_id][:36]:<36} [{colour}]{bar}[/] {votes:,}")
+
+
+cli = seed_cli(seed, keyspace="realtime_counters", default_count=24, what="items")

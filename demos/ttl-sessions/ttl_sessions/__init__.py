@@ -1,0 +1,1 @@
+"""ttl-sessions — "The Memory Thief": an ephemeral session store on coodie TTLs."""
