@@ -200,3 +200,20 @@ def expect(cql: Session, query: str, expected: list[tuple[Any, ...]]) -> None:
         assert rows(cql, query) == expected
 
     eventually(check)
+
+
+_ASSET_URL = re.compile(
+    r"""<(?:script|link|img|source|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']?([^"'\s>]+)""", re.I
+)
+#: hosts that are the app itself: the test clients' (httpx ASGI, Flask, Django) and a local run
+APP_HOSTS = frozenset({"testserver", "localhost", "127.0.0.1"})
+
+
+def assert_served_locally(html: str, app_hosts: frozenset[str] = APP_HOSTS) -> None:
+    """No script, stylesheet, image or frame comes from another host (no CDN): a demo
+    must work offline. Links a person may follow (``<a href>``) do not count."""
+    from urllib.parse import urlsplit
+
+    for url in _ASSET_URL.findall(html):
+        host = urlsplit(url).hostname
+        assert host is None or host in app_hosts, f"asset from another host: {url}"

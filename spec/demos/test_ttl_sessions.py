@@ -14,6 +14,8 @@ import re
 
 import pytest
 
+from spec.assertions import assert_served_locally
+
 pytestmark = pytest.mark.demo("ttl-sessions")
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -174,7 +176,8 @@ async def test_the_vault_lists_seeded_memories_shortest_life_first(seed, app_cli
     assert page.status_code == 200
     assert "8 memories alive" in page.text
     assert all(f"#{n}" in page.text for n in range(1, 9))
-    assert 'http-equiv="refresh"' in page.text and "cdn" not in page.text.lower()
+    assert 'http-equiv="refresh"' in page.text
+    assert_served_locally(page.text)
     sessions = (await app_client.get("/api/sessions")).json()["sessions"]
     lives = [s["life"] for s in sessions]
     assert lives == sorted(lives)

