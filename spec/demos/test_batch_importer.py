@@ -236,3 +236,14 @@ def test_the_seed_writes_unlogged_batches_and_refuses_a_bad_feed(
         json.dumps([{"planet": "ross-128b", "crate": 1, "item": "a", "quantity": 1, "mass_kg": 1}])
     )
     assert seed(feed=good) == 1
+
+
+def test_the_svg_record_of_an_import_loads_nothing_from_the_web(app_client: Any, tmp_path: Path) -> None:
+    path = tmp_path / "small.csv"
+    path.write_text(HEADER + "kepler-442b,1,Cryo-sleep pod,4,120.5\n")
+    svg = tmp_path / "import.svg"
+    result = app_client(["import", str(path), "--svg", str(svg)])
+    assert result.exit_code == 0, result.output
+    text = svg.read_text()
+    assert "LOADMASTER" in text
+    assert 'url("http' not in text, "rich's web-font URLs are stripped: the record renders offline"

@@ -14,6 +14,7 @@ error, exit status 1, and nothing is written.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -37,6 +38,17 @@ def _connect(keyspace: str) -> None:
 
     ensure_coodie(keyspace)
     CargoItem.sync_table()
+
+
+_WEB_FONT = re.compile(r',\s*url\("https?://[^"]*"\) format\("[^"]*"\)')
+
+
+def save_offline_svg(console: Console, path: str) -> None:
+    """The recorded output as SVG, minus rich's web-font URLs (a CDN): the demo works
+    offline, and the local Fira Code or a monospace fallback renders it."""
+    svg = console.export_svg(title="batch-importer — The Dimensional Cargo Drop")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(_WEB_FONT.sub("", svg))
 
 
 def _console(svg: str | None) -> Console:
@@ -100,7 +112,7 @@ def create_app(keyspace: str = "batch_importer") -> click.Group:
         report.rejects = manifest.rejects
         render_report(report, console)
         if svg:
-            console.save_svg(svg, title="batch-importer — The Dimensional Cargo Drop")
+            save_offline_svg(console, svg)
         if report.rejects:
             ctx.exit(1)
 
