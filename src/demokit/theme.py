@@ -5,6 +5,7 @@ these files from its own app — never from a CDN."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,3 +37,17 @@ def palette_css(accents: dict[str, str] | None = None) -> str:
     colours = {**PALETTE, **(accents or {})}
     body = "".join(f"  --{name}: {value};\n" for name, value in colours.items())
     return f":root {{\n{body}}}\n"
+
+
+def mount_fastapi(app: Any, package_dir: Path) -> Any:
+    """Serve the shared theme at ``/static/demokit`` and the demo's ``static/`` at ``/static``;
+    return the ``Jinja2Templates`` that look in the demo's ``templates/`` first, then in
+    demokit's (its ``base.html`` layout)."""
+    import jinja2
+    from fastapi.staticfiles import StaticFiles
+    from fastapi.templating import Jinja2Templates
+
+    app.mount("/static/demokit", StaticFiles(directory=static_dir() / "demokit"), name="demokit")
+    app.mount("/static", StaticFiles(directory=package_dir / "static"), name="static")
+    loader = jinja2.FileSystemLoader([package_dir / "templates", templates_dir()])
+    return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))

@@ -22,9 +22,6 @@ from uuid import UUID
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 
 from collections_tags.models import Article, Byline
 from collections_tags.taxonomy import (
@@ -172,12 +169,7 @@ def create_app(keyspace: str = "collections_tags") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN
         redoc_url=None,
     )
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
-    )
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(tag_colour=tag_colour, ops=OPS, columns=COLUMNS, literal=literal)
 
     def error(exc: Exception) -> JSONResponse:

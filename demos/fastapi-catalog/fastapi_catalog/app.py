@@ -26,9 +26,6 @@ from uuid import UUID
 
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException
 
@@ -160,12 +157,7 @@ def create_app(keyspace: str = "catalog") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN: the demo serves all it shows
         redoc_url=None,
     )
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
-    )
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(
         categories=CATEGORIES,
         by_slug=BY_SLUG,

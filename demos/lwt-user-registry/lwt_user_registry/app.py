@@ -24,9 +24,6 @@ import coodie
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 
 from demokit import theme
 from demokit.database import ensure_coodie
@@ -86,12 +83,7 @@ def create_app(keyspace: str = "lwt_user_registry") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
         redoc_url=None,
     )
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
-    )
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(
         cql=CQL,
         coodie_version=coodie.__version__ if hasattr(coodie, "__version__") else "1.9.3",

@@ -22,9 +22,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 
 from demokit import theme
@@ -65,12 +62,7 @@ def create_app(keyspace: str = "realtime_counters") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
         redoc_url=None,
     )
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
-    )
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(poll_seconds=POLL_SECONDS, singularity=SINGULARITY, max_amount=MAX_AMOUNT)
 
     @app.exception_handler(VoteError)

