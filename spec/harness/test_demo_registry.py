@@ -17,7 +17,7 @@ from pydantic import Field
 
 from demokit.__main__ import cli
 from demokit.ddl import model_classes, pretty, schema_cql, schema_statements
-from demokit.registry import Demo, DemoConfigError, discover, find
+from demokit.registry import KEYSPACE_ENV, Demo, DemoConfigError, demo_at, discover, find, keyspace_for
 
 GOOD = {
     "kind": '"flask"',
@@ -147,6 +147,55 @@ def test_a_demo_package_named_like_an_installed_one_is_refused(
     with pytest.raises(DemoConfigError, match=r"demo json-demo: module 'json' is already provided by .*json"):
         demo.import_(demo.seed)
     assert str(folder) not in sys.path
+
+
+# --------------------------------------------------------------------------- the keyspace
+
+
+def test_every_entry_point_finds_its_keyspace_in_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEYSPACE_ENV, raising=False)
+    folder = write_demo(tmp_path, "flask-notes2", keyspace='"notes2"')
+    module = folder / "notes_pkg" / "app.py"
+    module.parent.mkdir()
+    module.write_text("")
+    assert demo_at(module).name == "flask-notes2"
+    assert keyspace_for(module) == keyspace_for(folder) == "notes2"
+
+
+def test_scylla_keyspace_moves_every_entry_point_and_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = write_demo(tmp_path, "flask-notes3", keyspace='"notes3"')
+    monkeypatch.setenv(KEYSPACE_ENV, "hive2")
+    assert keyspace_for(folder) == "hive2"
+    for bad in ("Hive", "2hive", "hive-2", "h" * 49, "hive; DROP KEYSPACE x"):
+        monkeypatch.setenv(KEYSPACE_ENV, bad)
+        with pytest.raises(DemoConfigError, match=KEYSPACE_ENV):
+            keyspace_for(folder)
+
+
+def test_a_file_outside_any_demo_has_no_keyspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEYSPACE_ENV, raising=False)
+    (tmp_path / "loose.py").write_text("")
+    with pytest.raises(DemoConfigError, match="not inside a demo folder"):
+        keyspace_for(tmp_path / "loose.py")
+
+
+def test_each_demo_declares_its_keyspace_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Makefile, factory default or seed call names a demo's keyspace again."""
+    import re
+
+    monkeypatch.delenv(KEYSPACE_ENV, raising=False)
+    for demo in discover():
+        assert keyspace_for(demo.path) == demo.keyspace
+        for path in [demo.path / "Makefile", *demo.path.rglob("*.py")]:
+            text = path.read_text(encoding="utf-8")
+            named = rf"""(?i)keyspace[^\n]*["']{demo.keyspace}["']|:= *{demo.keyspace}\b"""
+            assert not re.search(named, text), (
+                f"{path} names the keyspace {demo.keyspace!r}: read it with demokit.registry.keyspace_for"
+            )
 
 
 def test_the_cli_lists_the_demos_and_prints_a_demos_schema(

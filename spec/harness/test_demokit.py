@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,31 @@ def test_a_stale_pid_file_does_not_fool_db_up(tmp_path: Path) -> None:
         assert state.pid != 2**22 + 12345
     finally:
         stop_lite(tmp_path)
+
+
+def test_db_up_creates_the_demos_keyspace_where_scylla_keyspace_says(
+    tmp_path: Path, scylla: Any, cql: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from demokit.__main__ import cli
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(
+        '[tool.coodie-demo]\nkind = "cli"\nkeyspace = "notes"\nseed = "n:seed"\nmodels = ["n"]\n'
+    )
+    name = f"dbup_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("SCYLLA_HOSTS", ",".join(str(e) for e in scylla.endpoints))
+    monkeypatch.setenv("SCYLLA_KEYSPACE", name)
+    try:
+        result = CliRunner().invoke(cli, ["db-up", "--demo", str(folder)])
+        assert result.exit_code == 0, result.output
+        assert result.output.strip().endswith(f"· keyspace {name}")
+        found = cql.execute(
+            "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = %s", [name]
+        )
+        assert found.one() is not None
+    finally:
+        cql.execute(f"DROP KEYSPACE IF EXISTS {name}")
 
 
 # --------------------------------------------------------------------------- theme

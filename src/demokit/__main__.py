@@ -7,7 +7,7 @@ import sys
 import click
 
 from .backend import BackendError, choose
-from .registry import DemoConfigError
+from .registry import KEYSPACE_ENV, DemoConfigError, keyspace_for
 
 
 @click.group(help="Manage the database the demos share (SCYLLA_HOSTS, Docker, or a background scylla_lite).")
@@ -16,11 +16,23 @@ def cli() -> None:
 
 
 @cli.command("db-up", help="Start the database (or find it running) and print where it is.")
-def db_up() -> None:
-    from .database import database_up
+@click.option(
+    "--demo",
+    "demo_dir",
+    type=click.Path(file_okay=False, exists=True),
+    default=None,
+    help=f"also create the keyspace of the demo in this folder (${KEYSPACE_ENV} picks another)",
+)
+def db_up(demo_dir: str | None) -> None:
+    from .database import create_keyspace, database_up
 
     kind, endpoints = database_up()
-    click.echo(f"{kind}: {', '.join(str(e) for e in endpoints)}")
+    where = f"{kind}: {', '.join(str(e) for e in endpoints)}"
+    if demo_dir is not None:
+        keyspace = keyspace_for(demo_dir)
+        create_keyspace(keyspace)
+        where += f" · keyspace {keyspace}"
+    click.echo(where)
 
 
 @cli.command("db-down", help="Stop the database this tool started.")

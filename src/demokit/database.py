@@ -210,20 +210,38 @@ def database_down(kind: Kind | None = None, *, wipe: bool = False) -> str:
     return "scylla_lite stopped" if stopped else "scylla_lite was not running"
 
 
-def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
-    """A driver session on the demo's keyspace (created if missing), the database brought up
-    first; coodie is initialised on it so the demo's models work at once."""
+def _cluster(**cluster_kwargs: Any) -> Any:
+    """A driver ``Cluster`` on the database the rule picks, brought up first."""
     from cassandra.cluster import Cluster
-    from coodie.sync import init_coodie
 
     _, endpoints = database_up()
     cluster_kwargs.setdefault("connect_timeout", 10)
-    cluster = Cluster([e.host for e in endpoints], port=endpoints[0].port, **cluster_kwargs)
-    session = cluster.connect()
+    return Cluster([e.host for e in endpoints], port=endpoints[0].port, **cluster_kwargs)
+
+
+def _create_keyspace(session: Any, keyspace: str) -> None:
     session.execute(
         f"CREATE KEYSPACE IF NOT EXISTS {keyspace} "
         "WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
     )
+
+
+def create_keyspace(keyspace: str) -> None:
+    """Bring the database up and create ``keyspace`` if it is missing (``make db-up``)."""
+    cluster = _cluster()
+    try:
+        _create_keyspace(cluster.connect(), keyspace)
+    finally:
+        cluster.shutdown()
+
+
+def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
+    """A driver session on the demo's keyspace (created if missing), the database brought up
+    first; coodie is initialised on it so the demo's models work at once."""
+    from coodie.sync import init_coodie
+
+    session = _cluster(**cluster_kwargs).connect()
+    _create_keyspace(session, keyspace)
     init_coodie(session=session, keyspace=keyspace)
     return session
 

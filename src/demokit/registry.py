@@ -20,13 +20,17 @@ they all share one ``sys.path`` in a test run.
 
 `discover` reads every demo (the directory name is the demo's name, the one the
 ``demo(name)`` marker and ``pytest -k`` use); Makefiles, CLIs and the pytest plugin
-share it.
+share it. The table's keyspace is the only place a demo names its keyspace: every
+entry point (app factory, seed, management commands, ``make db-up``) asks
+`keyspace_for`, which honours one override, ``$SCYLLA_KEYSPACE``.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import os
 import re
 import sys
 import tomllib
@@ -44,6 +48,8 @@ _MODULE = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 _TARGET_RE = re.compile(rf"{_MODULE}:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _MODULE_RE = re.compile(_MODULE)
 _KEYSPACE_RE = re.compile(r"[a-z][a-z0-9_]{0,47}")
+#: the one environment variable that points every entry point of a demo at another keyspace
+KEYSPACE_ENV = "SCYLLA_KEYSPACE"
 
 
 class DemoConfigError(ValueError):
@@ -211,3 +217,32 @@ def find(name: str, root: Path | str | None = None) -> Demo:
             return demo
     known = ", ".join(d.name for d in demos) or "none"
     raise DemoConfigError(f"no demo called {name!r} under {root or DEMOS_DIR} (known: {known})")
+
+
+@functools.cache
+def demo_at(where: Path | str) -> Demo:
+    """The demo that ``where`` (a demo folder, or any file inside one, such as a module's
+    ``__file__``) belongs to: the nearest folder above it with a ``[tool.coodie-demo]`` table."""
+    start = Path(where).resolve()
+    for folder in [start, *start.parents] if start.is_dir() else start.parents:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "[tool.coodie-demo]" in pyproject.read_text(encoding="utf-8"):
+            return load(folder)
+    raise DemoConfigError(
+        f"{where} is not inside a demo folder (no pyproject.toml with a [{TABLE}] table above it); "
+        "install the demo from its folder (pip install -e demos/<name>)"
+    )
+
+
+def keyspace_for(where: Path | str) -> str:
+    """The keyspace a demo's entry points use: ``$SCYLLA_KEYSPACE`` when set, else the one
+    its ``[tool.coodie-demo]`` table declares (``where`` as for `demo_at`)."""
+    override = os.environ.get(KEYSPACE_ENV, "")
+    if override:
+        if not _KEYSPACE_RE.fullmatch(override):
+            raise DemoConfigError(
+                f"{KEYSPACE_ENV}={override!r}: a keyspace is a lowercase CQL name of at most "
+                "48 characters (letters, digits, _; starting with a letter)"
+            )
+        return override
+    return demo_at(where).keyspace

@@ -9,6 +9,7 @@ first. The spec calls the same function directly on its test keyspace.
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from .registry import KEYSPACE_ENV, DemoConfigError, keyspace_for
 
 MAX_COUNT = 1_000_000
 
@@ -90,11 +93,17 @@ def write_all(
 
 
 def seed_cli(
-    seed: Callable[..., int], *, keyspace: str, default_count: int = 50, what: str = "records"
+    seed: Callable[..., int], *, keyspace: str | None = None, default_count: int = 50, what: str = "records"
 ) -> click.Command:
-    """The demo's ``seed.py`` command around its ``seed(count=, feed=, progress=)`` function."""
+    """The demo's ``seed.py`` command around its ``seed(count=, feed=, progress=)`` function.
 
-    @click.command(help=f"Seed the {keyspace} keyspace with sample {what} (or a CSV/JSON feed).")
+    The keyspace is the demo's own (`demokit.registry.keyspace_for` the seed's module, so
+    ``$SCYLLA_KEYSPACE`` moves it), read when the command runs; ``keyspace`` fixes one instead.
+    """
+
+    @click.command(
+        help=f"Seed the demo's keyspace (${KEYSPACE_ENV} picks another) with sample {what} (or a CSV/JSON feed)."
+    )
     @click.option("--count", default=default_count, show_default=True, help=f"how many {what} to generate")
     @click.option("--feed", type=str, default=None, help="a .csv or .json file of real data instead")
     def command(count: int, feed: str | None) -> None:
@@ -104,8 +113,16 @@ def seed_cli(
             read_feed(feed)  # fail fast, before the database is touched
         from .database import connect
 
-        connect(keyspace)
+        name = keyspace or _keyspace_of(seed)
+        connect(name)
         written = seed(count=count, feed=feed, progress=True)
-        click.secho(f"✔ {written} {what} written to keyspace {keyspace}", fg="green")
+        click.secho(f"✔ {written} {what} written to keyspace {name}", fg="green")
 
     return command
+
+
+def _keyspace_of(function: Callable[..., Any]) -> str:
+    try:
+        return keyspace_for(inspect.getfile(function))
+    except DemoConfigError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,12 +1,10 @@
-"""``python -m batch_importer [--keyspace K] generate|import|count ...``."""
-
-import os
+"""``python -m batch_importer generate|import|count ...`` (``$SCYLLA_KEYSPACE`` picks the keyspace)."""
 
 from batch_importer.cli import create_app
 
 
 def main() -> None:
-    create_app(os.environ.get("BATCH_IMPORTER_KEYSPACE", "batch_importer"))()
+    create_app()()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from batch_importer.importer import (
 )
 from batch_importer.manifest import MAX_ROWS, generate_records, read_manifest, write_records
 from batch_importer.models import CargoItem
+from demokit.registry import keyspace_for
 
 
 def _connect(keyspace: str) -> None:
@@ -55,8 +56,9 @@ def _console(svg: str | None) -> Console:
     return Console(record=svg is not None, highlight=False, width=100 if svg else None)
 
 
-def create_app(keyspace: str = "batch_importer") -> click.Group:
+def create_app(keyspace: str | None = None) -> click.Group:
     """The click group; it connects (through `ensure_coodie`) only when a command needs it."""
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
 
     @click.group(help=f"📦 LOADMASTER — import cargo manifests into keyspace {keyspace} with BatchQuery.")
     def app() -> None:

@@ -45,7 +45,7 @@ def seed(count: int = 500, feed: str | None = None, progress: bool = False) -> i
     return report.rows
 
 
-cli = seed_cli(seed, keyspace="batch_importer", default_count=500, what="cargo rows")
+cli = seed_cli(seed, default_count=500, what="cargo rows")
 
 if __name__ == "__main__":
     cli()

@@ -44,6 +44,7 @@ from collections_tags.taxonomy import (
 )
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 
 HERE = Path(__file__).resolve().parent
 MAX_LIST = 500  # articles on one page / one API answer
@@ -155,7 +156,9 @@ def form_value(column: str, op: str, form: dict[str, str]) -> Any:
 # --------------------------------------------------------------------------- app
 
 
-def create_app(keyspace: str = "collections_tags") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         ensure_coodie(keyspace)

@@ -186,7 +186,7 @@ class _Ui:
 def _cli() -> click.Command:
     from demokit.seed import seed_cli
 
-    return seed_cli(seed, keyspace="collections_tags", default_count=120, what="articles")
+    return seed_cli(seed, default_count=120, what="articles")
 
 
 cli = _cli()

@@ -204,7 +204,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="taskboard", default_count=50, what="tasks")
+cli = seed_cli(seed, default_count=50, what="tasks")
 
 if __name__ == "__main__":
     cli()

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from demokit import theme
+from demokit.registry import keyspace_for
 
 BASE_DIR = Path(__file__).resolve().parent
 DEMO_DIR = BASE_DIR.parent
@@ -59,8 +60,9 @@ if SQLITE_PATH != ":memory:":
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# ScyllaDB through coodie (the keyspace `make run` uses; the app factory may name another).
-COODIE_KEYSPACE = os.environ.get("SCYLLA_KEYSPACE", "taskboard")
+# ScyllaDB through coodie: the keyspace of pyproject.toml's [tool.coodie-demo] table, or
+# $SCYLLA_KEYSPACE (the app factory may name another).
+COODIE_KEYSPACE = keyspace_for(__file__)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

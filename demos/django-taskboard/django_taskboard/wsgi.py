@@ -17,8 +17,9 @@ from django.core.wsgi import get_wsgi_application
 application = get_wsgi_application()
 
 
-def create_app(keyspace: str = "taskboard"):  # type: ignore[no-untyped-def]
-    """The Django WSGI app with both databases ready: SQLite migrated, coodie on ``keyspace``."""
+def create_app(keyspace: str | None = None):  # type: ignore[no-untyped-def]
+    """The Django WSGI app with both databases ready: SQLite migrated, coodie on ``keyspace``
+    (default: ``settings.COODIE_KEYSPACE``)."""
     from django_taskboard.connection import prepare
 
     prepare(keyspace)

@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from fastapi_catalog.bazaar import (
     BRANDS,
     BY_SLUG,
@@ -142,7 +143,9 @@ def is_htmx(request: Request) -> bool:
 # --------------------------------------------------------------------------- the app
 
 
-def create_app(keyspace: str = "catalog") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         driver = ensure_coodie(keyspace)

@@ -163,7 +163,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="catalog", default_count=50, what="artifacts")
+cli = seed_cli(seed, default_count=50, what="artifacts")
 
 if __name__ == "__main__":
     cli()

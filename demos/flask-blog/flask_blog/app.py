@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from flask_blog.models import sync_tables
 from flask_blog.views import blog
 
@@ -31,7 +32,8 @@ TITLE = "📝 THE PROPAGANDA ENGINE"
 TAGLINE = "Captain Jinja posts the truth first"
 
 
-def create_app(keyspace: str = "blog") -> Flask:
+def create_app(keyspace: str | None = None) -> Flask:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
     ensure_coodie(keyspace)
     sync_tables()
 

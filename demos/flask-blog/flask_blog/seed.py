@@ -217,7 +217,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="blog", default_count=50, what="posts")
+cli = seed_cli(seed, default_count=50, what="posts")
 
 if __name__ == "__main__":
     cli()

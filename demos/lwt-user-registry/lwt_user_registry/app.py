@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from lwt_user_registry import registry
 from lwt_user_registry.models import BattleStats, Identity
 from lwt_user_registry.registry import Invalid, Outcome, ProfileEdit, Registration
@@ -68,7 +69,9 @@ def _form_edit(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not (k in ("display_name", "email") and v == "")}
 
 
-def create_app(keyspace: str = "lwt_user_registry") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         ensure_coodie(keyspace)

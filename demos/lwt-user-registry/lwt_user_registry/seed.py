@@ -212,7 +212,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="lwt_user_registry", default_count=60, what="heroes")
+cli = seed_cli(seed, default_count=60, what="heroes")
 
 if __name__ == "__main__":
     cli()

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from realtime_counters import service
 from realtime_counters.models import Item, ItemVotes
 from realtime_counters.service import MAX_AMOUNT, SINGULARITY, VoteError
@@ -47,7 +48,9 @@ async def _body(request: Request) -> Any:
         raise VoteError("the body is not valid JSON.", 400) from None
 
 
-def create_app(keyspace: str = "realtime_counters") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         ensure_coodie(keyspace)

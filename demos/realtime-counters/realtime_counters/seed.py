@@ -218,4 +218,4 @@ class _Ui:
             self.console.print(f"  {names[item_id][:36]:<36} [{colour}]{bar}[/] {votes:,}")
 
 
-cli = seed_cli(seed, keyspace="realtime_counters", default_count=24, what="items")
+cli = seed_cli(seed, default_count=24, what="items")

@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from ttl_sessions.models import DEFAULT_TTL, MemoryToken
 
 HERE = Path(__file__).resolve().parent
@@ -238,7 +239,9 @@ async def _json(request: Request, *, optional: bool = False) -> dict[str, Any]:
     return data
 
 
-def create_app(keyspace: str = "ttl_sessions") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         ensure_coodie(keyspace)

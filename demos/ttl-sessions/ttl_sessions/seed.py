@@ -178,7 +178,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="ttl_sessions", default_count=40, what="memories")
+cli = seed_cli(seed, default_count=40, what="memories")
 
 if __name__ == "__main__":
     cli()

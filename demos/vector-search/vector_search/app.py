@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.registry import keyspace_for
 from vector_search import embeddings
 from vector_search.catalog import BY_NAME, CATEGORIES
 from vector_search.models import DIMENSIONS, ProductEmbedding
@@ -113,7 +114,9 @@ def score_hue(score: float) -> int:
     return round(max(0.0, min(1.0, score)) * 120)
 
 
-def create_app(keyspace: str = "vector_search") -> FastAPI:
+def create_app(keyspace: str | None = None) -> FastAPI:
+    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
         ensure_coodie(keyspace)

@@ -268,7 +268,7 @@ class _Ui:
         )
 
 
-cli = seed_cli(seed, keyspace="vector_search", default_count=2000, what="products")
+cli = seed_cli(seed, default_count=2000, what="products")
 
 if __name__ == "__main__":
     cli()
