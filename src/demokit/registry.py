@@ -5,11 +5,11 @@
     [tool.coodie-demo]
     kind = "fastapi"                      # fastapi | flask | django | cli
     keyspace = "catalog"                  # the keyspace `make run` uses
-    app = "catalog.app:create_app"        # factory(keyspace) -> the app (optional for cli)
+    app = "catalog.app:create_app"        # factory(keyspace=None) -> the app (optional for cli)
     seed = "catalog.seed:seed"            # seed(count=, feed=, progress=) -> int (demokit.seed)
     models = ["catalog.models"]           # module(s) holding the coodie models
 
-The factory takes the keyspace and returns the ASGI app (fastapi), the Flask app
+The factory takes the keyspace (None: `keyspace_for` its own file) and returns the ASGI app (fastapi), the Flask app
 (flask), the configured WSGI app (django, e.g. ``get_wsgi_application()`` after
 pointing ``DJANGO_SETTINGS_MODULE`` at the demo's settings) or a click command
 (cli); it initialises coodie through `demokit.database.ensure_coodie`, so the test
