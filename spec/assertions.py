@@ -209,11 +209,16 @@ _ASSET_URL = re.compile(
 APP_HOSTS = frozenset({"testserver", "localhost", "127.0.0.1"})
 
 
+def asset_urls(html: str) -> list[str]:
+    """Every script, stylesheet, image, source and frame URL of a page, in order."""
+    return _ASSET_URL.findall(html)
+
+
 def assert_served_locally(html: str, app_hosts: frozenset[str] = APP_HOSTS) -> None:
     """No script, stylesheet, image or frame comes from another host (no CDN): a demo
     must work offline. Links a person may follow (``<a href>``) do not count."""
     from urllib.parse import urlsplit
 
-    for url in _ASSET_URL.findall(html):
+    for url in asset_urls(html):
         host = urlsplit(url).hostname
         assert host is None or host in app_hosts, f"asset from another host: {url}"

@@ -38,6 +38,7 @@ from demokit.backend import CHOICES, BackendError, Kind, choose, parse_hosts
 from demokit.registry import Demo, DemoConfigError, discover
 
 from .backend import ScyllaBackend, ServerClock, start_backend
+from .demo_process import DemoProcess, free_port
 from .recorder import CqlRecorder
 
 DRIVERS = ("scylla", "cassandra", "acsylla")
@@ -452,6 +453,27 @@ def app_client(request: pytest.FixtureRequest, demo: Demo, demo_app: Any) -> Any
     from click.testing import CliRunner  # cli: app_client(args...) runs the command
 
     return functools.partial(CliRunner().invoke, demo_app)
+
+
+@pytest.fixture
+def demo_process(
+    demo: Demo, scylla: ScyllaBackend, keyspace: str, tmp_path: Path
+) -> Iterator[Callable[..., DemoProcess]]:
+    """``run(target="start", env=None, **make_vars)``: ``make TARGET`` in the demo's folder — by
+    default ``start``, the real command ``make run`` ends with — in a subprocess, on a free port,
+    against this test's backend and keyspace; every process started is stopped after the test."""
+    started: list[DemoProcess] = []
+
+    def run(target: str = "start", env: dict[str, str] | None = None, **make_vars: str) -> DemoProcess:
+        make_vars = {"HOST": "127.0.0.1", "PORT": str(free_port()), **make_vars}
+        database = {"SCYLLA_HOSTS": ",".join(str(e) for e in scylla.endpoints), "SCYLLA_KEYSPACE": keyspace}
+        log = tmp_path / f"{demo.name}-{target}-{len(started)}.log"
+        started.append(DemoProcess(demo.path, target, log, {**database, **(env or {})}, make_vars))
+        return started[-1]
+
+    yield run
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture
