@@ -92,18 +92,18 @@ def _demo_dirs() -> list[Path]:
     return sorted(p.parent for p in (ROOT / "demos").glob("*/pyproject.toml"))
 
 
-def _project_pip_calls(demos: list[Path]) -> list[list[str]]:
-    """``pip install`` argument lists for the project (with its test extras) and ``demos``, in order:
-    torch's CPU build first when a demo needs it; then the demos, each of which depends on the
-    project by its path (``coodie-demos @ file://...``); then the project again, editable.  pip
-    refuses an editable project and that path dependency in one call, so the demos go first."""
+def _project_pip_calls(demos: list[Path], *, tests: bool = True) -> list[list[str]]:
+    """``pip install`` argument lists for the project (with its test extras if ``tests``) and
+    ``demos``, in order: torch's CPU build first when a demo needs it; then the demos, each of
+    which depends on the project by its path (``coodie-demos @ file://...``); then the project
+    again, editable.  pip refuses an editable project and that path dependency in one call."""
     needs_torch = any(
         re.search(r"\b(torch|sentence-transformers)\b", (d / "pyproject.toml").read_text()) for d in demos
     )
     calls = [[TORCH]] if needs_torch else []
     if demos:
         calls.append([arg for d in demos for arg in ("-e", str(d.relative_to(ROOT)))])
-    calls.append(["-e", ".[test]"])
+    calls.append(["-e", ".[test]" if tests else "."])
     return calls
 
 
@@ -209,20 +209,22 @@ def demos(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def develop(session: nox.Session) -> None:
-    """Install the project and the demos named in posargs (default: every demo) into ./dev's .venv.
+    """Install the project and demos into ./dev's .venv: ``./dev develop`` (every demo and the
+    test extras), ``./dev develop -- DEMO...`` (those demos), ``-- --test DEMO...`` (and the test extras).
 
-    What each demo's ``make`` targets run first (once, and again when a pyproject.toml
-    changes); ``./dev develop`` also makes ``.venv`` a working environment for ``pytest spec/``.
+    What a demo's ``make`` targets run first (once, and again when a pyproject.toml changes):
+    ``make run`` gets what the demo declares and nothing more, so a forgotten dependency shows.
     """
     demos = _demo_dirs()
-    unknown = sorted(set(session.posargs) - {d.name for d in demos})
+    names = [arg for arg in session.posargs if arg != "--test"]
+    unknown = sorted(set(names) - {d.name for d in demos})
     if unknown:
         session.error(f"no demo called {', '.join(unknown)} (known: {', '.join(d.name for d in demos)})")
-    chosen = [d for d in demos if not session.posargs or d.name in session.posargs]
+    chosen = [d for d in demos if not names or d.name in names]
     python = Path(sys.executable)
     if python.parent.parent.resolve() != (ROOT / ".venv").resolve():
         session.error(f"run it through ./dev (it installs into {ROOT / '.venv'}, not {python})")
-    for args in _project_pip_calls(chosen):
+    for args in _project_pip_calls(chosen, tests=not names or "--test" in session.posargs):
         session.log(f"installing {' '.join(args)} into .venv")
         session.run_install(str(python), "-m", "pip", "install", "--quiet", *args, external=True)
 

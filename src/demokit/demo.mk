@@ -3,9 +3,10 @@
 #     include ../../src/demokit/demo.mk
 #
 # Set-up is part of every target: the first one installs the project and this demo into
-# the repository's .venv (`./dev develop <demo>`, which needs only python3), and installs
-# again only when a pyproject.toml changes.  DEMO_PYTHON=/path/to/python runs the targets
-# with that interpreter as it is, installing nothing (the spec's smoke tests do this).
+# the repository's .venv (`./dev develop <demo>`, which needs only python3; `make test` adds
+# the test extras), and installs again only when a pyproject.toml changes.
+# DEMO_PYTHON=/path/to/python runs the targets with that interpreter as it is, installing
+# nothing (the spec's smoke tests do this).
 #
 # The keyspace is the one in pyproject.toml's [tool.coodie-demo] table; SCYLLA_KEYSPACE=name
 # moves every target (db-up, seed, run, start) to another.  The database follows the
@@ -19,9 +20,11 @@ SEED_ARGS ?= --count 50
 ifdef DEMO_PYTHON
 PYTHON := $(DEMO_PYTHON)
 READY :=
+TEST_READY :=
 else
 PYTHON := $(ROOT)/.venv/bin/python
 READY := $(ROOT)/.venv/.ready-$(DEMO)
+TEST_READY := $(ROOT)/.venv/.ready-$(DEMO)-test
 endif
 
 .PHONY: help db-up db-down seed run start clean test
@@ -32,6 +35,10 @@ help:                           ## List the targets
 $(READY): pyproject.toml $(ROOT)/pyproject.toml
 	$(ROOT)/dev develop -- $(DEMO)
 	@touch $@
+
+$(TEST_READY): pyproject.toml $(ROOT)/pyproject.toml
+	$(ROOT)/dev develop -- --test $(DEMO)
+	@touch $@ $(READY)
 
 db-up: $(READY)                 ## Start the database (or reuse it), create the keyspace, say where
 	$(PYTHON) -m demokit db-up --demo $(CURDIR)
@@ -51,5 +58,5 @@ start: $(READY)                 ## Start the demo on the data it has (no seeding
 clean: $(READY)                 ## Stop the database and delete its data
 	$(PYTHON) -m demokit db-down --wipe
 
-test: $(READY)                  ## Run this demo's part of the spec (its smoke test included)
+test: $(TEST_READY)             ## Run this demo's part of the spec (its smoke test included)
 	cd $(ROOT) && $(PYTHON) -m pytest spec/ -m demo -k "$(DEMO)"
