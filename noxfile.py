@@ -32,6 +32,9 @@ nox.options.sessions = ["lint", "spec"]
 #: PyTorch, for the demos that embed text: the CPU build, installed before anything
 #: else so that no resolver ever pulls a multi-GB CUDA build for a sentence-transformers dependency.
 TORCH = "torch==2.13.0"
+#: Where that build comes from when the default index serves a CUDA build (PyPI's Linux wheels):
+#: ``TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu``, as PyTorch's own instructions say.
+TORCH_INDEX_ENV = "TORCH_INDEX_URL"
 
 #: coodie's integration test files run by default: the current milestone.
 CONFORMANCE_FILES = [
@@ -100,7 +103,8 @@ def _project_pip_calls(demos: list[Path], *, tests: bool = True) -> list[list[st
     needs_torch = any(
         re.search(r"\b(torch|sentence-transformers)\b", (d / "pyproject.toml").read_text()) for d in demos
     )
-    calls = [[TORCH]] if needs_torch else []
+    index = os.environ.get(TORCH_INDEX_ENV)
+    calls = [[TORCH, *(["--index-url", index] if index else [])]] if needs_torch else []
     if demos:
         calls.append([arg for d in demos for arg in ("-e", str(d.relative_to(ROOT)))])
     calls.append(["-e", ".[test]" if tests else "."])
