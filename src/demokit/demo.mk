@@ -4,7 +4,8 @@
 #
 # Set-up is part of every target: the first one installs the project and this demo into
 # the repository's .venv (`./dev develop <demo>`, which needs only python3; `make test` adds
-# the test extras), and installs again only when a pyproject.toml changes.
+# the test extras), at the versions in the repository's lock (constraints.txt), and installs
+# again only when a pyproject.toml or the lock changes.
 # DEMO_PYTHON=/path/to/python runs the targets with that interpreter as it is, installing
 # nothing (the spec's smoke tests do this).
 #
@@ -32,11 +33,11 @@ endif
 help:                           ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(READY): pyproject.toml $(ROOT)/pyproject.toml
+$(READY): pyproject.toml $(ROOT)/pyproject.toml $(ROOT)/constraints.txt
 	$(ROOT)/dev develop -- $(DEMO)
 	@touch $@
 
-$(TEST_READY): pyproject.toml $(ROOT)/pyproject.toml
+$(TEST_READY): pyproject.toml $(ROOT)/pyproject.toml $(ROOT)/constraints.txt
 	$(ROOT)/dev develop -- --test $(DEMO)
 	@touch $@ $(READY)
 
