@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,10 @@ START = {
     "props": {"mood": "ominous", "era": "pre-void"},
     "author": {"name": "Archivist Ada", "email": "ada@tagmind.example"},
 }
+
+
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")  # UTC, to the millisecond
+MS = timedelta(milliseconds=1)
 
 
 def _remove_all(items: list[str], gone: list[str]) -> list[str]:
@@ -146,11 +152,41 @@ async def test_create_mutate_and_delete_through_the_forms(app_client, cql):
 
 
 async def test_json_round_trip(app_client, cql):
+    before = datetime.now(UTC)
     doc = await _create(app_client)
-    got = (await app_client.get(f"/api/articles/{doc['id']}")).json()
-    assert got == doc
-    assert got["tags"] == ["paradox", "void"] and got["lineage"] == ["Being", "Nothing", "Being"]
-    assert got["author"] == START["author"]
+    created_at = datetime.fromisoformat(doc["created_at"])
+    assert STAMP.fullmatch(doc["created_at"]) and before - MS <= created_at <= datetime.now(UTC)
+    expected = {
+        "id": doc["id"],
+        "title": "The Paradox of Nothing",
+        "tags": ["paradox", "void"],
+        "lineage": ["Being", "Nothing", "Being"],
+        "props": {"mood": "ominous", "era": "pre-void"},
+        "origin": ["paradox", "void"],
+        "author": {"name": "Archivist Ada", "email": "ada@tagmind.example"},
+        "created_at": doc["created_at"],
+    }
+    assert doc == expected
+    assert (await app_client.get(f"/api/articles/{doc['id']}")).json() == expected
+    assert (await app_client.get("/api/articles")).json() == {"tag": None, "articles": [expected]}
+
+    def indexed() -> None:
+        found = cql.execute("SELECT id FROM articles WHERE tags CONTAINS 'void'")
+        assert [str(r.id) for r in found] == [doc["id"]]
+
+    eventually(indexed)  # a real cluster updates the index in the background
+    tagged = (await app_client.get("/api/articles", params={"tag": "void"})).json()
+    assert tagged == {"tag": "void", "articles": [expected]}
+    mutated = await app_client.post(
+        f"/api/articles/{doc['id']}/mutations", json={"column": "tags", "op": "add", "value": ["cats"]}
+    )
+    assert {k: v for k, v in mutated.json().items() if k != "cql"} == {
+        "column": "tags",
+        "op": "add",
+        "before": ["paradox", "void"],
+        "after": ["cats", "paradox", "void"],
+        "article": {**expected, "tags": ["cats", "paradox", "void"]},
+    }
     assert (await app_client.delete(f"/api/articles/{doc['id']}")).status_code == 204
     assert (await app_client.get(f"/api/articles/{doc['id']}")).status_code == 404
     assert _rows(cql) == []
@@ -176,6 +212,7 @@ async def test_each_mutation_matches_python(app_client, cql, column, op, value, 
     assert _as_python(column, body["before"]) == before
     assert _as_python(column, body["after"]) == expected
     stored = (await app_client.get(f"/api/articles/{doc['id']}")).json()
+    assert body["article"] == stored
     assert _as_python(column, stored[column]) == expected
     untouched = {k: v for k, v in doc.items() if k != column}
     assert {k: v for k, v in stored.items() if k != column} == untouched  # nothing else moved

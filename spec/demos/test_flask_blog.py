@@ -214,6 +214,42 @@ def test_create_list_edit_comment_delete_round_trip(app_client, cql, seed):
     assert count(cql, "posts") == 2
 
 
+def test_the_api_answers_every_field_of_a_post(seed, tmp_path, app_client, cql):
+    record = {
+        "title": "The Whole Truth",
+        "body": "Line one.\n\nLine two.",
+        "author": "Captain Jinja",
+        "tags": ["truth", "memory"],
+        "mind_controlled": True,
+        "created_at": "2021-05-01T12:00:00.123+00:00",
+    }
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps([record]))
+    assert seed(feed=path) == 1
+    post_id = cql.execute("SELECT id FROM posts").one().id
+    before = datetime.now(UTC).replace(tzinfo=None)
+    edit = {**record, "tags": "truth, memory, evidence", "mind_controlled": "on"}
+    assert app_client.post(f"/posts/{post_id}/edit", data=edit).status_code == 303  # sets updated_at
+    after = datetime.now(UTC).replace(tzinfo=None)
+
+    body = app_client.get("/api/posts").get_json()
+    updated_at = body["posts"][0]["updated_at"]
+    assert before - timedelta(milliseconds=1) <= datetime.fromisoformat(updated_at) <= after  # UTC, naive
+    expected = {
+        "id": str(post_id),
+        "title": "The Whole Truth",
+        "body": "Line one.\n\nLine two.",
+        "author": "Captain Jinja",
+        "tags": ["evidence", "memory", "truth"],
+        "mind_controlled": True,
+        "created_at": "2021-05-01T12:00:00.123000",
+        "updated_at": updated_at,
+    }
+    assert body == {"posts": [expected], "next": None}
+    for tag in ("evidence", "memory"):
+        assert app_client.get(f"/api/posts?tag={tag}").get_json() == {"posts": [expected], "next": None}
+
+
 # --------------------------------------------------------------------------- bad input
 
 GOOD = {"title": "A title", "author": "Someone", "body": "Some body.", "tags": "truth"}

@@ -44,6 +44,7 @@ from collections_tags.taxonomy import (
 )
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import native, to_json
 from demokit.registry import keyspace_for
 
 HERE = Path(__file__).resolve().parent
@@ -63,30 +64,20 @@ def _stamp(when: datetime | None) -> str | None:
 
 
 def as_json(doc: Article) -> dict[str, Any]:
-    author = doc.author
-    return {
-        "id": str(doc.id),
-        "title": doc.title,
-        "tags": sorted(doc.tags or ()),
-        "lineage": list(doc.lineage or ()),
-        "props": dict(doc.props or {}),
-        "origin": sorted(doc.origin or ()),
-        "author": None if author is None else {"name": author.name, "email": author.email},
-        "created_at": _stamp(doc.created_at),
-    }
+    """The article as JSON: demokit's `to_json` (sets sorted), ``created_at`` as `_stamp` writes it."""
+    return {**to_json(doc, exclude={"created_at"}), "created_at": _stamp(doc.created_at)}
 
 
 def load(article_id: UUID) -> Article:
-    # validate(): read through model_validate so the UDT comes back as a Byline (coodie 1.9.3 bug)
-    doc = Article.find(id=article_id).validate().first()
+    doc = Article.find(id=article_id).first()
     if doc is None:
         raise NotFound(f"No article {article_id} in the taxonomy.")
-    return doc
+    return native(doc)  # Python types again: the UDT a Byline, not the driver's named tuple
 
 
 def articles(tag: str | None = None) -> list[Article]:
     query = Article.find(tags__contains=tag) if tag else Article.find()
-    docs = query.validate().limit(MAX_LIST).all()
+    docs = [native(doc) for doc in query.limit(MAX_LIST).all()]
     return sorted(docs, key=lambda d: (d.created_at, str(d.id)), reverse=True)
 
 

@@ -23,6 +23,7 @@ from uuid import UUID
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from demokit.documents import to_json
 from flask_blog import paging, store
 from flask_blog.forms import TAG_RE, FormErrors, parse_comment, parse_post
 from flask_blog.models import BLOG, Post
@@ -186,26 +187,13 @@ def add_comment(post_id: str) -> Any:
     return redirect(url_for("blog.show_post", post_id=post_id) + "#comments", 303)
 
 
-def _post_json(post: Post) -> dict[str, Any]:
-    return {
-        "id": str(post.id),
-        "title": post.title,
-        "author": post.author,
-        "body": post.body,
-        "tags": sorted(post.tags),
-        "mind_controlled": post.mind_controlled,
-        "created_at": post.created_at.isoformat(),
-        "updated_at": post.updated_at.isoformat() if post.updated_at else None,
-    }
-
-
 @blog.get("/api/posts")
 def api_posts() -> Any:
     tag = request.args.get("tag")
     if tag is not None:
         tag = _tag(tag)
     page, next_token = _listing(f"tag:{tag}" if tag else "feed", tag)
-    return jsonify(posts=[_post_json(p) for p in page.posts], next=next_token)
+    return jsonify(posts=[to_json(p, exclude={"blog"}) for p in page.posts], next=next_token)
 
 
 @blog.get("/healthz")
