@@ -424,3 +424,23 @@ def test_demokit_gives_every_column_its_declared_type_and_json(coodie_sync: Any)
     expected = {column: as_json for column, (_, as_json) in READ_BACK.items()}
     expected |= {"id": 1, "words": ["ash", "bone", "ink"], "numbers": [1, 5, 9]}
     assert to_json(BugEvery.get(id=1)) == expected
+
+
+class BugDefaults(Document):
+    id: typing.Annotated[int, fields.PrimaryKey()]
+    tags: set[str] = set()
+    score: int = 0
+    note: str | None = None
+
+    class Settings:
+        name = "bug_defaults"
+
+
+def test_demokit_reads_a_null_column_as_the_field_default(coodie_sync: Any, cql: Session) -> None:
+    """A column never written (a counter never incremented) reads back null, which coodie leaves
+    as None in a field typed ``int``; demokit gives the model's default, as for collections."""
+    BugDefaults.sync_table()
+    cql.execute("INSERT INTO bug_defaults (id) VALUES (1)")
+    read = BugDefaults.get(id=1)
+    assert (read.tags, read.score, read.note) == (set(), None, None)
+    assert to_json(read) == {"id": 1, "tags": [], "score": 0, "note": None}

@@ -44,8 +44,19 @@ def plain(value: Any) -> Any:
 
 
 def native(doc: M) -> M:
-    """``doc`` validated from its plain values: every field of its declared type again."""
-    return type(doc).model_validate(plain(doc))
+    """``doc`` validated from its plain values: every field of its declared type again.
+
+    A column read back as null — never written, an empty collection, a counter never
+    incremented — takes the field's default where the model gives one other than None."""
+    fields = type(doc).model_fields
+    values = {
+        name: value
+        for name, value in plain(doc).items()
+        if value is not None
+        or fields[name].is_required()
+        or fields[name].get_default(call_default_factory=True) is None
+    }
+    return type(doc).model_validate(values)
 
 
 def to_json(doc: BaseModel, **dump: Any) -> dict[str, Any]:
