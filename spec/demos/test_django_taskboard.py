@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import uuid
 from collections import Counter
@@ -254,43 +255,152 @@ def test_create_list_move_edit_delete_round_trip_over_html(app_client, cql):
     assert app_client.get(f"/tasks/{row.id}").status_code == 404
 
 
-def test_create_list_move_edit_delete_round_trip_over_json(app_client, cql):
-    made = post_json(app_client, "/api/tasks", {"title": "Hack the board", "assignee": "Grace", "sprint": 9})
-    assert made.status_code == 201
-    task = made.json()["task"]
-    assert task["status"] == "todo" and task["priority"] == "medium" and task["sprint"] == 9
-    assert made.json()["counts"] == {"todo": 1, "in_progress": 0, "done": 0}
-    listed = app_client.get("/api/tasks").json()["tasks"]
-    assert [t["id"] for t in listed] == [task["id"]]
-    assert app_client.get("/api/tasks?status=done").json() == {"tasks": []}
-    # a drag and drop
-    moved = post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"})
-    assert moved.status_code == 200
-    assert moved.json()["moved"] is True and moved.json()["counts"] == {
-        "todo": 0,
-        "in_progress": 0,
-        "done": 1,
+NEW_TASK = {  # every field set, none to its default
+    "title": "Hack the board",
+    "description": "find JIRA-TRON's backdoor",
+    "status": "in_progress",
+    "assignee": "Grace",
+    "priority": "high",
+    "sprint": 9,
+}
+EDIT = {
+    "title": "Board hacked",
+    "description": "backdoor found",
+    "status": "todo",
+    "assignee": "Ada",
+    "priority": "low",
+    "sprint": 10,
+}
+
+
+def the_task(cql: Any) -> Any:
+    return cql.execute("SELECT * FROM tasks").one()
+
+
+def task_json(row: Any) -> dict[str, Any]:
+    """What the API answers for a stored task: every field but the board; the timestamps as
+    the driver reads them back (UTC, no zone) in ISO 8601, at millisecond precision."""
+    stamps = {k: getattr(row, k).isoformat() for k in ("created_at", "updated_at")}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}000)?", v) for v in stamps.values())
+    return {"id": str(row.id), **{k: getattr(row, k) for k in NEW_TASK}, **stamps}
+
+
+def as_written(task: dict[str, Any], *stamps: str) -> dict[str, Any]:
+    """``task`` as the answer to the write that set ``stamps``: those are the app's own UTC
+    datetimes, not yet read back, so they carry their zone (``Z``)."""
+    return {**task, **{k: task[k] + "Z" for k in stamps}}
+
+
+def events_json(cql: Any) -> list[dict[str, Any]]:
+    """The stored events as the API answers them, newest first."""
+    return [
+        {
+            "at": e.at.isoformat(),
+            "task_id": str(e.task_id),
+            **{k: getattr(e, k) for k in ("kind", "title", "from_status", "to_status", "actor")},
+        }
+        for e in events(cql)
+    ]
+
+
+def summary(status: str | None) -> dict[str, Any]:
+    """The counters part of an answer, with one task in ``status`` (or none)."""
+    counts = {s: int(s == status) for s in STATUSES}
+    return {
+        "counts": counts,
+        "total": sum(counts.values()),
+        "done": counts["done"],
+        "freed": 100 * counts["done"],
+        "glow": 0.255 if status else 0.25,
     }
-    assert moved.json()["freed"] == 100
-    again = post_json(app_client, f"/api/tasks/{task['id']}/move", {"status": "done"})
-    assert again.status_code == 200 and again.json()["moved"] is False  # already there: nothing written
-    patched = post_json(
-        app_client, f"/api/tasks/{task['id']}", {"title": "Board hacked", "status": "in_progress"}, "patch"
-    )
-    assert patched.status_code == 200 and patched.json()["changed"] == ["status", "title"]
-    detail = app_client.get(f"/api/tasks/{task['id']}").json()
-    assert detail["task"]["title"] == "Board hacked"
-    assert [e["kind"] for e in detail["history"]] == ["edited", "moved", "created"]
-    assert assert_counters_exact(cql) == {"todo": 0, "in_progress": 1, "done": 0}
-    board = app_client.get("/api/board").json()
-    assert board["total"] == 1 and [t["title"] for t in board["columns"]["in_progress"]] == ["Board hacked"]
-    feed = app_client.get("/api/events?limit=2").json()["events"]
-    assert [e["kind"] for e in feed] == ["edited", "moved"]
-    assert app_client.get("/api/counters").json()["counts"] == {"todo": 0, "in_progress": 1, "done": 0}
-    gone = app_client.delete(f"/api/tasks/{task['id']}")
-    assert gone.status_code == 200 and gone.json()["total"] == 0
-    assert app_client.get(f"/api/tasks/{task['id']}").status_code == 404
+
+
+def test_create_list_move_edit_delete_round_trip_over_json(app_client, cql):
+    made = post_json(app_client, "/api/tasks", NEW_TASK)
+    assert made.status_code == 201
+    row = the_task(cql)
+    assert {k: getattr(row, k) for k in NEW_TASK} == NEW_TASK
+    task = task_json(row)
+    assert made.json() == {"task": as_written(task, "created_at", "updated_at"), **summary("in_progress")}
+    assert app_client.get("/api/tasks").json() == {"tasks": [task]}
+    assert app_client.get("/api/tasks?status=in_progress").json() == {"tasks": [task]}
+    assert app_client.get("/api/tasks?status=done").json() == {"tasks": []}
+    (created,) = events_json(cql)
+    assert created == {
+        "at": created["at"],
+        "task_id": task["id"],
+        "kind": "created",
+        "title": "Hack the board",
+        "from_status": "",
+        "to_status": "in_progress",
+        "actor": "The Middleware",
+    }
+    url = f"/api/tasks/{task['id']}"
+    assert app_client.get(url).json() == {"task": task, "history": [created]}
+    assert app_client.get("/api/board").json() == {
+        "board": "hivemind",
+        "columns": {"todo": [], "in_progress": [task], "done": []},
+        **summary("in_progress"),
+    }
+    assert app_client.get("/api/events").json() == {"events": [created]}
+    assert app_client.get("/api/counters").json() == summary("in_progress")
+
+    # a drag and drop
+    moved = post_json(app_client, f"{url}/move", {"status": "done"})
+    assert moved.status_code == 200
+    row = the_task(cql)
+    assert row.status == "done" and row.updated_at > row.created_at
+    task = task_json(row)
+    assert moved.json() == {"task": as_written(task, "updated_at"), "moved": True, **summary("done")}
+    again = post_json(app_client, f"{url}/move", {"status": "done"})
+    assert again.json() == {"task": task, "moved": False, **summary("done")}  # already there: nothing written
+
+    # an edit of every field
+    patched = post_json(app_client, url, EDIT, "patch")
+    assert patched.status_code == 200
+    row = the_task(cql)
+    assert {k: getattr(row, k) for k in EDIT} == EDIT
+    task = task_json(row)
+    assert patched.json() == {
+        "task": as_written(task, "updated_at"),
+        "changed": ["assignee", "description", "priority", "sprint", "status", "title"],
+        **summary("todo"),
+    }
+    history = events_json(cql)
+    assert [(e["kind"], e["title"], e["from_status"], e["to_status"]) for e in history] == [
+        ("edited", "Board hacked", "done", "todo"),
+        ("moved", "Hack the board", "in_progress", "done"),
+        ("created", "Hack the board", "", "in_progress"),
+    ]
+    assert app_client.get(url).json() == {"task": task, "history": history}
+    assert app_client.get("/api/board").json() == {
+        "board": "hivemind",
+        "columns": {"todo": [task], "in_progress": [], "done": []},
+        **summary("todo"),
+    }
+    assert app_client.get("/api/events?limit=2").json() == {"events": history[:2]}
+    assert app_client.get("/api/counters").json() == summary("todo")
+    assert assert_counters_exact(cql) == {"todo": 1, "in_progress": 0, "done": 0}
+
+    gone = app_client.delete(url)
+    assert gone.status_code == 200 and gone.json() == {"deleted": task["id"], **summary(None)}
+    assert app_client.get(url).status_code == 404
     assert stored_tasks(cql) == [] and assert_counters_exact(cql) == dict.fromkeys(STATUSES, 0)
+
+
+def test_a_task_given_only_a_title_gets_the_defaults(app_client, cql):
+    made = post_json(app_client, "/api/tasks", {"title": "Bare"})
+    assert made.status_code == 201
+    task = task_json(the_task(cql))
+    assert made.json()["task"] == as_written(task, "created_at", "updated_at")
+    assert {k: task[k] for k in NEW_TASK} == {
+        "title": "Bare",
+        "description": "",
+        "status": "todo",
+        "assignee": "",
+        "priority": "medium",
+        "sprint": 1,
+    }
 
 
 def test_many_moves_keep_the_counters_exact(seed, app_client, cql):

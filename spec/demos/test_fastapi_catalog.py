@@ -214,23 +214,59 @@ async def test_plain_forms_work_without_javascript(app_client, cql):
     assert stored(cql) == (0, 0)
 
 
+def product_json(row: Any) -> dict[str, Any]:
+    """What the API answers for a stored ``products`` row: every field, the id as text and
+    ``created_at`` (UTC, millisecond precision) as ISO 8601 with a ``Z``."""
+    stamp = row.created_at.isoformat()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}000)?", stamp), stamp
+    fields = ("name", "brand", "category", "price", "dimension", "description")
+    return {"id": str(row.id), **{k: getattr(row, k) for k in fields}, "created_at": f"{stamp}Z"}
+
+
+async def listed(app_client, **params: str) -> dict[str, Any]:
+    return (await app_client.get("/api/products", params=params)).json()
+
+
+def listing(
+    products: list[dict[str, Any]], category: str | None = None, brand: str | None = None
+) -> dict[str, Any]:
+    """The body of ``GET /api/products`` listing ``products``."""
+    return {"category": category, "brand": brand, "count": len(products), "products": products}
+
+
 async def test_create_read_update_delete_through_the_json_api(app_client, cql):
-    body = {**ARTIFACT, "price": 42.5, "dimension": 7}
+    body = {**ARTIFACT, "price": 42.5, "dimension": 7}  # every field set, none to its default
     created = await app_client.post("/api/products", json=body)
     assert created.status_code == 201, created.text
     product = created.json()
-    assert {k: product[k] for k in body} == body
-    assert product["created_at"].endswith("Z")
+    row = cql.execute("SELECT * FROM products").one()
+    assert product == product_json(row) == {**body, "id": str(row.id), "created_at": product["created_at"]}
     url = f"/api/products/{product['id']}"
     assert (await app_client.get(url)).json() == product
-    listing = (await app_client.get("/api/products", params={"category": "peripherals"})).json()
-    assert [p["id"] for p in listing["products"]] == [product["id"]]
+    assert await listed(app_client) == listing([product])  # products
+    assert await listed(app_client, category="peripherals") == listing([product], "peripherals")
 
-    updated = await app_client.put(url, json={**body, "category": "pets", "price": 0})
+    async def by_brand() -> None:  # the secondary index
+        assert await listed(app_client, brand="MerchBot Prime") == listing([product], brand="MerchBot Prime")
+
+    await eventually(by_brand)
+
+    changed = {
+        "name": "Docile USB Hub",
+        "brand": "Rift & Sons",
+        "category": "pets",
+        "price": 0,
+        "dimension": 12,
+        "description": "Merely a hub now.",
+    }
+    updated = await app_client.put(url, json=changed)
     assert updated.status_code == 200
-    assert updated.json()["category"] == "pets" and updated.json()["price"] == 0
-    assert updated.json()["created_at"] == product["created_at"]
+    assert updated.json() == {**changed, "id": product["id"], "created_at": product["created_at"]}
+    assert updated.json() == product_json(cql.execute("SELECT * FROM products").one())
     assert [r.category for r in cql.execute("SELECT category FROM products_by_category")] == ["pets"]
+    assert (await app_client.get(url)).json() == updated.json()
+    assert await listed(app_client, category="pets") == listing([updated.json()], "pets")
+    assert await listed(app_client, category="peripherals") == listing([], "peripherals")
 
     deleted = await app_client.delete(url)
     assert deleted.status_code == 204 and deleted.content == b""

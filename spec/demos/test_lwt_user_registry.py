@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,13 @@ NEO = {"username": "neo", "display_name": "Thomas Anderson", "email": "neo@coodi
 def stored(cql: Any) -> dict[str, tuple[Any, ...]]:
     rows = cql.execute("SELECT username, display_name, email, bio, version FROM identities").all()
     return {r.username: (r.display_name, r.email, r.bio, r.version) for r in rows}
+
+
+def registered_at(cql: Any, username: str) -> str:
+    """The stored ``registered_at`` as the API writes it — checked to be this registration's time."""
+    row = cql.execute("SELECT registered_at FROM identities WHERE username = %s", [username]).one()
+    assert timedelta(0) <= datetime.now(UTC).replace(tzinfo=None) - row.registered_at < timedelta(minutes=1)
+    return row.registered_at.isoformat() + "Z"
 
 
 def stats(cql: Any) -> dict[str, int]:
@@ -55,18 +63,31 @@ async def test_fifty_concurrent_registrations_of_one_username_have_one_winner(ap
 
 
 async def test_a_duplicate_shows_the_existing_identity(app_client, cql):
-    assert (await app_client.post("/api/users", json=NEO)).status_code == 201
+    created = await app_client.post("/api/users", json=NEO)
+    neo = {**NEO, "version": 1, "registered_at": registered_at(cql, "neo")}
+    assert created.status_code == 201 and created.json() == neo
     clone = {**NEO, "username": "NEO", "display_name": "Agent Smith", "email": "smith@matrix.sys"}
     response = await app_client.post("/api/users", json=clone)
     assert response.status_code == 409
-    body = response.json()
-    assert body["existing"]["display_name"] == "Thomas Anderson" and body["existing"]["version"] == 1
+    assert response.json()["existing"] == neo  # LWTResult.existing: the row read back
     page = await app_client.post("/register", data=clone)
     assert page.status_code == 409
     assert (
         "already taken" in page.text and "LWTResult.existing" in page.text and "Thomas Anderson" in page.text
     )
     assert stored(cql) == {"neo": ("Thomas Anderson", "neo@coodie.corps", "The one.", 1)}
+
+
+async def test_an_identity_reads_back_field_by_field(app_client, cql):
+    assert (await app_client.post("/api/users", json=NEO)).status_code == 201
+    neo = {**NEO, "version": 1, "registered_at": registered_at(cql, "neo")}
+    assert (await app_client.get("/api/users/neo")).json() == neo
+    assert (await app_client.get("/api/users")).json() == [neo]
+    change = {"display_name": "Neo", "email": "neo@zion.net", "bio": "Wakes up."}
+    edited = await app_client.patch("/api/users/neo", json={"version": 1, **change})
+    assert edited.status_code == 200 and edited.json() == {"username": "neo", **change, "version": 2}
+    assert (await app_client.get("/api/users/neo")).json() == {**neo, **change, "version": 2}
+    assert (await app_client.get("/api/users")).json() == [{**neo, **change, "version": 2}]
 
 
 # --------------------------------------------------------------------------- optimistic locking
@@ -122,6 +143,19 @@ async def test_delete_if_exists(app_client, cql):
     assert page.status_code == 404 and "nothing was deleted" in page.text
     assert (await app_client.get("/api/users/neo")).status_code == 404
     assert stats(cql) == {"granted": 1, "deleted": 1}
+
+
+async def test_the_stats_count_every_kind_of_battle(app_client, cql):
+    zeros = {"granted": 0, "repelled": 0, "stale_edits": 0, "deleted": 0}
+    assert (await app_client.get("/api/stats")).json() == zeros  # no counter row yet
+    await app_client.post("/api/users", json=NEO)
+    assert (await app_client.get("/api/stats")).json() == {**zeros, "granted": 1}  # the rest are null
+    await app_client.post("/api/users", json=NEO)
+    await app_client.patch("/api/users/neo", json={"version": 1, "bio": "x"})
+    await app_client.patch("/api/users/neo", json={"version": 1, "bio": "stale"})
+    await app_client.delete("/api/users/neo")
+    every = {"granted": 1, "repelled": 1, "stale_edits": 1, "deleted": 1}
+    assert stats(cql) == every and (await app_client.get("/api/stats")).json() == every
 
 
 # --------------------------------------------------------------------------- pages, round trip

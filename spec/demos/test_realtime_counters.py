@@ -75,12 +75,8 @@ async def test_the_dashboard_shows_seeded_items_and_polls_for_updates(seed, app_
 async def test_the_scoreboard_holds_the_feed_totals_highest_first(seed, feed, app_client, cql):
     assert seed(feed=feed) == 4
     body = (await app_client.get("/api/items")).json()
-    assert [(i["id"], i["votes"]) for i in body["items"]] == [
-        ("grumpy-cat", 42),
-        ("this-is-fine", 7),
-        ("quiet-one", 0),
-        ("corgi-herds", -3),
-    ]
+    by_id = {record["id"]: {"votes": 0, **record} for record in FEED}
+    assert body["items"] == [by_id[i] for i in ("grumpy-cat", "this-is-fine", "quiet-one", "corgi-herds")]
     assert body["total"] == 46
     assert totals(cql) == {"grumpy-cat": 42, "this-is-fine": 7, "corgi-herds": -3}  # no row for 0
     one = (await app_client.get("/api/items/grumpy-cat")).json()
@@ -128,8 +124,9 @@ async def test_create_list_vote_up_and_down_round_trip(app_client, cql):
         "kind": "dance",
         "votes": 0,
     }
-    listed = (await app_client.get("/api/items")).json()["items"]
-    assert [i["id"] for i in listed] == ["sentient-toaster-dance"]
+    listed = (await app_client.get("/api/items")).json()
+    assert listed == {"items": [created.json()], "total": 0}
+    assert (await app_client.get("/api/items/sentient-toaster-dance")).json() == created.json()
     up = await app_client.post("/api/items/sentient-toaster-dance/increment", json={"amount": 10})
     assert up.json() == {"id": "sentient-toaster-dance", "delta": 10, "votes": 10}
     down = await app_client.post("/api/items/sentient-toaster-dance/decrement", json={"amount": 3})
@@ -138,6 +135,9 @@ async def test_create_list_vote_up_and_down_round_trip(app_client, cql):
     below = await app_client.post("/api/items/sentient-toaster-dance/decrement", json={"amount": 20})
     assert below.json()["votes"] == -14  # counters go below zero: LikeBot's balance is restored
     assert totals(cql) == {"sentient-toaster-dance": -14}
+    toaster = {**created.json(), "votes": -14}
+    assert (await app_client.get("/api/items/sentient-toaster-dance")).json() == toaster
+    assert (await app_client.get("/api/items")).json() == {"items": [toaster], "total": -14}
     page = await app_client.get("/")
     assert "Sentient Toaster Dance" in page.text and "rc-negative" in page.text
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -26,10 +28,22 @@ def stored(cql) -> int:
 
 
 def ttl_of(cql, token: str) -> int | None:
-    from uuid import UUID
-
     row = cql.execute('SELECT TTL("owner") FROM memory_tokens WHERE "token" = %s', [UUID(token)]).one()
     return None if row is None else row[0]
+
+
+def created_at(cql, token: str) -> str:
+    """The stored ``created_at`` as the API writes it — checked to be this session's creation."""
+    row = cql.execute('SELECT created_at FROM memory_tokens WHERE "token" = %s', [UUID(token)]).one()
+    assert timedelta(0) <= datetime.now(UTC).replace(tzinfo=None) - row.created_at < timedelta(minutes=1)
+    return row.created_at.isoformat()
+
+
+def alive(session: dict, granted: int) -> dict:
+    """A session's JSON without its ``life``, once that is checked to be 1…granted seconds."""
+    body = dict(session)
+    assert 1 <= body.pop("life") <= granted, session
+    return body
 
 
 async def new_token(app_client, **body) -> dict:
@@ -150,15 +164,31 @@ async def test_the_html_round_trip(app_client, cql, cql_recorder, snapshot):
 
 
 async def test_the_json_round_trip(app_client, cql):
-    created = await new_token(app_client, ttl=120, planet="TRAPPIST-1e")
+    created = await new_token(app_client, ttl=120, planet="TRAPPIST-1e", remember=True)
     token = created["token"]
+    ada = {
+        "token": str(UUID(token)),
+        "owner": "Ada",
+        "memory": "rain on the pad",
+        "planet": "TRAPPIST-1e",
+        "created_at": created_at(cql, token),
+        "granted": 120,
+        "remembered": True,
+    }
+    assert created == {**ada, "life": 120}
+    assert alive((await app_client.get(f"/api/sessions/{token}")).json(), 120) == ada
     listed = (await app_client.get("/api/sessions")).json()
     assert listed["default_ttl"] == 30
-    assert [s["token"] for s in listed["sessions"]] == [token]
-    patched = await app_client.patch(f"/api/sessions/{token}", json={"owner": "Ada Lovelace"})
-    assert patched.status_code == 200 and patched.json()["owner"] == "Ada Lovelace"
-    assert patched.json()["memory"] == "rain on the pad" and patched.json()["planet"] == "TRAPPIST-1e"
+    assert [alive(s, 120) for s in listed["sessions"]] == [ada]
+    change = {"owner": "Ada Lovelace", "memory": "the engine hums", "planet": "Kepler-62f"}
+    patched = await app_client.patch(f"/api/sessions/{token}", json=change)
+    assert patched.status_code == 200 and alive(patched.json(), 120) == {**ada, **change}
+    assert alive((await app_client.get(f"/api/sessions/{token}")).json(), 120) == {**ada, **change}
     assert 110 <= ttl_of(cql, token) <= 120
+    kept = await app_client.post(f"/api/sessions/{token}/refresh", json={"ttl": 900})
+    ada = {**ada, **change, "granted": 900}
+    assert kept.status_code == 200 and kept.json() == {**ada, "life": 900}
+    assert alive((await app_client.get(f"/api/sessions/{token}")).json(), 900) == ada
     assert (await app_client.delete(f"/api/sessions/{token}")).status_code == 204
     assert (await app_client.get(f"/api/sessions/{token}")).status_code == 404
     assert (await app_client.delete(f"/api/sessions/{token}")).status_code == 404

@@ -81,6 +81,35 @@ async def test_a_query_ranks_its_topic_first(seed, feed, app_client, query, topi
     assert scores[2] > scores[3]  # the topic's products stand apart from the rest
 
 
+async def test_a_hit_carries_every_stored_field(seed, feed, app_client, cql):
+    seed(feed=feed)
+    rows = cql.execute("SELECT id, name, description FROM product_embeddings").all()
+    (beans,) = [r for r in rows if r.name == "Midnight Espresso Beans"]
+    query = f"{beans.name}. {beans.description}"  # the very text its embedding was made of
+    response = await app_client.get("/api/search", params={"q": query, "k": 1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == {
+        "query": query,
+        "k": 1,
+        "embed_ms": body["embed_ms"],
+        "ann_ms": body["ann_ms"],
+        "hits": [
+            {
+                "rank": 1,
+                "id": str(beans.id),
+                "name": "Midnight Espresso Beans",
+                "description": "Dark roasted coffee beans for a strong espresso shot with rich crema.",
+                "category": "Coffee & Tea",
+                "emoji": "☕",
+                "price": 10.0,
+                "score": 1.0,  # its own text: cosine 1 (to 4 places)
+            }
+        ],
+    }
+    assert all(isinstance(body[k], float) and body[k] >= 0 for k in ("embed_ms", "ann_ms"))
+
+
 async def test_the_search_page_shows_ranked_cards_with_scores(seed, feed, app_client):
     seed(feed=feed)
     page = await app_client.get("/", params={"q": "strong espresso coffee", "k": 4})

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from demokit.documents import to_json
 from django_taskboard.cassandra_models import BOARD, Task, TaskCounter, TaskEvent
 
 STATUSES = ("todo", "in_progress", "done")
@@ -244,26 +245,10 @@ def delete(task: Task, actor: str = WEB_ACTOR) -> None:
 
 
 def as_json(task: Task) -> dict[str, Any]:
-    return {
-        "id": str(task.id),
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "assignee": task.assignee,
-        "priority": task.priority,
-        "sprint": task.sprint,
-        "created_at": task.created_at.isoformat(),
-        "updated_at": task.updated_at.isoformat(),
-    }
+    """``task`` as JSON values (`demokit.documents.to_json`), without its board."""
+    return to_json(task, exclude={"board"})
 
 
 def event_json(event: TaskEvent) -> dict[str, Any]:
-    return {
-        "at": event.at.isoformat(),
-        "task_id": str(event.task_id),
-        "kind": event.kind,
-        "title": event.title,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "actor": event.actor,
-    }
+    """``event`` as JSON values, without its board and its own id."""
+    return to_json(event, exclude={"board", "id"})

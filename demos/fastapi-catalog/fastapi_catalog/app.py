@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import to_json
 from demokit.registry import keyspace_for
 from fastapi_catalog.bazaar import (
     BRANDS,
@@ -70,9 +71,12 @@ class ProductOut(ProductIn):
     created_at: str
 
 
-def product_out(product: Any) -> dict[str, Any]:
-    data = {name: getattr(product, name) for name in ProductIn.model_fields}
-    return {"id": str(product.id), **data, "created_at": product.created_at.isoformat() + "Z"}
+def product_out(product: Product | ProductByCategory) -> dict[str, Any]:
+    """``product`` as JSON values (`demokit.documents.to_json`); ``created_at`` is stored in
+    UTC without a zone, so the API adds the ``Z``."""
+    data = to_json(product)
+    data["created_at"] += "Z"
+    return data
 
 
 # --------------------------------------------------------------------------- dependencies

@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import to_json
 from demokit.registry import keyspace_for
 from lwt_user_registry import registry
 from lwt_user_registry.models import BattleStats, Identity
@@ -128,16 +129,16 @@ def create_app(keyspace: str | None = None) -> FastAPI:
             identity = registry.register(form)
         except Outcome as exc:
             return problem(exc)
-        return JSONResponse(registry.public(identity), status_code=201)
+        return JSONResponse(to_json(identity), status_code=201)
 
     @app.get("/api/users")
     def api_list() -> list[dict[str, Any]]:
-        return [registry.public(i) for i in registry.listing()]
+        return [to_json(i) for i in registry.listing()]
 
     @app.get("/api/users/{username}")
     def api_get(username: str) -> JSONResponse:
         try:
-            return JSONResponse(registry.public(registry.get(username)))
+            return JSONResponse(to_json(registry.get(username)))
         except (Invalid, Outcome) as exc:
             return problem(exc)
 
@@ -167,7 +168,7 @@ def create_app(keyspace: str | None = None) -> FastAPI:
 
     @app.get("/api/stats")
     def api_stats() -> dict[str, int]:
-        return vars(registry.tally())
+        return to_json(registry.tally(), exclude={"board"})
 
     # ------------------------------------------------------------------ pages
 

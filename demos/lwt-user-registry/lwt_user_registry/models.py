@@ -7,7 +7,7 @@ from typing import Annotated
 
 from coodie.fields import Counter, PrimaryKey
 from coodie.sync.document import CounterDocument, Document
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 
 def _now() -> datetime:
@@ -24,10 +24,14 @@ class Identity(Document):
     email: str
     bio: str = ""
     version: int = 1
-    registered_at: datetime = Field(default_factory=_now)
+    registered_at: datetime = Field(default_factory=_now)  # UTC, naive like the driver's
 
     class Settings:
         name = "identities"
+
+    @field_serializer("registered_at", when_used="json")
+    def _utc(self, when: datetime) -> str:
+        return when.isoformat() + "Z"
 
 
 class BattleStats(CounterDocument):

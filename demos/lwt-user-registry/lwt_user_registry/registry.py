@@ -13,12 +13,11 @@ Input is validated first (`Invalid`, with a message), so bad input never reaches
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from demokit.documents import native, to_json
 from lwt_user_registry.models import BattleStats, Identity
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,24}$")
@@ -105,36 +104,14 @@ def check_username(username: str) -> str:
     return name
 
 
-@dataclass
-class Tally:
-    granted: int = 0
-    repelled: int = 0
-    stale_edits: int = 0
-    deleted: int = 0
-
-
-def tally() -> Tally:
+def tally() -> BattleStats:
+    """The battle counters, read back (all 0 before the first battle)."""
     row = BattleStats.find(board="global").first()
-    if row is None:
-        return Tally()
-    return Tally(row.granted or 0, row.repelled or 0, row.stale_edits or 0, row.deleted or 0)
+    return BattleStats() if row is None else native(row)
 
 
 def _count(**deltas: int) -> None:
     BattleStats(board="global").increment(**deltas)
-
-
-def public(identity: Identity | dict[str, Any]) -> dict[str, Any]:
-    data = identity if isinstance(identity, dict) else identity.model_dump()
-    registered = data.get("registered_at")
-    return {
-        "username": data.get("username"),
-        "display_name": data.get("display_name"),
-        "email": data.get("email"),
-        "bio": data.get("bio") or "",
-        "version": data.get("version"),
-        "registered_at": registered.isoformat() + "Z" if isinstance(registered, datetime) else registered,
-    }
 
 
 def register(form: Registration) -> Identity:
@@ -144,12 +121,12 @@ def register(form: Registration) -> Identity:
     assert result is not None
     if not result.applied:
         _count(repelled=1)
-        winner = result.existing or {}
+        winner = Identity.model_validate(result.existing) if result.existing else None
         raise Outcome(
             409,
             f"🚫 The username {form.username!r} is already taken — IF NOT EXISTS kept the first "
-            f"registration ({winner.get('display_name', 'someone')}); nothing was written.",
-            public(winner) if winner else None,
+            f"registration ({winner.display_name if winner else 'someone'}); nothing was written.",
+            to_json(winner) if winner else None,
         )
     _count(granted=1)
     return identity

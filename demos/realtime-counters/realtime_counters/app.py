@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import to_json
 from demokit.registry import keyspace_for
 from realtime_counters import service
 from realtime_counters.models import Item, ItemVotes
@@ -104,12 +105,12 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     async def create_item(request: Request) -> dict[str, Any]:
         item = service.parse_item(await _body(request))
         await run_in_threadpool(service.create_item, item)
-        return {**item.model_dump(), "votes": 0}
+        return {**to_json(item), "votes": 0}
 
     @app.get("/api/items/{item_id}")
     def get_item(item_id: str) -> dict[str, Any]:
         item = service.require_item(item_id)
-        return {**item.model_dump(), "votes": service.votes_of(item.id)}
+        return {**to_json(item), **to_json(service.counter_of(item.id))}
 
     async def _vote(request: Request, item_id: str, *, up: bool) -> Response:
         body = await _body(request)
@@ -124,8 +125,8 @@ def create_app(keyspace: str | None = None) -> FastAPI:
         if request.headers.get("hx-request"):  # a button on the dashboard: redraw the board
             context = await run_in_threadpool(board_context)
             return templates.TemplateResponse(request, "board.html", context)
-        votes = await run_in_threadpool(service.votes_of, item_id)
-        return JSONResponse({"id": item_id, "delta": amount if up else -amount, "votes": votes})
+        counter = await run_in_threadpool(service.counter_of, item_id)
+        return JSONResponse({**to_json(counter), "delta": amount if up else -amount})
 
     @app.post("/api/items/{item_id}/increment")
     async def increment(request: Request, item_id: str) -> Response:

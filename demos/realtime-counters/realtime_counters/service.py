@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from demokit.documents import native, to_json
 from realtime_counters.models import Item, ItemVotes
 
 MAX_AMOUNT = 1_000
@@ -122,9 +123,10 @@ def require_item(item_id: str) -> Item:
     return item
 
 
-def votes_of(item_id: str) -> int:
+def counter_of(item_id: str) -> ItemVotes:
+    """The item's counter row, read back (``votes=0`` when nobody has voted yet)."""
     row = ItemVotes.find_one(id=item_id)
-    return int(row.votes or 0) if row is not None else 0
+    return ItemVotes(id=item_id) if row is None else native(row)
 
 
 def vote(item_id: str, amount: int, *, up: bool) -> None:
@@ -140,8 +142,8 @@ def vote(item_id: str, amount: int, *, up: bool) -> None:
 
 def scoreboard() -> list[Tally]:
     """Every item with its total, highest first (two full scans: fine for a demo's few rows)."""
-    totals = {row.id: int(row.votes or 0) for row in ItemVotes.find().all()}
-    tallies = [Tally(i.id, i.name, i.emoji, i.kind, totals.get(i.id, 0)) for i in Item.find().all()]
+    totals = {row.id: row.votes for row in map(native, ItemVotes.find().all())}
+    tallies = [Tally(**to_json(i), votes=totals.get(i.id, 0)) for i in Item.find().all()]
     tallies.sort(key=lambda t: (-t.votes, t.name))
     return tallies
 

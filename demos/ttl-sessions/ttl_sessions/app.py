@@ -31,6 +31,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import to_json
 from demokit.registry import keyspace_for
 from ttl_sessions.models import DEFAULT_TTL, MemoryToken
 
@@ -117,16 +118,7 @@ def _uuid(token: str) -> UUID:
 
 
 def _session(doc: MemoryToken, life: int | None) -> Session:
-    return Session(
-        token=str(doc.token),
-        owner=doc.owner,
-        memory=doc.memory,
-        planet=doc.planet,
-        created_at=doc.created_at.isoformat(timespec="seconds"),
-        granted=doc.granted,
-        remembered=doc.remembered,
-        life=life or 0,
-    )
+    return Session(**to_json(doc), life=life or 0)
 
 
 def create(data: dict[str, Any]) -> Session:
@@ -140,7 +132,7 @@ def create(data: dict[str, Any]) -> Session:
         owner=owner,
         memory=memory,
         planet=planet,
-        created_at=datetime.now(UTC).replace(microsecond=0),
+        created_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),  # naive UTC, as read back
         granted=ttl or DEFAULT_TTL,
         remembered=remember,
     )

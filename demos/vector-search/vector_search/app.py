@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from demokit import theme
 from demokit.database import ensure_coodie
+from demokit.documents import to_json
 from demokit.registry import keyspace_for
 from vector_search import embeddings
 from vector_search.catalog import BY_NAME, CATEGORIES
@@ -91,12 +92,8 @@ def search(query: str, k: int) -> Search:
     hits = [
         Hit(
             rank=n,
-            id=str(doc.id),
-            name=doc.name,
-            description=doc.description,
-            category=doc.category,
+            **to_json(doc, exclude={"embedding"}),  # id, name, description, category, price
             emoji=BY_NAME[doc.category].emoji if doc.category in BY_NAME else "✨",
-            price=doc.price,
             score=round(embeddings.cosine(vector, doc.embedding), 4),
         )
         for n, doc in enumerate(found, start=1)
