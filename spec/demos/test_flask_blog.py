@@ -227,14 +227,14 @@ def test_the_api_answers_every_field_of_a_post(seed, tmp_path, app_client, cql):
     path.write_text(json.dumps([record]))
     assert seed(feed=path) == 1
     post_id = cql.execute("SELECT id FROM posts").one().id
-    before = datetime.now(UTC).replace(tzinfo=None)
+    before = datetime.now(UTC)
     edit = {**record, "tags": "truth, memory, evidence", "mind_controlled": "on"}
     assert app_client.post(f"/posts/{post_id}/edit", data=edit).status_code == 303  # sets updated_at
-    after = datetime.now(UTC).replace(tzinfo=None)
+    after = datetime.now(UTC)
 
     body = app_client.get("/api/posts").get_json()
     updated_at = body["posts"][0]["updated_at"]
-    assert before - timedelta(milliseconds=1) <= datetime.fromisoformat(updated_at) <= after  # UTC, naive
+    assert before - timedelta(milliseconds=1) <= datetime.fromisoformat(updated_at) <= after  # UTC: ends in Z
     expected = {
         "id": str(post_id),
         "title": "The Whole Truth",
@@ -242,7 +242,7 @@ def test_the_api_answers_every_field_of_a_post(seed, tmp_path, app_client, cql):
         "author": "Captain Jinja",
         "tags": ["evidence", "memory", "truth"],
         "mind_controlled": True,
-        "created_at": "2021-05-01T12:00:00.123000",
+        "created_at": "2021-05-01T12:00:00.123000Z",
         "updated_at": updated_at,
     }
     assert body == {"posts": [expected], "next": None}

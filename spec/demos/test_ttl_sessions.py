@@ -33,10 +33,10 @@ def ttl_of(cql, token: str) -> int | None:
 
 
 def created_at(cql, token: str) -> str:
-    """The stored ``created_at`` as the API writes it — checked to be this session's creation."""
+    """The stored ``created_at`` as the API writes it (UTC, ``Z``) — checked to be this session's creation."""
     row = cql.execute('SELECT created_at FROM memory_tokens WHERE "token" = %s', [UUID(token)]).one()
     assert timedelta(0) <= datetime.now(UTC).replace(tzinfo=None) - row.created_at < timedelta(minutes=1)
-    return row.created_at.isoformat()
+    return row.created_at.isoformat() + "Z"
 
 
 def alive(session: dict, granted: int) -> dict:

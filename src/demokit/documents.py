@@ -3,16 +3,17 @@
 coodie 1.9.3 builds the documents it reads with ``model_construct()``: the driver's value
 types survive into the model (``set`` → ``SortedSet``, ``map`` → ``OrderedMapSerializedKey``,
 ``date`` → ``cassandra.util.Date``, ``time`` → ``Time``, ``duration`` → ``Duration``, a UDT
-→ the driver's named tuple, ``inet`` → ``str``), and ``model_dump(mode="json")`` then raises
-``PydanticSerializationError`` — a 500 from any JSON endpoint, on ScyllaDB as on scylla_lite.
-Its own way out, ``QuerySet.validate()``, fails on ``date``, ``time`` and ``duration``
-columns.  The demos go through `native` and `to_json` instead; spec/coodie/
-test_upstream_bugs.py pins each of those types so the day coodie fixes them shows.
+→ the driver's named tuple, ``inet`` → ``str``).  ``model_dump(mode="json")`` raises on most
+of them — a 500 from any JSON endpoint, on ScyllaDB as on scylla_lite — and a ``timestamp``
+(UTC) comes back without its zone.  coodie's own way out, ``QuerySet.validate()``, fails on
+``date``, ``time`` and ``duration`` columns.  The demos go through `native` and `to_json`
+instead; spec/coodie/test_upstream_bugs.py pins each type, so the day coodie fixes one shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from cassandra.util import Date, Duration, SortedSet, Time
@@ -28,6 +29,8 @@ def plain(value: Any) -> Any:
         return {plain(item) for item in value}
     if isinstance(value, Mapping):
         return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # a CQL timestamp is UTC; the driver leaves the zone out
     if isinstance(value, Date):
         return value.date()  # ScyllaDB's dates reach past Python's: date() raises out of 1..9999
     if isinstance(value, Time):

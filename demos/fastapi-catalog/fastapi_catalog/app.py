@@ -72,11 +72,8 @@ class ProductOut(ProductIn):
 
 
 def product_out(product: Product | ProductByCategory) -> dict[str, Any]:
-    """``product`` as JSON values (`demokit.documents.to_json`); ``created_at`` is stored in
-    UTC without a zone, so the API adds the ``Z``."""
-    data = to_json(product)
-    data["created_at"] += "Z"
-    return data
+    """``product`` as JSON values (`demokit.documents.to_json`: ``created_at`` in UTC, ``…Z``)."""
+    return to_json(product)
 
 
 # --------------------------------------------------------------------------- dependencies

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from coodie.fields import Counter, PrimaryKey
 from coodie.sync.document import CounterDocument, Document
-from pydantic import Field, field_serializer
+from pydantic import Field
 
 
 def _now() -> datetime:
@@ -24,15 +24,10 @@ class Identity(Document):
     email: str
     bio: str = ""
     version: int = 1
-    registered_at: datetime = Field(default_factory=_now)  # UTC, naive like the driver's
+    registered_at: datetime = Field(default_factory=_now)
 
     class Settings:
         name = "identities"
-
-    @field_serializer("registered_at", when_used="json")
-    def _utc(self, when: datetime) -> str:
-        return when.isoformat() + "Z"
-
 
 class BattleStats(CounterDocument):
     """The header's "Identity Battles" tally: one counter row, ``board = 'global'``."""

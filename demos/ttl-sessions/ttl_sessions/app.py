@@ -132,7 +132,7 @@ def create(data: dict[str, Any]) -> Session:
         owner=owner,
         memory=memory,
         planet=planet,
-        created_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),  # naive UTC, as read back
+        created_at=datetime.now(UTC).replace(microsecond=0),
         granted=ttl or DEFAULT_TTL,
         remembered=remember,
     )
