@@ -304,7 +304,8 @@ def develop(session: nox.Session) -> None:
 @nox.session(name="demos-latest")
 def demos_latest(session: nox.Session) -> None:
     """Every demo's spec on the newest releases, without the lock (the nightly run): says which
-    packages differ from the lock, so a release that breaks a demo is named before users meet it."""
+    packages differ from the lock, so a release that breaks a demo is named before users meet it.
+    torch stays at its CPU build (TORCH): the newest of everything else is upgraded to."""
     _install(session, *_project_pip_calls(demo_dirs(ROOT)), locked=False)
     differences = _lock_differences(session) if LOCK.is_file() else []
     session.log(f"differ from {LOCK.name}: {', '.join(differences) or 'nothing'}")
@@ -420,8 +421,8 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, mypy src, actionlint on the GitHub workflows."""
-    # The dev extra holds the tools; mypy follows src's imports into pytest, the framework clients and testcontainers: the test
-    # extras are what src is checked against, as in the spec run.
+    # The dev extra holds the tools.  mypy follows src's imports into pytest, the framework
+    # clients and testcontainers: the test extras are what src is checked against, as in the spec run.
     _install(session, ["-e", ".[test,dev]"])
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")

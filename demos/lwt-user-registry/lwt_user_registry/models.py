@@ -29,6 +29,7 @@ class Identity(Document):
     class Settings:
         name = "identities"
 
+
 class BattleStats(CounterDocument):
     """The header's "Identity Battles" tally: one counter row, ``board = 'global'``."""
 
