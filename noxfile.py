@@ -14,7 +14,6 @@ import json
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import nox
@@ -33,9 +32,8 @@ from spec.lockfile import (  # noqa: E402
     dep_name,
     locked_versions,
     own_packages,
+    pyproject,
 )
-
-PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 # The session venvs are plain `python -m venv` ones (uv is not assumed).  Where the
 # interpreter ships without ensurepip (Debian's python3 minus python3-venv), fall back
@@ -377,7 +375,7 @@ def coodie_conformance_cassandra(session: nox.Session) -> None:
     files, others = _split_posargs(session.posargs, sdist_root)
     if _driver_type(others) is None:
         others.append("--driver-type=cassandra")
-    project = PYPROJECT["project"]
+    project = pyproject(ROOT)["project"]
     deps = []
     for requirement in project["dependencies"]:
         name = dep_name(requirement)
