@@ -285,3 +285,74 @@ def test_protocol_batch_refuses_a_select(cql: Session, tables: str) -> None:
         InvalidRequest,
         "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.",
     )
+
+
+# --------------------------------------------------------------------------- a late failure
+
+# (batch kind, statements with %s markers and their values, the third one's refusal):
+# the third statement is refused only once it meets the data (a list index out of
+# bounds) or its values (the negation of -2^63), after the first two were computed
+LATE_FAILURES = {
+    "LOGGED": (
+        [
+            ("INSERT INTO a (k, v) VALUES (%s, %s)", (20, 20)),
+            ("UPDATE b SET v = %s WHERE k = %s AND c = %s", (20, 20, 1)),
+            ("UPDATE l SET l[%s] = %s WHERE k = %s", (5, 1, 0)),
+        ],
+        "List index 5 out of bound, list has size 2",
+    ),
+    "UNLOGGED": (
+        [
+            ("UPDATE l SET l = l + %s WHERE k = %s", ([3], 0)),
+            ("DELETE FROM a WHERE k = %s", (0,)),
+            ("DELETE l[%s] FROM l WHERE k = %s", (2, 0)),
+        ],
+        "List index 2 out of bound, list has size 2",
+    ),
+    "COUNTER": (
+        [
+            ("UPDATE n SET n = n + %s WHERE k = %s", (1, 0)),
+            ("UPDATE n SET n = n + %s WHERE k = %s", (1, 1)),
+            ("UPDATE n SET n = n - %s WHERE k = %s", (-(2**63), 0)),
+        ],
+        "The negation of -9223372036854775808 overflows supported counter precision (signed 8 bytes integer)",
+    ),
+    "CONDITIONAL": (
+        [
+            ("UPDATE l SET l = l + %s WHERE k = %s IF l = [1, 2]", ([3], 0)),
+            ("UPDATE l SET l = %s + l WHERE k = %s", ([0], 0)),
+            ("UPDATE l SET l[%s] = %s WHERE k = %s", (2, 9, 0)),
+        ],
+        "List index 2 out of bound, list has size 2",
+    ),
+}
+PROTOCOL_KINDS = {
+    "LOGGED": BatchType.LOGGED,
+    "UNLOGGED": BatchType.UNLOGGED,
+    "COUNTER": BatchType.COUNTER,
+    "CONDITIONAL": BatchType.LOGGED,
+}
+
+
+@pytest.mark.parametrize("form", ["text", "protocol"])
+@pytest.mark.parametrize("kind", list(LATE_FAILURES))
+def test_a_statement_refused_late_leaves_the_batch_unapplied(
+    cql: Session, tables: str, kind: str, form: str
+) -> None:
+    """The first two statements are fine, the third is refused: the client gets its
+    InvalidRequest and none of the three is applied (every statement's writes are
+    computed before the first is applied)."""
+    cql.execute("CREATE TABLE n (k int PRIMARY KEY, n counter)")
+    cql.execute("UPDATE n SET n = n + 1 WHERE k = 0")
+    cql.execute("INSERT INTO l (k, l) VALUES (0, [1, 2])")
+    statements, message = LATE_FAILURES[kind]
+    if form == "text":
+        prefix = {"UNLOGGED": "UNLOGGED ", "COUNTER": "COUNTER "}.get(kind, "")
+        text = f"BEGIN {prefix}BATCH " + "; ".join(s for s, _ in statements) + " APPLY BATCH"
+        values = tuple(v for _, vs in statements for v in vs)
+        refused(cql, tables, SimpleStatement(text), InvalidRequest, message, params=values, exact=True)
+        return
+    batch = BatchStatement(batch_type=PROTOCOL_KINDS[kind])
+    for statement, vs in statements:
+        batch.add(cql.prepare(statement.replace("%s", "?")), vs)
+    refused(cql, tables, batch, InvalidRequest, message, exact=True)

@@ -35,7 +35,9 @@ KINDS = {
     "batch_text": 3,
     "clock": 4,
     "cas_write": 5,
+    "batch": 6,
 }  # clock: ts is the clock offset
+# batch: a whole protocol BATCH in one record (`execution.batch.batch_record`)
 # cas_write: an applied statement of a lightweight transaction; it replays without its
 # IF conditions (they held when it was logged, against the state replay rebuilds)
 KIND_NAMES = {v: k for k, v in KINDS.items()}
@@ -251,6 +253,11 @@ class CommitLog:
             if kind == "schema":
                 plan = engine._plan(text, keyspace)
                 engine._schema(client, plan, plan.statement, now)
+                return
+            if kind == "batch":
+                from .execution.batch import replay_batch
+
+                replay_batch(engine, text, list(values), ts, now)
                 return
             plan = engine._plan(text, keyspace)
             ex = Execution(list(values), now, engine)

@@ -1,15 +1,20 @@
 """BATCH, from CQL text (BEGIN ... APPLY BATCH) or the protocol's BATCH message.
 
 All statements of a batch share one write timestamp unless a statement names its
-own, are validated before any is applied, and apply together (the engine is single
-threaded, so a batch is atomic and isolated). A batch with an IF condition is one
-lightweight transaction on one partition (`lwt.CasRequest`): every condition is
-checked against the partition as it was before the batch, then all statements apply
-or none, at the transaction's time, and the answer has a row per statement.
+own. Every statement's writes are computed first, against the data as it was before
+the batch, and only then applied, all of them in one synchronous step that cannot
+fail (`write_all`): a batch is atomic and isolated, and a statement that fails,
+however late, leaves nothing written. The commit log gets the batch as one record
+(its text, or a protocol BATCH's statements: `batch_record`), so a restart replays
+all of it or none. A batch with an IF condition is one lightweight transaction on
+one partition (`lwt.CasRequest`): every condition is checked against the partition
+as it was before the batch, then all statements apply or none, at the transaction's
+time, and the answer has a row per statement.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
 
-Item = tuple[ModifyPlan, Execution, str, "str | None"]  # plan, execution, text to log, keyspace
+Item = tuple[ModifyPlan, Execution, str, "str | None"]  # plan, execution, its text (protocol BATCH), keyspace
 
 
 @dataclass
@@ -77,29 +82,45 @@ def check_kinds(kind: str, children: list[ModifyPlan], timestamp: bool = False, 
         raise InvalidRequest("BATCH with conditions cannot span multiple tables")
 
 
-def apply_all(engine: Engine, items: list[Item], default_ts: int | None) -> Result:
-    """Validate every statement, then apply them all (a conditional batch: if its
-    conditions hold)."""
+def apply_all(engine: Engine, items: list[Item], default_ts: int | None) -> tuple[Result, bool]:
+    """Compute every statement's writes, then apply them all (a conditional batch: if
+    its conditions hold); the answer, and whether anything was written. The caller
+    logs the batch, as one record."""
     if not items:
-        return Void()
+        return Void(), False
     now_micros = items[0][1].now_micros
     now_s = now_micros // 1_000_000
     if any(plan.conditional for plan, _, _, _ in items):
-        return _apply_conditional(engine, items, now_s)
+        return _apply_conditional(items, now_s)
     ts = default_ts if default_ts is not None else now_micros
-    contexts: list[WriteContext] = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
-    # check every statement (keys, terms, list indexes) against the data before the batch
-    commits = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
-    for (_, ex, text, keyspace), wc, commit in zip(items, contexts, commits):
-        commit()
-        engine.logged(("write", text, keyspace, ex.values, wc.ts, ex.now_micros))
-    return Void()
+    write_all(items, [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items])
+    return Void(), True
 
 
-def _apply_conditional(engine: Engine, items: list[Item], now_s: int) -> Result:
+def write_all(items: list[Item], contexts: list[WriteContext]) -> None:
+    """Every statement's writes computed (which raises any error, nothing applied
+    yet), then all of them applied (which cannot fail): a batch applies whole or not
+    at all, and no other request runs in between."""
+    mutations = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
+    for apply in mutations:
+        apply()
+
+
+def _cas_contexts(items: list[Item], now_s: int) -> list[WriteContext]:
+    """The write parameters of a transaction's statements: every statement writes at
+    the server's time (ScyllaDB's Paxos ballot), neither the client's timestamp nor a
+    statement's USING TIMESTAMP."""
+    contexts = []
+    for plan, ex, _, _ in items:
+        wc = plan.write_context(ex, None, now_s)
+        wc.ts = ex.now_micros
+        contexts.append(wc)
+    return contexts
+
+
+def _apply_conditional(items: list[Item], now_s: int) -> tuple[Result, bool]:
     """One partition's read-check-write, as one synchronous step (nothing else runs
-    in between). Every statement writes at the server's time (ScyllaDB's Paxos ballot):
-    neither the client's timestamp nor a statement's USING TIMESTAMP applies."""
+    in between)."""
     plans = [plan for plan, _, _, _ in items]
     first, ex0 = items[0][0], items[0][1]
     pks, _ = first.keys(ex0)
@@ -108,19 +129,12 @@ def _apply_conditional(engine: Engine, items: list[Item], now_s: int) -> Result:
     request = CasRequest(first.table, pks[0], now_s)
     for plan, ex, _, _ in items:
         request.add(plan, ex)
-    contexts = []
-    for plan, ex, _, _ in items:
-        wc = plan.write_context(ex, None, now_s)
-        wc.ts = ex.now_micros
-        contexts.append(wc)
+    contexts = _cas_contexts(items, now_s)
     request.read()
     applied = request.applies()
     if applied:
-        commits = [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items, contexts)]
-        for (_, ex, text, keyspace), wc, commit in zip(items, contexts, commits):
-            commit()
-            engine.logged(("cas_write", text, keyspace, ex.values, wc.ts, ex.now_micros))
-    return request.result(batch_result_columns(plans), applied)
+        write_all(items, contexts)
+    return request.result(batch_result_columns(plans), applied), applied
 
 
 def run_batch_statement(
@@ -141,29 +155,12 @@ def run_batch_statement(
         if raw is None:
             raise InvalidRequest("Invalid null value of timestamp")
         default_ts = native("bigint").decode(raw)
-    items = [(child, ex, _child_text(child), plan.keyspace) for child in bplan.children]
-    if engine.log is not None:
-        # a textual batch replays as one unit: log the whole text once
-        result = apply_all(_Quiet(engine), items, default_ts)  # type: ignore[arg-type]
-        engine.logged(
-            ("batch_text", plan.text, plan.keyspace, ex.values, default_ts or ex.now_micros, ex.now_micros)
-        )
-        return result
-    return apply_all(engine, items, default_ts)
-
-
-class _Quiet:
-    """The engine seen by a textual batch: writes apply but are logged once, together."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def logged(self, record: tuple[Any, ...]) -> None:
-        pass
-
-
-def _child_text(child: ModifyPlan) -> str:
-    return ""
+    items: list[Item] = [(child, ex, "", plan.keyspace) for child in bplan.children]
+    result, written = apply_all(engine, items, default_ts)
+    if written:  # a textual batch replays as one unit: its whole text, once
+        ts = default_ts if default_ts is not None else ex.now_micros
+        engine.logged(("batch_text", plan.text, plan.keyspace, ex.values, ts, ex.now_micros))
+    return result
 
 
 def _batch_plan(engine: Engine, plan: Plan) -> BatchPlan:
@@ -203,4 +200,41 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
     from ..engine import check_write_consistency
 
     check_write_consistency(plans, options.consistency, options.serial_consistency)
-    return apply_all(engine, items, options.timestamp)
+    result, written = apply_all(engine, items, options.timestamp)
+    if written:
+        engine.logged(batch_record(kind, items, options.timestamp))
+    return result
+
+
+def batch_record(kind: str, items: list[Item], default_ts: int | None) -> tuple[Any, ...]:
+    """The commit-log record of a protocol BATCH: one record for the whole batch, so a
+    crash keeps all of it or none. The statements (text, keyspace, number of values)
+    go in the record's text, their values one after the other in its values."""
+    now = items[0][1].now_micros
+    header = {
+        "kind": kind,
+        "conditional": any(plan.conditional for plan, _, _, _ in items),
+        "statements": [[text, keyspace, len(ex.values)] for _, ex, text, keyspace in items],
+    }
+    values = [v for _, ex, _, _ in items for v in ex.values]
+    return ("batch", json.dumps(header), None, values, default_ts if default_ts is not None else now, now)
+
+
+def replay_batch(engine: Engine, text: str, values: list[RawValue], ts: int, now: int) -> None:
+    """Apply a `batch_record` again, as one unit; a conditional batch's statements
+    without their conditions (they held when it was logged, against the state replay
+    rebuilds), at the transaction's time."""
+    header = json.loads(text)
+    items: list[Item] = []
+    pos = 0
+    for statement, keyspace, count in header["statements"]:
+        plan = engine._plan(statement, keyspace)
+        assert isinstance(plan.compiled, ModifyPlan)
+        items.append(
+            (plan.compiled, Execution(list(values[pos : pos + count]), now, engine), statement, keyspace)
+        )
+        pos += count
+    if header["conditional"]:
+        write_all(items, _cas_contexts(items, now // 1_000_000))
+    else:
+        apply_all(engine, items, ts)

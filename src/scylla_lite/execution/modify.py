@@ -14,7 +14,7 @@ from ..catalog import MAX_TTL, Column, Table
 from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET
-from ..storage import Cell, Partition, RangeTombstone, Row
+from ..storage import Cell, MultiCell, Partition, RangeTombstone, Row
 from ..types import CqlType, native, set_of
 from . import derived
 from .lwt import Condition, compile_conditions, result_columns
@@ -48,21 +48,41 @@ class WriteContext:
     now: int  # seconds on the server clock
 
 
-Mutator = Callable[[Table, Partition, Row, WriteContext, Execution], None]
+RowWrite = Callable[[Partition, Row], None]
+"""One assignment's write into one row, computed beforehand: it only merges cells
+already built, so it cannot fail (a counter's sum wraps around, as ScyllaDB's does)."""
+
+Part = Partition | None
+Target = Row | None
+Editor = Callable[[Table, Part, Target, WriteContext, Execution], RowWrite]
+"""Computes one assignment for one row from the data as it stands before the statement
+or its batch (None: no such partition or row yet): makes every check ScyllaDB makes
+(list index bounds, ...) and builds every cell, list keys included, so that nothing
+is left to fail once the first write of a batch is applied."""
 
 
 @dataclass
 class Staged:
-    """One assignment with its terms evaluated: ``write`` applies it to a row (None:
-    nothing to write, e.g. an unset value); ``check`` rejects a row before any write
-    of the statement happens (list index out of bounds)."""
+    """One assignment with its terms evaluated; ``edit`` None: nothing to write (an
+    unset value)."""
 
-    write: Mutator | None
-    check: Callable[[Table, Partition, Row, WriteContext], None] | None = None
+    edit: Editor | None
 
 
 Stager = Callable[[Execution, Column], Staged]
 Op = Callable[[Execution], Staged]
+Keyed = list[tuple[tuple[Any, ...], tuple[bytes, ...]]]  # (clustering sort key, clustering key)
+
+
+@dataclass
+class RowEdit:
+    """A computed write and where it goes: a partition key, and a row's clustering
+    sort key and clustering key (None and (): the static row)."""
+
+    pk: tuple[bytes, ...]
+    sort_key: tuple[Any, ...] | None
+    clustering: tuple[bytes, ...]
+    write: RowWrite
 
 
 @dataclass
@@ -165,92 +185,122 @@ class ModifyPlan:
         return [(col, op(ex)) for col, op in self.ops]
 
     def apply(self, ex: Execution, wc: WriteContext) -> None:
-        """Write the statement's mutation."""
+        """Compute the statement's writes, then apply them."""
         self.mutation(ex, wc)()
 
     def mutation(
         self, ex: Execution, wc: WriteContext, staged: list[tuple[Column, Staged]] | None = None
     ) -> Callable[[], None]:
-        """Check everything that can fail (keys, terms, list indexes) against the current
-        data and return the write itself, so a failing statement, or a batch with a
-        failing statement, writes nothing."""
-        table, stmt = self.table, self.stmt
+        """Compute the statement's writes in full without touching storage (keys, terms,
+        every check against the data as it stands, every cell) and return what applies
+        them. Applying only merges what was computed and cannot fail, so a failing
+        statement, or a batch with a failing statement, writes nothing."""
+        table = self.table
         pks, crs = self.keys(ex)
         if staged is None:
             staged = self.stage(ex)
-        clusterings: list[tuple[bytes, ...]] | None
-        if isinstance(stmt, ast.Delete) and not stmt.targets:
-            clusterings = self.clusterings(ex, crs) if table.clustering else [()]
-            rt = self._range(ex, crs, wc.ts) if crs and clusterings is None else None
+        if isinstance(self.stmt, ast.Delete) and not self.stmt.targets:
+            return self._deletion(ex, wc, pks, crs)
+        keys = [(clustering_sort_key(table, ck), ck) for ck in self._written_clusterings(ex, crs)]
+        edits: list[RowEdit] = []
+        for pk in pks:
+            part = table.data.partition(pk)
+            for col, op in staged:
+                if op.edit is None:
+                    continue
+                if col.kind == "static":
+                    static = None if part is None else part.static
+                    edits.append(RowEdit(pk, None, (), op.edit(table, part, static, wc, ex)))
+                    continue
+                for sk, ck in keys:
+                    row = None if part is None else part.rows.get(sk)
+                    edits.append(RowEdit(pk, sk, ck, op.edit(table, part, row, wc, ex)))
+        return self._applier(ex, wc, pks, keys, edits)
 
-            def delete() -> None:
-                touched = self._delete_rows(wc, pks, crs, clusterings, rt)
-                derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
-
-            return delete
+    def _written_clusterings(self, ex: Execution, crs: list[Restriction]) -> list[tuple[bytes, ...]]:
+        """The full clustering keys an INSERT or UPDATE writes ([]: static columns only);
+        naming a prefix or a range of them is refused."""
+        table = self.table
         static_only = bool(self.ops) and all(c.kind == "static" for c, _ in self.ops)
         if static_only and not crs and (self.where is not None or not self.ck_fns):
-            clusterings = []
-        else:
-            clusterings = self.clusterings(ex, crs) if table.clustering else [()]
-            if clusterings is None:
-                missing = [c.name for c in table.clustering if c.name not in {r.column.name for r in crs}]
-                raise InvalidRequest(
-                    f"Missing mandatory PRIMARY KEY part {missing[0]}"
-                    if missing
-                    else "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns"
-                )
-        marked: list[Row] = []
-        writes: list[tuple[Mutator, Partition, Row]] = []
-        touched: list[tuple[Partition, Row | None]] = []  # for indexes and views (`derived`)
-        for pk in pks:
-            part = table.data.partition(pk, create=True)
-            assert part is not None
-            rows = [part.row(clustering_sort_key(table, ck), ck) for ck in clusterings]
-            marked.extend(rows)
-            touched.extend((part, row) for row in rows)
-            for col, op in staged:
-                if op.write is None:
-                    continue
-                for row in [part.static] if col.kind == "static" else rows:
-                    if op.check is not None:
-                        op.check(table, part, row, wc)
-                    writes.append((op.write, part, row))
+            return []
+        clusterings: list[tuple[bytes, ...]] | None = self.clusterings(ex, crs) if table.clustering else [()]
+        if clusterings is None:
+            missing = [c.name for c in table.clustering if c.name not in {r.column.name for r in crs}]
+            raise InvalidRequest(
+                f"Missing mandatory PRIMARY KEY part {missing[0]}"
+                if missing
+                else "Invalid restrictions on clustering columns since the UPDATE statement modifies only static columns"
+            )
+        return clusterings
 
-        def commit() -> None:
-            if isinstance(stmt, ast.Insert):
-                for row in marked:
-                    row.merge_marker(Cell(b"", wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0))
-            for write, part, row in writes:
-                write(table, part, row, wc, ex)
-            touched.extend((part, row) for _, part, row in writes)
+    def _applier(
+        self, ex: Execution, wc: WriteContext, pks: list[tuple[bytes, ...]], keys: Keyed, edits: list[RowEdit]
+    ) -> Callable[[], None]:
+        """What applies computed writes: an INSERT's row markers, each write in
+        statement order, then the indexes and views of the rows they touched."""
+        table, insert = self.table, isinstance(self.stmt, ast.Insert)
+
+        def apply() -> None:
+            touched: list[tuple[Partition, Row | None]] = []  # for indexes and views (`derived`)
+            for pk in pks:
+                part = table.data.partition(pk, create=True)
+                assert part is not None
+                for sk, ck in keys:
+                    row = part.row(sk, ck)
+                    touched.append((part, row))
+                    if insert:
+                        row.merge_marker(Cell(b"", wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0))
+            for edit in edits:
+                part = table.data.partition(edit.pk, create=True)
+                assert part is not None
+                row = part.static if edit.sort_key is None else part.row(edit.sort_key, edit.clustering)
+                edit.write(part, row)
+                touched.append((part, row))
             derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
 
-        return commit
+        return apply
+
+    def _deletion(
+        self, ex: Execution, wc: WriteContext, pks: list[tuple[bytes, ...]], crs: list[Restriction]
+    ) -> Callable[[], None]:
+        """A DELETE of rows, a range or whole partitions: its keys and range bounds are
+        computed before it applies."""
+        table = self.table
+        clusterings = self.clusterings(ex, crs) if table.clustering else [()]
+        rt = self._range(ex, crs, wc.ts) if crs and clusterings is None else None
+        keys = [(clustering_sort_key(table, ck), ck) for ck in clusterings or ()]
+
+        def apply() -> None:
+            touched = self._delete_rows(wc, pks, bool(crs), keys, rt)
+            derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
+
+        return apply
 
     def _delete_rows(
         self,
         wc: WriteContext,
         pks: list[tuple[bytes, ...]],
-        crs: list[Restriction],
-        clusterings: list[tuple[bytes, ...]] | None,
+        restricted: bool,
+        keys: Keyed,
         rt: RangeTombstone | None,
     ) -> list[tuple[Partition, Row | None]]:
-        """Write the deletion; returns the rows it touched (None: the whole partition)."""
+        """Write the deletion (``restricted``: clustering restrictions name rows or a
+        range); returns the rows it touched (None: the whole partition)."""
         table = self.table
         touched: list[tuple[Partition, Row | None]] = []
         for pk in pks:
             part = table.data.partition(pk, create=True)
             assert part is not None
-            if not crs:
+            if not restricted:
                 part.deleted = max(part.deleted, wc.ts)
                 touched.append((part, None))
             elif rt is not None:
                 part.range_tombstones.append(dataclasses.replace(rt))
                 touched.append((part, None))
             else:
-                for ck in clusterings or ():
-                    row = part.row(clustering_sort_key(table, ck), ck)
+                for sk, ck in keys:
+                    row = part.row(sk, ck)
                     row.deleted = max(row.deleted, wc.ts)
                     touched.append((part, row))
         return touched
@@ -335,6 +385,30 @@ def _items_of(t: CqlType, data: bytes, wc: WriteContext, ex: Execution) -> list[
 NOOP = Staged(None)
 
 
+def wrap_int64(n: int) -> int:
+    """``n`` as a signed 64-bit integer. ScyllaDB adds counter deltas in two's
+    complement (counter_shard::update): a counter past 2^63 - 1 goes on from -2^63,
+    and back (scylladb#2225 asked for an error; closed as won't fix)."""
+    return (n + 2**63) % 2**64 - 2**63
+
+
+def _merge_items(name: str, items: list[tuple[Any, bytes, Cell]], floor: int | None = None) -> RowWrite:
+    """A write of element cells into a collection or UDT (``floor``: its tombstone first)."""
+
+    def write(part: Partition, row: Row) -> None:
+        mc = row.multi(name)
+        if floor is not None:
+            mc.deleted = max(mc.deleted, floor)
+        for k, kb, cell in items:
+            mc.merge(k, kb, cell)
+
+    return write
+
+
+def _merge_cell(name: str, cell: Cell) -> RowWrite:
+    return lambda part, row: row.merge_cell(name, cell)
+
+
 def op_set(fn: TermFn) -> Stager:
     def stage(ex: Execution, col: Column) -> Staged:
         value = fn(ex)
@@ -346,17 +420,13 @@ def op_set(fn: TermFn) -> Stager:
                 "incremented/decremented, not set)"
             )
 
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-            if col.type.multi_cell:
-                mc = row.multi(col.name)
-                mc.deleted = max(mc.deleted, wc.ts - 1)
-                if value is not None:
-                    for k, kb, cell in _items_of(col.type, value, wc, ex):
-                        mc.merge(k, kb, cell)
-                return
-            row.merge_cell(col.name, _cell(value, wc))
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+            if not col.type.multi_cell:
+                return _merge_cell(col.name, _cell(value, wc))
+            items = [] if value is None else _items_of(col.type, value, wc, ex)
+            return _merge_items(col.name, items, wc.ts - 1)
 
-        return Staged(write)
+        return Staged(edit)
 
     return stage
 
@@ -364,25 +434,29 @@ def op_set(fn: TermFn) -> Stager:
 def _counter_add(col: Column, delta: int) -> Staged:
     """An increment, as ScyllaDB's counter write applies it: read the counter's current
     value (what a read would see: nothing under a newer row or partition tombstone),
-    add the delta, and merge the result with what is stored — where a deleted counter
-    (a cell tombstone) wins over any live value whatever the timestamps
-    (counter_cell_view::apply), so a deleted counter stays deleted."""
+    add the delta, wrapping around at 64 bits, and merge the result with what is
+    stored — where a deleted counter (a cell tombstone) wins over any live value
+    whatever the timestamps (counter_cell_view::apply), so a deleted counter stays
+    deleted. The value is read as the write applies, so the deltas of a batch add up."""
 
-    def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-        current = row.cells.get(col.name)
-        if isinstance(current, Cell) and current.value is None:
-            return  # the counter's tombstone swallows the update
-        if row is part.static:
-            shadow = part.deleted
-        else:
-            shadow = max(part.row_shadow(clustering_sort_key(table, row.clustering)), row.deleted)
-        total, ts = delta, wc.ts
-        if isinstance(current, Cell) and current.ts > shadow:
-            total += BIGINT.decode(current.value)  # type: ignore[arg-type]
-            ts = max(wc.ts, current.ts)
-        row.cells[col.name] = Cell(BIGINT.encode(total), ts)
+    def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+        def write(part: Partition, row: Row) -> None:
+            current = row.cells.get(col.name)
+            if isinstance(current, Cell) and current.value is None:
+                return  # the counter's tombstone swallows the update
+            if row is part.static:
+                shadow = part.deleted
+            else:
+                shadow = max(part.row_shadow(clustering_sort_key(table, row.clustering)), row.deleted)
+            total, ts = delta, wc.ts
+            if isinstance(current, Cell) and current.ts > shadow:
+                total += BIGINT.decode(current.value)  # type: ignore[arg-type]
+                ts = max(wc.ts, current.ts)
+            row.cells[col.name] = Cell(BIGINT.encode(wrap_int64(total)), ts)
 
-    return Staged(write)
+        return write
+
+    return Staged(edit)
 
 
 def op_add(fn: TermFn, prepend: bool = False) -> Stager:
@@ -399,23 +473,20 @@ def op_add(fn: TermFn, prepend: bool = False) -> Stager:
             return NOOP
         elems = split_collection(value) if t.name == "list" else None
 
-        def check(table: Table, part: Partition, row: Row, wc: WriteContext) -> None:
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+            if elems is None:
+                return _merge_items(col.name, _items_of(t, value, wc, ex))
             # Prepended elements take keys below every existing one, derived from the
             # write time; ScyllaDB needs that time past its reference epoch.
             if prepend and wc.ts < LIST_PREPEND_EPOCH_MICROS:
                 raise InvalidRequest("List prepend custom timestamp must be greater than Jan 1 2010 00:00:00")
+            items = []
+            for v in reversed(elems) if prepend else elems:
+                k, kb = _list_key(ex, wc.ts, prepend)
+                items.append((k, kb, _cell(v, wc)))
+            return _merge_items(col.name, items)
 
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-            mc = row.multi(col.name)
-            if elems is not None:
-                for v in reversed(elems) if prepend else elems:
-                    k, kb = _list_key(ex, wc.ts, prepend)
-                    mc.merge(k, kb, _cell(v, wc))
-                return
-            for k, kb, cell in _items_of(t, value, wc, ex):
-                mc.merge(k, kb, cell)
-
-        return Staged(write, check if prepend else None)
+        return Staged(edit)
 
     return stage
 
@@ -429,40 +500,52 @@ def op_subtract(fn: TermFn) -> Stager:
         if t.is_counter:
             if value is None:
                 raise InvalidRequest("Invalid null value for counter increment")
-            return _counter_add(col, -BIGINT.decode(value))
+            delta = BIGINT.decode(value)
+            if delta == -(2**63):  # ScyllaDB's constants::subtracter
+                raise InvalidRequest(
+                    f"The negation of {delta} overflows supported counter precision (signed 8 bytes integer)"
+                )
+            return _counter_add(col, -delta)
         if value is None:
             return NOOP
         elems = split_collection(value)
 
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-            mc = row.multi(col.name)
-            if t.name == "list":
-                doomed = {t.params[0].sort_key(v) for v in elems}
-                for k, (kb, cell) in list(mc.items.items()):
-                    if cell.value is not None and t.params[0].sort_key(cell.value) in doomed:
-                        mc.merge(k, kb, Cell(None, wc.ts))
-                return
-            kt = t.params[0]
-            for v in elems:
-                mc.merge(kt.sort_key(v), v, Cell(None, wc.ts))
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+            et = t.params[0]
+            if t.name != "list":
+                return _merge_items(col.name, [(et.sort_key(v), v, Cell(None, wc.ts)) for v in elems])
+            # the list as it was before the statement (or batch): its elements equal to one given
+            doomed = {et.sort_key(v) for v in elems}
+            mc = None if row is None else row.cells.get(col.name)
+            found = mc.items.items() if isinstance(mc, MultiCell) else ()
+            return _merge_items(
+                col.name,
+                [
+                    (k, kb, Cell(None, wc.ts))
+                    for k, (kb, cell) in found
+                    if cell.value is not None and et.sort_key(cell.value) in doomed
+                ],
+            )
 
-        return Staged(write)
+        return Staged(edit)
 
     return stage
 
 
-def _live_list(table: Table, part: Partition, row: Row, col: Column, wc: WriteContext) -> list[Any]:
-    """Keys of the list's live elements, as a read sees them: after every tombstone
-    covering the row (partition, range, row, the list's own) and expiry."""
-    mc = row.cells.get(col.name)
-    if mc is None or isinstance(mc, Cell):
+def _live_list(
+    table: Table, part: Part, row: Target, col: Column, wc: WriteContext
+) -> list[tuple[Any, bytes]]:
+    """The list's live elements (sort key, key bytes), as a read sees them: after every
+    tombstone covering the row (partition, range, row, the list's own) and expiry."""
+    mc = None if row is None else row.cells.get(col.name)
+    if part is None or row is None or not isinstance(mc, MultiCell):
         return []
     if row is part.static:
         shadow = part.deleted
     else:
         shadow = part.row_shadow(clustering_sort_key(table, row.clustering))
     floor = max(mc.deleted, row.deleted, shadow)
-    return [k for k, (kb, c) in mc.items.items() if c.ts > floor and c.live(wc.now)]
+    return [(k, kb) for k, (kb, c) in mc.items.items() if c.ts > floor and c.live(wc.now)]
 
 
 def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
@@ -481,35 +564,25 @@ def op_element(key_fn: TermFn, fn: TermFn | None) -> Stager:
         if t.name == "list":
             idx = INT.decode(key)
 
-            def check(table: Table, part: Partition, row: Row, wc: WriteContext) -> None:
-                live = _live_list(table, part, row, col, wc)
+            def edit_list(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+                live = _live_list(table, part, row, col, wc)  # before the statement or batch
                 if not live:
                     what = "set an element on" if fn is not None else "delete an element from"
                     raise InvalidRequest(f"Attempted to {what} a list which is null")
                 if idx < 0 or idx >= len(live):
                     raise InvalidRequest(f"List index {idx} out of bound, list has size {len(live)}")
+                k, kb = live[idx]
+                return _merge_items(
+                    col.name, [(k, kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))]
+                )
 
-            def write_list(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-                live = _live_list(table, part, row, col, wc)
-                if idx < 0 or idx >= len(live):
-                    return
-                mc = row.multi(col.name)
-                k = live[idx]
-                kb = mc.items[k][0]
-                mc.merge(k, kb, _cell(value, wc) if fn is not None else Cell(None, wc.ts))
+            return Staged(edit_list)
 
-            return Staged(write_list, check)
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+            cell = _cell(value, wc) if fn is not None and t.name != "set" else Cell(None, wc.ts)
+            return _merge_items(col.name, [(t.params[0].sort_key(key), key, cell)])
 
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-            mc = row.multi(col.name)
-            if t.name == "set":
-                mc.merge(t.params[0].sort_key(key), key, Cell(None, wc.ts))
-                return
-            mc.merge(
-                t.params[0].sort_key(key), key, _cell(value, wc) if fn is not None else Cell(None, wc.ts)
-            )
-
-        return Staged(write)
+        return Staged(edit)
 
     return stage
 
@@ -520,27 +593,23 @@ def op_field(index: int, fn: TermFn | None) -> Stager:
         if value is UNSET:
             return NOOP
 
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
-            mc = row.multi(col.name)
-            mc.merge(
-                index, index.to_bytes(2, "big"), _cell(value, wc) if value is not None else Cell(None, wc.ts)
-            )
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
+            cell = _cell(value, wc) if value is not None else Cell(None, wc.ts)
+            return _merge_items(col.name, [(index, index.to_bytes(2, "big"), cell)])
 
-        return Staged(write)
+        return Staged(edit)
 
     return stage
 
 
 def op_delete() -> Stager:
     def stage(ex: Execution, col: Column) -> Staged:
-        def write(table: Table, part: Partition, row: Row, wc: WriteContext, ex: Execution) -> None:
+        def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
             if col.type.multi_cell:
-                mc = row.multi(col.name)
-                mc.deleted = max(mc.deleted, wc.ts)
-            else:
-                row.merge_cell(col.name, Cell(None, wc.ts))
+                return _merge_items(col.name, [], wc.ts)
+            return _merge_cell(col.name, Cell(None, wc.ts))
 
-        return Staged(write)
+        return Staged(edit)
 
     return stage
 
