@@ -8,8 +8,10 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
+from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, Session
 
 
@@ -18,8 +20,8 @@ class ScyllaLiteProcess:
     admin HTTP port), as a user runs it; its addresses are read from the line it prints
     once it listens."""
 
-    def __init__(self, data_dir: Path, *, admin: bool = False) -> None:
-        args = [sys.executable, "-m", "scylla_lite", "--host", "127.0.0.1", "--port", "0"]
+    def __init__(self, data_dir: Path, *, admin: bool = False, args: Sequence[str] = ()) -> None:
+        args = [sys.executable, "-m", "scylla_lite", "--host", "127.0.0.1", "--port", "0", *args]
         args += ["--admin-port", "0"] if admin else []
         self.proc = subprocess.Popen(
             [*args, "--data-dir", str(data_dir)],
@@ -40,9 +42,10 @@ class ScyllaLiteProcess:
         self.admin_url = admin_url.group(1) if admin_url else ""
         self._clusters: list[Cluster] = []
 
-    def connect(self) -> Session:
-        """A session on this server; `stop` closes it."""
-        cluster = Cluster(["127.0.0.1"], port=self.port, connect_timeout=10)
+    def connect(self, login: tuple[str, str] | None = None) -> Session:
+        """A session on this server (as role ``login`` = (name, password) under --auth); `stop` closes it."""
+        auth = PlainTextAuthProvider(*login) if login else None
+        cluster = Cluster(["127.0.0.1"], port=self.port, connect_timeout=10, auth_provider=auth)
         self._clusters.append(cluster)
         return cluster.connect()
 

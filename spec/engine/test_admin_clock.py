@@ -7,6 +7,7 @@ their own, so the session's shared clock stays near wall time for everyone else.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -19,16 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, Session
 
 from scylla_lite import serve
+from scylla_lite.admin import MAX_ADVANCE_SECONDS
 from spec.assertions import server_now_ms
 from spec.server_process import ScyllaLiteProcess
 
 
-def call(base: str, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
-    """(HTTP status, decoded JSON body) of one request."""
-    request = urllib.request.Request(base + path, data=body, method=method)
+def call(
+    base: str, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """(HTTP status, decoded JSON body) of one request; a body goes as application/json
+    unless ``headers`` say otherwise."""
+    sent = {"Content-Type": "application/json"} if body is not None else {}
+    request = urllib.request.Request(
+        base + path, data=body, method=method, headers={**sent, **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return reply.status, json.loads(reply.read())
@@ -157,3 +166,65 @@ def test_a_moved_clock_survives_a_restart(server: Any, tmp_path: Path, sig: int)
         assert 55 <= s.execute("SELECT ttl(v) FROM r.t WHERE k = 4").one()[0] <= 60
     finally:
         second.stop(signal.SIGTERM)
+
+
+# --------------------------------------------------------------------------- who may call it
+
+
+def test_the_admin_port_listens_on_loopback_even_when_cql_listens_everywhere() -> None:
+    with serve(host="0.0.0.0", port=0, admin_port=0) as private:
+        assert private.admin_url is not None and private.admin_url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        ({"Host": "evil.example:80"}, 403, "Host 'evil.example:80' is not this admin interface"),
+        ({"Content-Type": "text/plain"}, 415, "send the body as application/json, not text/plain"),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            415,
+            "not application/x-www-form-urlencoded",
+        ),
+    ],
+    ids=["foreign-host", "text-plain", "form"],
+)
+def test_a_request_another_site_could_send_moves_nothing(
+    server: Any, headers: dict[str, str], status: int, message: str
+) -> None:
+    offset = call(server.admin_url, "GET", "/clock")[1]["offset_seconds"]
+    got, doc = call(server.admin_url, "POST", "/clock/advance", b'{"seconds": 1}', headers)
+    assert got == status and message in doc["error"]
+    assert call(server.admin_url, "GET", "/clock")[1]["offset_seconds"] == offset
+
+
+def test_the_clock_is_at_most_ten_years_ahead_in_all(own: tuple[str, Session]) -> None:
+    url, _ = own
+    assert advance(url, MAX_ADVANCE_SECONDS - 10)[0] == 200
+    status, doc = advance(url, 60)
+    assert status == 400 and "ten years" in doc["error"] and "ahead of wall time in all" in doc["error"]
+    assert call(url, "GET", "/clock")[1]["offset_seconds"] == MAX_ADVANCE_SECONDS - 10
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_with_auth_only_a_superuser_may_read_or_move_the_clock() -> None:
+    with serve(port=0, auth=True, admin_port=0) as private:
+        url = private.admin_url
+        assert url is not None
+        cluster = Cluster(
+            [private.host], port=private.port, auth_provider=PlainTextAuthProvider("cassandra", "cassandra")
+        )
+        try:
+            cluster.connect().execute("CREATE ROLE bob WITH PASSWORD = 'pw' AND LOGIN = true")
+        finally:
+            cluster.shutdown()
+        assert call(url, "GET", "/health") == (200, {"status": "ok"})
+        for headers in ({}, basic("cassandra", "wrong"), basic("bob", "pw")):
+            status, doc = call(url, "POST", "/clock/advance", b'{"seconds": 60}', headers)
+            assert status == 401 and "superuser's credentials" in doc["error"]
+            assert call(url, "GET", "/indexes", headers=headers)[0] == 401
+        status, doc = call(url, "POST", "/clock/advance", b'{"seconds": 60}', basic("cassandra", "cassandra"))
+        assert status == 200 and doc["offset_seconds"] == 60

@@ -53,7 +53,12 @@ class ServerClock:
             time.sleep(seconds)
             return
         body = json.dumps({"seconds": seconds}).encode()
-        request = urllib.request.Request(f"{self.admin_url}/clock/advance", data=body, method="POST")
+        request = urllib.request.Request(
+            f"{self.admin_url}/clock/advance",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as reply:
             self.offset = float(json.loads(reply.read())["offset_seconds"])
 

@@ -59,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=_port,
         help="also serve the admin HTTP interface (GET /clock, POST /clock/advance) on this port; off by default",
     )
+    p.add_argument(
+        "--admin-host",
+        default="127.0.0.1",
+        help="address of the admin interface (default 127.0.0.1: it can move the clock; with --auth it wants "
+        "a superuser's credentials)",
+    )
+    p.add_argument(
+        "--auth-timeout",
+        type=float,
+        default=10.0,
+        help="with --auth, close a connection not logged in after this many seconds (default 10)",
+    )
     return p
 
 
@@ -77,6 +89,8 @@ async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> 
             auth=args.auth,
             ssl_context=ssl_context,
             admin_port=args.admin_port,
+            admin_host=args.admin_host,
+            auth_timeout=args.auth_timeout,
         )
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)

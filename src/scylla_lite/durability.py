@@ -8,12 +8,21 @@ for `sync()`, which writes and fsyncs the log once for every request that queued
 record meanwhile (group commit). A snapshot of the whole user schema and data, taken
 when the log grows past a limit and on clean shutdown, keeps restart fast; the log
 then starts over.
+
+The hand-over from one log to the next is idempotent under a crash at any point
+(`HANDOVER`): every log starts with a header naming its *generation*, and a snapshot
+records the generation of the log that follows it. Recovery replays a log only when
+its generation is the snapshot's; an older one is already inside the snapshot (a
+crash after the snapshot was renamed into place but before the new log was), so it
+is dropped instead of being applied twice. Files are private to the server's user
+(0600 in a 0700 directory): the snapshot holds the role table's password hashes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import pickle
@@ -36,13 +45,20 @@ KINDS = {
     "clock": 4,
     "cas_write": 5,
     "batch": 6,
-}  # clock: ts is the clock offset
+    "auth": 7,
+}  # clock: ts is the clock offset; auth: the text is the whole auth state as JSON
 # batch: a whole protocol BATCH in one record (`execution.batch.batch_record`)
 # cas_write: an applied statement of a lightweight transaction; it replays without its
 # IF conditions (they held when it was logged, against the state replay rebuilds)
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 SNAPSHOT_MAGIC = b"SLSNAP01"
+LOG_MAGIC = b"SLLOG001"  # then the log's generation (>Q); logs before it had no header
+LOG_HEADER_SIZE = len(LOG_MAGIC) + 8
 SNAPSHOT_EVERY_BYTES = 64 * 1024 * 1024
+HANDOVER = ("write_snapshot", "install_snapshot", "start_log")
+"""The steps of `CommitLog.snapshot`, in order: a crash after any of them loses and
+repeats nothing (the fault-injection spec stops the server after each)."""
+PRIVATE = 0o600
 
 
 def encode_record(record: tuple[Any, ...]) -> bytes:
@@ -115,10 +131,13 @@ def _decode_body(body: bytes) -> tuple[Any, ...]:
 class CommitLog:
     def __init__(self, directory: Path, engine: Engine) -> None:
         self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.engine = engine
         self.path = self.dir / "commitlog"
         self.snapshot_path = self.dir / "snapshot"
+        self.snapshot_tmp = self.dir / "snapshot.tmp"
+        self.log_tmp = self.dir / "commitlog.tmp"
+        self.generation = 0
         self._buffer = bytearray()
         self._appended = 0  # records queued
         self._synced = 0  # records on disk
@@ -177,53 +196,66 @@ class CommitLog:
 
     # ------------------------------------------------------------------ snapshot
     def snapshot(self) -> None:
-        """Write the whole user schema and data, then start an empty log."""
+        """Write the whole user schema and data, then start an empty log (`HANDOVER`)."""
         self.flush_now()
-        state = {name: ks for name, ks in self.engine.catalog.keyspaces.items() if not ks.virtual}
+        generation = self.generation + 1
+        self.write_snapshot(generation)
+        self.install_snapshot()
+        self.start_log(generation)
+
+    def write_snapshot(self, generation: int) -> None:
+        """The snapshot, fsynced beside the current one: it holds every log before ``generation``."""
+        engine = self.engine
+        state = {name: ks for name, ks in engine.catalog.keyspaces.items() if not ks.virtual}
         payload = pickle.dumps(
             {
                 "keyspaces": state,
-                "roles": self.engine.roles,
-                "clock": self.engine.clock._last,
-                "clock_offset": self.engine.clock.offset_micros,
+                "auth": engine.auth_state(),
+                "clock": engine.clock._last,
+                "clock_offset": engine.clock.offset_micros,
+                "log_generation": generation,
             },
             protocol=pickle.HIGHEST_PROTOCOL,
         )
-        tmp = self.snapshot_path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(SNAPSHOT_MAGIC + struct.pack(">I", zlib.crc32(payload)) + payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.snapshot_path)
+        _write_private(self.snapshot_tmp, SNAPSHOT_MAGIC + struct.pack(">I", zlib.crc32(payload)) + payload)
+
+    def install_snapshot(self) -> None:
+        """Rename the new snapshot into place: from here the old log is part of it."""
+        os.replace(self.snapshot_tmp, self.snapshot_path)
         _fsync_dir(self.dir)
-        self._file.close()
-        self._file = open(self.path, "wb")  # noqa: SIM115 - kept open for appends
-        os.fsync(self._file.fileno())
+
+    def start_log(self, generation: int) -> None:
+        """Put an empty log of ``generation`` in place of the old one and append to it."""
+        _write_private(self.log_tmp, LOG_MAGIC + struct.pack(">Q", generation))
+        os.replace(self.log_tmp, self.path)
+        _fsync_dir(self.dir)
+        if self._file is not None:
+            self._file.close()
+        self._file = open(self.path, "r+b")  # noqa: SIM115 - kept open for appends
+        self._file.seek(LOG_HEADER_SIZE)
         self._size = 0
+        self.generation = generation
 
     # ------------------------------------------------------------------ recovery
     def recover(self) -> None:
-        """Load the snapshot, replay the log after it, and cut a torn tail."""
-        engine = self.engine
-        if self.snapshot_path.exists():
-            raw = self.snapshot_path.read_bytes()
-            if raw[:8] != SNAPSHOT_MAGIC:
-                raise RuntimeError(f"{self.snapshot_path} is not a scylla_lite snapshot")
-            (crc,) = struct.unpack_from(">I", raw, 8)
-            payload = raw[12:]
-            if zlib.crc32(payload) != crc:
-                raise RuntimeError(f"{self.snapshot_path} is corrupt (checksum mismatch)")
-            state = pickle.loads(payload)
-            engine.catalog.keyspaces.update(state["keyspaces"])
-            engine.roles.update(state["roles"])
-            engine.clock._last = max(engine.clock._last, state["clock"])
-            engine.clock.offset_micros = state.get("clock_offset", 0)
-            engine.catalog.bump()
-            from .execution.vectors import rebuild
-
-            rebuild(engine.catalog, engine.clock.micros() // 1_000_000)  # graphs are not pickled
+        """Load the snapshot, replay the log that follows it, and cut a torn tail."""
+        self.dir.chmod(0o700)
+        for stale in (self.snapshot_tmp, self.log_tmp):  # a hand-over cut short
+            stale.unlink(missing_ok=True)
+        snapshot_generation = self._load_snapshot() if self.snapshot_path.exists() else 0
         data = self.path.read_bytes() if self.path.exists() else b""
-        records, end = decode_records(data)
+        log_generation, start = _log_header(data)
+        if log_generation > snapshot_generation:
+            raise RuntimeError(
+                f"{self.path} continues snapshot generation {log_generation}, but {self.snapshot_path} "
+                f"is generation {snapshot_generation}: the snapshot it follows is missing"
+            )
+        if log_generation < snapshot_generation or not data:
+            # already inside the snapshot (a crash between its rename and the new log)
+            self.start_log(snapshot_generation)
+            return
+        records, end = decode_records(data[start:])
+        end += start
         if end != len(data):
             log.warning("commit log: dropping %d torn bytes at the end", len(data) - end)
         self.replaying = True
@@ -232,10 +264,34 @@ class CommitLog:
                 self._replay(record)
         finally:
             self.replaying = False
-        self._file = open(self.path, "r+b" if self.path.exists() else "wb")  # noqa: SIM115
+        self.path.chmod(PRIVATE)
+        self._file = open(self.path, "r+b")  # noqa: SIM115 - kept open for appends
         self._file.truncate(end)
         self._file.seek(end)
-        self._size = end
+        self._size = end - start
+        self.generation = log_generation
+
+    def _load_snapshot(self) -> int:
+        """Restore the snapshot's state; its log generation (0 before generations existed)."""
+        engine = self.engine
+        self.snapshot_path.chmod(PRIVATE)
+        raw = self.snapshot_path.read_bytes()
+        if raw[:8] != SNAPSHOT_MAGIC:
+            raise RuntimeError(f"{self.snapshot_path} is not a scylla_lite snapshot")
+        (crc,) = struct.unpack_from(">I", raw, 8)
+        payload = raw[12:]
+        if zlib.crc32(payload) != crc:
+            raise RuntimeError(f"{self.snapshot_path} is corrupt (checksum mismatch)")
+        state = pickle.loads(payload)
+        engine.catalog.keyspaces.update(state["keyspaces"])
+        engine.restore_auth(state.get("auth"), state.get("roles"))
+        engine.clock._last = max(engine.clock._last, state["clock"])
+        engine.clock.offset_micros = state.get("clock_offset", 0)
+        engine.catalog.bump()
+        from .execution.vectors import rebuild
+
+        rebuild(engine.catalog, engine.clock.micros() // 1_000_000)  # graphs are not pickled
+        return int(state.get("log_generation", 0))
 
     def _replay(self, record: tuple[Any, ...]) -> None:
         from .execution.terms import Execution
@@ -247,6 +303,9 @@ class CommitLog:
         engine.clock._last = max(engine.clock._last, now)
         if kind == "clock":
             engine.clock.offset_micros = ts
+            return
+        if kind == "auth":
+            engine.restore_auth(json.loads(text))
             return
         client = ClientState(keyspace)
         try:
@@ -271,6 +330,23 @@ class CommitLog:
                 engine.run_modify(plan, plan.compiled, ex, ts, list(values), client)  # type: ignore[arg-type]
         except Exception as exc:
             log.warning("commit log: skipping a record that no longer applies (%s): %s", exc, text[:80])
+
+
+def _log_header(data: bytes) -> tuple[int, int]:
+    """The log's generation and where its records start (generation 0: no header)."""
+    if data[: len(LOG_MAGIC)] == LOG_MAGIC and len(data) >= LOG_HEADER_SIZE:
+        (generation,) = struct.unpack_from(">Q", data, len(LOG_MAGIC))
+        return int(generation), LOG_HEADER_SIZE
+    return 0, 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by this user only, write ``data`` and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
+    with open(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

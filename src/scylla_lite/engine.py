@@ -9,16 +9,18 @@ barrier).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import system_tables
+from .auth import Auth
 from .catalog import Catalog, Table
 from .cql import ast, parse
 from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
-from .execution import ddl
+from .execution import access, ddl
 from .execution.lwt import CasRequest, batch_result_columns, result_spec
 from .execution.modify import ModifyPlan, compile_modify
 from .execution.select import SelectPlan
@@ -111,9 +113,8 @@ class Engine:
         self.auth_enabled = auth
         self.advertised_address = advertised_address
         self.started_at = int(time.time())
-        self.roles: dict[str, dict[str, Any]] = {
-            "cassandra": {"password": "cassandra", "superuser": True, "login": True}
-        }
+        self.auth = Auth()
+        self.auth_changes = 0  # bumped by every change of roles or permissions
         self._plans: dict[tuple[str, str | None], Plan] = {}
         self._prepared: dict[bytes, tuple[str, str | None]] = {}
         self._system_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -128,8 +129,24 @@ class Engine:
 
     # ------------------------------------------------------------------ API
     def authenticate(self, user: str, password: str) -> bool:
-        role = self.roles.get(user)
-        return bool(role and role.get("login") and role.get("password") == password)
+        """bcrypt's check: slow on purpose, so the server runs it off its event loop."""
+        return self.auth.authenticate(user, password)
+
+    def is_superuser_login(self, user: str, password: str) -> bool:
+        """The admin interface's check of HTTP Basic credentials under --auth."""
+        return self.auth.authenticate(user, password) and self.auth.is_superuser(user)
+
+    def auth_state(self) -> dict[str, Any]:
+        """Roles (hashed passwords) and permissions, for the snapshot."""
+        return self.auth.state()
+
+    def restore_auth(self, state: dict[str, Any] | None, legacy_roles: dict[str, Any] | None = None) -> None:
+        """Load a snapshot's auth state (``legacy_roles``: a snapshot from before hashes)."""
+        if state is not None:
+            self.auth.restore(state)
+        elif legacy_roles:
+            self.auth.restore_legacy(legacy_roles)
+        self.auth_changes += 1
 
     async def sync(self) -> None:
         if self.log is not None:
@@ -268,7 +285,14 @@ class Engine:
         stmt = plan.statement
         check_consistency(stmt, plan.compiled, options.consistency, options.serial_consistency)
         values = self.bind_values(plan, options)
+        if self.auth_enabled:
+            access.authorize(self.auth, client.user, stmt, client.keyspace, self.catalog)
         now = self.clock.micros()
+        if isinstance(stmt, access.STATEMENTS):
+            result = access.run(self.auth, client.user, stmt, client.keyspace, self.catalog)
+            if not isinstance(stmt, (ast.ListRoles, ast.ListPermissions)):
+                self.auth_changed(now)
+            return result
         ex = Execution(values, now, self)
         if isinstance(stmt, ast.Select):
             assert isinstance(plan.compiled, SelectPlan)
@@ -297,7 +321,14 @@ class Engine:
         result = self._schema(client, plan, stmt, now)
         if isinstance(result, SchemaChange):
             self.logged(("schema", plan.text, client.keyspace, now))
+            if access.follow_schema(self.auth, client.user, result):
+                self.auth_changed(now)
         return result
+
+    def auth_changed(self, now: int) -> None:
+        """Log the whole auth state (hashes, never a password: role statements are not logged as text)."""
+        self.auth_changes += 1
+        self.logged(("auth", json.dumps(self.auth.state()), None, [], 0, now))
 
     def run_modify(
         self,
@@ -360,7 +391,7 @@ class Engine:
             return
         key = (table.keyspace, table.name)
         cached = self._system_cache.get(key)
-        stamp = (self.catalog.version, table.name == "roles" and len(self.roles))
+        stamp = (self.catalog.version, table.keyspace == "system_auth" and self.auth_changes)
         if cached is not None and cached[0] == stamp:
             table.data = cached[1]
             return
@@ -406,45 +437,23 @@ class Engine:
             return ddl.alter_view(cat, ks, stmt)  # type: ignore[no-any-return]
         if isinstance(stmt, ast.DropMaterializedView):
             return ddl.drop_view(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.CreateRole):
-            return self._create_role(stmt)
-        if isinstance(stmt, ast.DropRole):
-            if stmt.name not in self.roles:
-                if stmt.if_exists:
-                    return Void()
-                raise InvalidRequest(f"{stmt.name} doesn't exist")
-            del self.roles[stmt.name]
-            return Void()
         raise SyntaxException(f"Unsupported statement {type(stmt).__name__}")
 
     def _not_system(self, stmt: Any, ks: str | None) -> None:
         target = getattr(stmt, "keyspace", None) or ks
-        if target in system_tables.SYSTEM_KEYSPACES and not isinstance(stmt, (ast.CreateRole, ast.DropRole)):
+        if target in system_tables.SYSTEM_KEYSPACES:
             raise Unauthorized(f"{target} keyspace is not user-modifiable.")
-
-    def _create_role(self, stmt: ast.CreateRole) -> Result:
-        if stmt.name in self.roles:
-            if stmt.if_not_exists:
-                return Void()
-            raise InvalidRequest(f"{stmt.name} already exists")
-        opts = {k: ddl.option_value(v) for k, v in stmt.options}
-        self.roles[stmt.name] = {
-            "password": opts.get("password"),
-            "superuser": bool(opts.get("superuser", False)),
-            "login": bool(opts.get("login", False)),
-        }
-        return Void()
 
     def roles_rows(self) -> list[dict[str, Any]]:
         return [
             {
                 "role": name,
-                "can_login": r["login"],
-                "is_superuser": r["superuser"],
-                "member_of": None,
-                "salted_hash": None,
+                "can_login": r.login,
+                "is_superuser": r.superuser,
+                "member_of": set(r.member_of) or None,
+                "salted_hash": r.salted_hash,
             }
-            for name, r in self.roles.items()
+            for name, r in self.auth.roles.items()
         ]
 
 

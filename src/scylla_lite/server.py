@@ -21,10 +21,11 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .auth import FAILED_LOGIN_DELAY
 from .errors import BadCredentials, CqlError, ProtocolError, ServerError
 from .protocol import frames as fr
 from .protocol import messages as msg
@@ -46,6 +47,8 @@ discarding) before it is closed, so that the error frame is not lost to a reset.
 MAX_PENDING_REQUESTS = 4096
 """Requests of one connection waiting for `sync()` above which it stops reading."""
 WRITE_HIGH_WATER = 1024 * 1024
+AUTH_TIMEOUT = 10.0
+"""With --auth, a connection not logged in after this many seconds is closed."""
 
 
 def supported_options() -> dict[str, list[str]]:
@@ -68,7 +71,7 @@ _UNINITIALIZED, _AUTHENTICATING, _READY = range(3)
 class _Reply:
     """One response frame, kept with what `sync()` and events need to know of it."""
 
-    __slots__ = ("frame", "needs_sync", "schema_change", "stream", "version")
+    __slots__ = ("frame", "later", "needs_sync", "schema_change", "stream", "version")
 
     def __init__(
         self,
@@ -77,12 +80,14 @@ class _Reply:
         version: int = 4,
         stream: int = 0,
         schema_change: SchemaChange | None = None,
+        later: Coroutine[Any, Any, bytes] | None = None,
     ) -> None:
         self.frame = frame
         self.needs_sync = needs_sync
         self.version = version
         self.stream = stream
         self.schema_change = schema_change
+        self.later = later  # work off the event loop that makes the frame (a login's bcrypt check)
 
 
 class Connection(asyncio.Protocol):
@@ -104,6 +109,7 @@ class Connection(asyncio.Protocol):
         self._eof_written = False
         self._eof_received = False
         self._linger: asyncio.TimerHandle | None = None
+        self._auth_deadline: asyncio.TimerHandle | None = None
         self._pending = 0  # requests whose replies wait for sync()
         self._write_paused = False
         self._reading_paused = False
@@ -130,12 +136,28 @@ class Connection(asyncio.Protocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport.set_write_buffer_limits(high=WRITE_HIGH_WATER)
         self.server._connections.add(self)
+        if self.server.auth_timeout and getattr(self.engine, "auth_enabled", False):
+            self._auth_deadline = asyncio.get_running_loop().call_later(
+                self.server.auth_timeout, self._too_slow
+            )
+
+    def _too_slow(self) -> None:
+        """No login within `Server.auth_timeout`: a stranger holding a connection open."""
+        if self._state != _READY:
+            log.info(
+                "closing connection from %s: not authenticated within %ss",
+                self.peer,
+                self.server.auth_timeout,
+            )
+            self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._dead = True
         if self._linger is not None:
             self._linger.cancel()
+        if self._auth_deadline is not None:
+            self._auth_deadline.cancel()
         self.server._connections.discard(self)
         self._buf = bytearray()
 
@@ -339,12 +361,20 @@ class Connection(asyncio.Protocol):
             user, password = msg.decode_sasl_plain(token)
         except ProtocolError as exc:
             raise BadCredentials(exc.message) from None
-        if not self.engine.authenticate(user, password):
-            raise BadCredentials(f"Provided username {user} and/or password are incorrect")
-        self.client.user = user
-        self._state = _READY
-        out = self._frame(version, stream, fr.OP_AUTH_SUCCESS, msg.encode_auth_success(None))
-        return _Reply(out, False, version, stream)
+        return _Reply(b"", False, version, stream, later=self._login(version, stream, user, password))
+
+    async def _login(self, version: int, stream: int, user: str, password: str) -> bytes:
+        """Check a password on a worker thread (bcrypt is slow on purpose; other clients go
+        on being served) and answer a wrong one only after `FAILED_LOGIN_DELAY`."""
+        if await asyncio.to_thread(self.engine.authenticate, user, password):
+            self.client.user = user
+            self._state = _READY
+            if self._auth_deadline is not None:
+                self._auth_deadline.cancel()
+            return self._frame(version, stream, fr.OP_AUTH_SUCCESS, msg.encode_auth_success(None))
+        await asyncio.sleep(FAILED_LOGIN_DELAY)
+        error = BadCredentials(f"Provided username {user} and/or password are incorrect")
+        return self._frame(version, stream, fr.OP_ERROR, msg.encode_error(error, version))
 
     def _result(self, version: int, stream: int, result: Result) -> _Reply:
         out = self._frame(version, stream, fr.OP_RESULT, msg.encode_result(result, version))
@@ -381,7 +411,7 @@ class Connection(asyncio.Protocol):
     # ------------------------------------------------------------------ replies
 
     def _dispatch(self, replies: list[_Reply]) -> None:
-        if not any(r.needs_sync for r in replies):
+        if not any(r.needs_sync or r.later is not None for r in replies):
             self._write_now(replies)
             return
         self._pending += len(replies)
@@ -390,6 +420,15 @@ class Connection(asyncio.Protocol):
 
     async def _finish(self, replies: list[_Reply]) -> None:
         try:
+            for i, r in enumerate(replies):
+                if r.later is not None:
+                    try:
+                        r.frame = await r.later
+                    except Exception as exc:
+                        log.exception("error finishing a reply to %s", self.peer)
+                        replies[i] = self._error(
+                            r.version, r.stream, ServerError(str(exc) or type(exc).__name__)
+                        )
             try:
                 res = self.engine.sync()
                 if inspect.isawaitable(res):
@@ -441,6 +480,7 @@ class Server:
         self._engine = engine
         self.ssl_context = ssl_context
         self.owns_engine = owns_engine
+        self.auth_timeout = AUTH_TIMEOUT
         self.host = ""
         self.port = 0
         self.admin: AdminServer | None = None
@@ -584,12 +624,16 @@ async def start_server(
     engine: EngineAPI | None = None,
     ssl_context: ssl.SSLContext | None = None,
     admin_port: int | None = None,
+    admin_host: str = "127.0.0.1",
+    auth_timeout: float = AUTH_TIMEOUT,
 ) -> Server:
     """Start a server on the running loop; ``await server.close()`` stops it.
 
     Without ``engine`` a `scylla_lite.engine.Engine` is made (and closed with the server);
     a given engine stays the caller's (it is synced, not closed). ``admin_port`` (0 picks
-    a free one) also serves the admin HTTP interface (`scylla_lite.admin`) on ``host``.
+    a free one) also serves the admin HTTP interface (`scylla_lite.admin`) on
+    ``admin_host`` (loopback unless told otherwise: it can move the clock). With ``auth``,
+    a connection not logged in within ``auth_timeout`` seconds is closed.
     """
     if ssl_context is None and (tls_cert is not None or tls_key is not None):
         if tls_cert is None or tls_key is None:
@@ -599,6 +643,7 @@ async def start_server(
     # Bind first (a busy port is reported before any data is opened), accept once the
     # engine is there.
     server = Server(engine, ssl_context=ssl_context, owns_engine=owns)
+    server.auth_timeout = auth_timeout
     await server.listen(host, port, start_serving=False)
     try:
         if engine is None:
@@ -612,7 +657,7 @@ async def start_server(
                 kwargs["advertised_address"] = server.host
             server.engine = Engine(**kwargs)
         if admin_port is not None:
-            await server.start_admin(host, admin_port)
+            await server.start_admin(admin_host, admin_port)
         await server.start_serving()
     except BaseException:
         await server.close()
@@ -729,6 +774,8 @@ def serve(
     tls_ca: str | os.PathLike[str] | None = None,
     engine: EngineAPI | None = None,
     admin_port: int | None = None,
+    admin_host: str = "127.0.0.1",
+    auth_timeout: float = AUTH_TIMEOUT,
 ) -> Iterator[BackgroundServer]:
     """Run a server in a background thread for the ``with`` block::
 
@@ -748,6 +795,8 @@ def serve(
         tls_ca=tls_ca,
         engine=engine,
         admin_port=admin_port,
+        admin_host=admin_host,
+        auth_timeout=auth_timeout,
     ).start()
     try:
         yield srv

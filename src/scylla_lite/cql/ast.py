@@ -524,6 +524,54 @@ class DropRole:
     if_exists: bool = False
 
 
+@dataclass(frozen=True)
+class AlterRole:
+    name: str
+    options: tuple[tuple[str, Term], ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What permissions are granted on: ``kind`` "data" with ``path`` () for all keyspaces,
+    (keyspace,) or (keyspace or None for the session's, table); "roles" with () or (role,)."""
+
+    kind: str
+    path: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class PermissionChange:
+    """``GRANT``/``REVOKE`` permissions (None: ALL) ``ON`` a resource ``TO``/``FROM`` a role."""
+
+    grant: bool
+    permissions: tuple[str, ...] | None
+    resource: Resource
+    role: str
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """``GRANT role TO grantee`` / ``REVOKE role FROM grantee``."""
+
+    grant: bool
+    role: str
+    grantee: str
+
+
+@dataclass(frozen=True)
+class ListRoles:
+    of: str | None = None
+    recursive: bool = True
+
+
+@dataclass(frozen=True)
+class ListPermissions:
+    permissions: tuple[str, ...] | None = None
+    resource: Resource | None = None
+    of: str | None = None
+    recursive: bool = True
+
+
 Statement = Union[
     Select,
     Insert,
@@ -548,4 +596,9 @@ Statement = Union[
     DropMaterializedView,
     CreateRole,
     DropRole,
+    AlterRole,
+    PermissionChange,
+    RoleChange,
+    ListRoles,
+    ListPermissions,
 ]

@@ -849,6 +849,52 @@ class _Builder:
 
     drop_user = drop_role
 
+    def alter_role(self, c: list[Any]) -> ast.AlterRole:
+        return ast.AlterRole(c[2], c[4])
+
+    def grant_permissions(self, c: list[Any]) -> ast.PermissionChange:
+        return ast.PermissionChange(True, c[1], c[3], c[5])
+
+    def revoke_permissions(self, c: list[Any]) -> ast.PermissionChange:
+        return ast.PermissionChange(False, c[1], c[3], c[5])
+
+    def grant_role(self, c: list[Any]) -> ast.RoleChange:
+        return ast.RoleChange(True, c[1], c[3])
+
+    def revoke_role(self, c: list[Any]) -> ast.RoleChange:
+        return ast.RoleChange(False, c[1], c[3])
+
+    def list_roles(self, c: list[Any]) -> ast.ListRoles:
+        return ast.ListRoles(c[3], recursive=c[4] is None)
+
+    def list_permissions(self, c: list[Any]) -> ast.ListPermissions:
+        _, permissions, _, resource, _, of, norecursive = c
+        return ast.ListPermissions(permissions, resource, of, recursive=norecursive is None)
+
+    def all_permissions(self, c: list[Any]) -> None:
+        return None
+
+    def permissions(self, c: list[Any]) -> tuple[str, ...]:
+        return (c[0],)
+
+    def permission(self, c: list[Token]) -> str:
+        return c[0].value.upper()
+
+    def all_keyspaces(self, c: list[Any]) -> ast.Resource:
+        return ast.Resource("data")
+
+    def keyspace_resource(self, c: list[Any]) -> ast.Resource:
+        return ast.Resource("data", (c[1],))
+
+    def table_resource(self, c: list[Any]) -> ast.Resource:
+        return ast.Resource("data", tuple(c[1]))
+
+    def all_roles(self, c: list[Any]) -> ast.Resource:
+        return ast.Resource("roles")
+
+    def role_resource(self, c: list[Any]) -> ast.Resource:
+        return ast.Resource("roles", (c[1],))
+
     def role_name(self, c: list[Any]) -> str:
         if isinstance(c[0], Token):
             return _unquote_string(c[0].value)

@@ -1,0 +1,149 @@
+"""--data-dir: a crash at any step of the hand-over from a commit log to a snapshot loses
+nothing and applies nothing twice.
+
+Counters make a repeat visible: replaying increments that a snapshot already holds
+would double them. The crash is injected in the process (the step raises and the
+engine is abandoned without a close): what a SIGKILL leaves on disk is exactly what
+was written and fsynced before it, which is what these files hold too.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scylla_lite.durability import HANDOVER, CommitLog
+from scylla_lite.engine import Engine
+from scylla_lite.requests import ClientState, QueryOptions
+from scylla_lite.results import Rows
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("SCYLLA_HOSTS")), reason="crashes the embedded engine's data directory"
+)
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+def run(engine: Engine, text: str) -> Any:
+    result = engine.query(ClientState(), text, QueryOptions())
+    engine.log.flush_now()  # what the server's sync() does before it answers
+    return result
+
+
+def count(engine: Engine) -> int:
+    rows = run(engine, "SELECT n FROM d.c WHERE k = 0")
+    assert isinstance(rows, Rows)
+    return int.from_bytes(rows.rows[0][0] or b"", "big", signed=True)
+
+
+def increment(engine: Engine, times: int) -> None:
+    for _ in range(times):
+        run(engine, "UPDATE d.c SET n = n + 1 WHERE k = 0")
+
+
+@pytest.fixture
+def opened(tmp_path: Path) -> Iterator[Callable[[], Engine]]:
+    """Open the engine on one data directory, as a restarted server does; the files of
+    every engine opened are closed at the end (a crashed one keeps its handle open)."""
+    engines: list[Engine] = []
+
+    def open_engine() -> Engine:
+        engines.append(Engine(data_dir=tmp_path / "data"))
+        return engines[-1]
+
+    yield open_engine
+    for engine in engines:
+        if engine.log._file is not None:
+            engine.log._file.close()
+
+
+def crash_after(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    original = getattr(CommitLog, step)
+
+    def step_then_die(self: CommitLog, *args: Any) -> None:
+        original(self, *args)
+        raise Crash(step)
+
+    monkeypatch.setattr(CommitLog, step, step_then_die)
+
+
+@pytest.mark.parametrize("step", HANDOVER)
+def test_a_crash_after_each_step_of_the_handover_loses_and_repeats_nothing(
+    opened: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    increment(engine, 1000)
+    crash_after(monkeypatch, step)
+    with pytest.raises(Crash):
+        engine.log.snapshot()
+    monkeypatch.undo()
+
+    engine = opened()
+    assert count(engine) == 1000
+    increment(engine, 500)  # and the log that follows still counts, once
+
+    assert count(opened()) == 1500
+
+
+def test_a_crash_while_the_snapshot_is_being_written_keeps_the_old_state(
+    opened: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    increment(engine, 300)
+    engine.log.snapshot()
+    increment(engine, 200)
+
+    def half_written(self: CommitLog, generation: int) -> None:
+        self.snapshot_tmp.write_bytes(b"SLSNAP01 torn")
+        raise Crash("write_snapshot")
+
+    monkeypatch.setattr(CommitLog, "write_snapshot", half_written)
+    with pytest.raises(Crash):
+        engine.log.snapshot()
+    monkeypatch.undo()
+
+    engine = opened()
+    assert count(engine) == 500
+    assert not engine.log.snapshot_tmp.exists()
+
+
+def test_repeated_snapshots_and_restarts_count_exactly(opened: Callable[[], Engine]) -> None:
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    for round_ in range(1, 5):
+        increment(engine, 100)
+        engine.log.snapshot()
+        increment(engine, 10)
+        engine = opened()  # a crash with a log after the snapshot
+        assert count(engine) == round_ * 110
+
+
+def test_a_log_without_the_snapshot_it_follows_refuses_to_start(opened: Callable[[], Engine]) -> None:
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    engine.log.snapshot()
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    engine.log.snapshot_path.unlink()  # someone deleted the snapshot: starting empty would lose data
+    with pytest.raises(RuntimeError, match="the snapshot it follows is missing"):
+        opened()
+
+
+def test_the_data_files_are_private_to_the_servers_user(opened: Callable[[], Engine]) -> None:
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    engine.log.snapshot()
+    files = [engine.log.snapshot_path, engine.log.path]
+    assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600, 0o600]
+    assert stat.S_IMODE(engine.log.dir.stat().st_mode) == 0o700
