@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cassandra.cluster import Cluster
 
+from scylla_lite import durability, serve
 from scylla_lite.durability import HANDOVER, CommitLog
 from scylla_lite.engine import Engine
 from scylla_lite.requests import ClientState, QueryOptions
@@ -147,3 +149,30 @@ def test_the_data_files_are_private_to_the_servers_user(opened: Callable[[], Eng
     files = [engine.log.snapshot_path, engine.log.path]
     assert [stat.S_IMODE(f.stat().st_mode) for f in files] == [0o600, 0o600]
     assert stat.S_IMODE(engine.log.dir.stat().st_mode) == 0o700
+
+
+def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each snapshot comes once the log holds as many records as all logs before it (at
+    least SNAPSHOT_EVERY_RECORDS): 350 writes with a floor of 100 snapshot at 100 and 200."""
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    with serve(port=0, data_dir=tmp_path / "data") as server:
+        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
+        try:
+            s = cluster.connect()
+            s.execute(
+                "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+            )
+            s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+            insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+            for k in range(348):
+                s.execute(insert, (k,))
+            log = server.engine.log  # type: ignore[attr-defined]
+            assert (log.generation, log.records_before) == (2, 200)
+        finally:
+            cluster.shutdown()
+    engine = Engine(data_dir=tmp_path / "data")
+    rows = engine.query(ClientState(), "SELECT count(*) FROM d.t", QueryOptions())
+    assert isinstance(rows, Rows) and int.from_bytes(rows.rows[0][0] or b"", "big") == 348
+    engine.close()
