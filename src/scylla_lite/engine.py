@@ -25,8 +25,20 @@ from .execution.lwt import CasRequest, batch_result_columns, result_spec
 from .execution.modify import ModifyPlan, compile_modify
 from .execution.select import SelectPlan
 from .execution.terms import Compiler, Execution
+from .lru import ByteBudgetLRU
 from .requests import BatchOptions, ClientState, QueryOptions, RawValue
 from .results import ColumnSpec, Prepared, Result, Rows, SchemaChange, SetKeyspace, Void
+
+PLAN_CACHE_BYTES = 64 * 1024 * 1024
+"""What the parsed and compiled statements kept for reuse may cost, estimated as
+`PLAN_BYTES` each plus `PLAN_BYTES_PER_CHAR` per character of text (measured: ~5 KB for a
+small INSERT, ~70 bytes a character for a statement made of literals)."""
+PLAN_BYTES = 5 * 1024
+PLAN_BYTES_PER_CHAR = 70
+PREPARED_CACHE_BYTES = 32 * 1024 * 1024
+"""The prepared statements' texts; past it the least recently used answer Unprepared
+and the driver prepares them again, as with ScyllaDB's prepared cache."""
+PREPARED_ENTRY_BYTES = 256
 
 
 class EngineAPI(Protocol):
@@ -115,8 +127,10 @@ class Engine:
         self.started_at = int(time.time())
         self.auth = Auth()
         self.auth_changes = 0  # bumped by every change of roles or permissions
-        self._plans: dict[tuple[str, str | None], Plan] = {}
-        self._prepared: dict[bytes, tuple[str, str | None]] = {}
+        self._plans: ByteBudgetLRU[tuple[str, str | None], Plan] = ByteBudgetLRU(PLAN_CACHE_BYTES, 20_000)
+        self._prepared: ByteBudgetLRU[bytes, tuple[str, str | None]] = ByteBudgetLRU(
+            PREPARED_CACHE_BYTES, 200_000
+        )
         self._system_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
         system_tables.install(self)
         self.data_dir = data_dir
@@ -163,7 +177,7 @@ class Engine:
     def prepare(self, client: ClientState, query: str) -> Prepared:
         plan = self._plan(query, client.keyspace)
         statement_id = hashlib.md5((query + "\x00" + (client.keyspace or "")).encode()).digest()
-        self._prepared[statement_id] = (query, client.keyspace)
+        self._prepared.put(statement_id, (query, client.keyspace), len(query) + PREPARED_ENTRY_BYTES)
         pk_indexes = self._pk_indexes(plan)
         result: list[ColumnSpec] = []
         if isinstance(plan.compiled, SelectPlan):
@@ -228,9 +242,7 @@ class Engine:
         bind = [compiler.specs[m.index] for m in parsed.markers]
         names = [m.name for m in parsed.markers]
         plan = Plan(text, stmt, keyspace, self.catalog.version, bind, names, compiled, table)
-        if len(self._plans) > 20000:
-            self._plans.clear()
-        self._plans[key] = plan
+        self._plans.put(key, plan, PLAN_BYTES + PLAN_BYTES_PER_CHAR * len(text))
         return plan
 
     def compile_child(
@@ -529,7 +541,8 @@ class NullStorageEngine(Engine):
                 return Rows(memo.columns, memo.rows, None, options.skip_metadata)
             return memo
         result = super().execute(client, statement_id, options)
-        keyspace = self._prepared[statement_id][1]
+        entry = self._prepared.get(statement_id)
+        keyspace = entry[1] if entry is not None else None
         if keyspace not in system_tables.SYSTEM_KEYSPACES and not isinstance(result, SchemaChange):
             self._memo[statement_id] = result
         return result

@@ -48,6 +48,16 @@ MAX_PENDING_REQUESTS = 4096
 """Requests of one connection waiting for `sync()` above which it stops reading."""
 WRITE_HIGH_WATER = 1024 * 1024
 AUTH_TIMEOUT = 10.0
+REPLY_BUDGET = 1024 * 1024
+"""Bytes of replies one connection's input may produce before its remaining frames wait
+for the client to read them (a client pipelining requests it never reads costs this
+much, not its whole backlog of answers)."""
+FRAME_TIMEOUT = 30.0
+"""Seconds a frame may take to arrive once its first bytes have: a half-sent frame is
+not held forever."""
+PARTIAL_FRAME_BUDGET = 256 * 1024 * 1024
+"""Bytes of frames still arriving, over all connections, above which a connection
+with a partial frame stops being read until others complete theirs."""
 """With --auth, a connection not logged in after this many seconds is closed."""
 
 
@@ -110,6 +120,8 @@ class Connection(asyncio.Protocol):
         self._eof_received = False
         self._linger: asyncio.TimerHandle | None = None
         self._auth_deadline: asyncio.TimerHandle | None = None
+        self._held_input = False  # complete frames left in _buf for later
+        self._frame_deadline: asyncio.TimerHandle | None = None
         self._pending = 0  # requests whose replies wait for sync()
         self._write_paused = False
         self._reading_paused = False
@@ -158,6 +170,8 @@ class Connection(asyncio.Protocol):
             self._linger.cancel()
         if self._auth_deadline is not None:
             self._auth_deadline.cancel()
+        self._buf = bytearray()
+        self._track_buffer(progress=True)
         self.server._connections.discard(self)
         self._buf = bytearray()
 
@@ -174,12 +188,22 @@ class Connection(asyncio.Protocol):
     def resume_writing(self) -> None:
         self._write_paused = False
         self._update_reading()
+        if self._held_input:
+            asyncio.get_running_loop().call_soon(self._resume_input)
+
+    def _resume_input(self) -> None:
+        """Go on with the frames `data_received` left for later (budget, or yielding)."""
+        if self._held_input and not self._write_paused and not self._dead:
+            self._held_input = False
+            self._process_input()
+            self._update_reading()
 
     def _update_reading(self) -> None:
         t = self.transport
         if t is None or self._closed:
             return
-        pause = (self._write_paused or self._pending > MAX_PENDING_REQUESTS) and not self._dead
+        waiting = self._write_paused or self._held_input or self._pending > MAX_PENDING_REQUESTS
+        pause = (waiting or self in self.server.starved) and not self._dead
         if pause != self._reading_paused:
             self._reading_paused = pause
             with contextlib.suppress(Exception):
@@ -197,12 +221,26 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self._dead:
             return  # lingering after a fatal error: discard
+        self._buf += data
+        if not self._held_input:
+            self._process_input()
+        else:
+            self._track_buffer(progress=False)
+
+    def _process_input(self) -> None:
+        """Answer the complete frames in the buffer, until their replies fill `REPLY_BUDGET`;
+        the rest waits for the client to read (or for the loop's next turn)."""
         buf = self._buf
-        buf += data
         n = len(buf)
         pos = 0
+        produced = 0
         replies: list[_Reply] = []
         while n - pos >= 1:
+            if produced > REPLY_BUDGET:
+                self._held_input = True
+                if not self._write_paused:  # let other clients in, then go on
+                    asyncio.get_running_loop().call_soon(self._resume_input)
+                break
             first = buf[pos]
             version = first & fr.VERSION_MASK
             hlen = fr.header_length(version)
@@ -240,10 +278,31 @@ class Connection(asyncio.Protocol):
             body = bytes(buf[pos + hlen : end])
             pos = end
             replies.append(self._handle(hdr, body))
+            produced += len(replies[-1].frame)
         if pos:
             del buf[:pos]
+        self._track_buffer(progress=pos > 0)
         if replies:
             self._dispatch(replies)
+
+    def _track_buffer(self, progress: bool) -> None:
+        """Account for the bytes waiting in ``_buf``: the server-wide budget of frames
+        still arriving, and the deadline by which a started frame must be complete."""
+        size = 0 if self._dead else len(self._buf)
+        self.server.buffered(self, size)
+        arriving = size > 0 and not self._held_input  # held: complete frames waiting for the client to read
+        if (not arriving or progress) and self._frame_deadline is not None:
+            self._frame_deadline.cancel()
+            self._frame_deadline = None
+        if arriving and self._frame_deadline is None and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._frame_deadline = loop.call_later(FRAME_TIMEOUT, self._frame_too_slow)
+        self._update_reading()
+
+    def _frame_too_slow(self) -> None:
+        log.info("closing connection from %s: a frame took more than %ss to arrive", self.peer, FRAME_TIMEOUT)
+        self._frame_deadline = None
+        self.close()
 
     def _fatal(self, version: int, stream: int, message: str, replies: list[_Reply]) -> None:
         """Answer a frame that breaks the framing itself, then close the connection.
@@ -481,6 +540,9 @@ class Server:
         self.ssl_context = ssl_context
         self.owns_engine = owns_engine
         self.auth_timeout = AUTH_TIMEOUT
+        self.starved: set[Connection] = set()  # not read until partial frames fit the budget
+        self._buffered: dict[Connection, int] = {}
+        self._buffered_total = 0
         self.host = ""
         self.port = 0
         self.admin: AdminServer | None = None
@@ -541,6 +603,21 @@ class Server:
 
         self.admin = AdminServer(self.engine)  # type: ignore[arg-type]
         await self.admin.listen(host, port)
+
+    def buffered(self, conn: Connection, size: int) -> None:
+        """``conn`` now holds ``size`` bytes of input: starve it while the total is over
+        `PARTIAL_FRAME_BUDGET`, and feed the starved ones again once it is not."""
+        self._buffered_total += size - self._buffered.pop(conn, 0)
+        if size:
+            self._buffered[conn] = size
+            if self._buffered_total > PARTIAL_FRAME_BUDGET:
+                self.starved.add(conn)
+                return
+        self.starved.discard(conn)
+        if self._buffered_total <= PARTIAL_FRAME_BUDGET and self.starved:
+            waiting, self.starved = self.starved, set()
+            for other in waiting:
+                other._update_reading()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
