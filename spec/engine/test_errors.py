@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cassandra import AlreadyExists, InvalidRequest, Unauthorized
-from cassandra.cluster import Session
+from cassandra.cluster import Cluster, Session
 from cassandra.protocol import ConfigurationException, SyntaxException
 from cassandra.query import BatchStatement, SimpleStatement
 
@@ -36,6 +36,9 @@ def data(cql: Session, keyspace: str) -> str:
     cql.execute("CREATE TYPE u (a int, b text)")
     cql.execute("CREATE TABLE tu (k int PRIMARY KEY, u frozen<u>)")
     cql.execute("CREATE TABLE tl (k int PRIMARY KEY, l list<int>, s set<int>)")
+    cql.execute(
+        "CREATE TABLE tv (k int PRIMARY KEY, f float, vec vector<float, 2>, du duration, ts timestamp, dt date)"
+    )
     cql.execute("INSERT INTO tl (k, l, s) VALUES (0, [1, 2], {1})")
     for k in range(3):
         for c in range(3):
@@ -55,6 +58,7 @@ class Bad:
     statement: str | Callable[[Session, str], Any]
     error: type[Exception]
     message: str | re.Pattern[str]  # a substring of ScyllaDB's message, or a pattern it matches
+    lite_only: str = ""  # why ScyllaDB answers otherwise (there: a "Server error"), if it does
 
 
 def _paged_in_order_by(cql: Session, ks: str) -> Any:
@@ -72,6 +76,25 @@ def _prepared_with_a_value_missing(cql: Session, ks: str) -> Any:
 
 def _markers_without_values(cql: Session, ks: str) -> Any:
     return cql.execute(SimpleStatement("INSERT INTO t (k, c, v) VALUES (?, ?, ?)"))
+
+
+def _in_marker_bound_to_zero_bytes(cql: Session, ks: str) -> Any:
+    bound = cql.prepare("SELECT * FROM t WHERE k IN ?").bind(([1],))
+    bound.values[0] = b""  # no bytes at all where a list's element count belongs
+    return cql.execute(bound)
+
+
+def _negated_int_min(cql: Session, ks: str) -> Any:
+    return cql.execute(cql.prepare("INSERT INTO t (k, c, v) VALUES (1, 1, -?)"), (-(2**31),))
+
+
+def _nested(opening: str, inner: str, closing: str, depth: int = 300) -> str:
+    """``inner`` wrapped ``depth`` times: what a Python parser would recurse on."""
+    return opening * depth + inner + closing * depth
+
+
+DIGITS_5000 = "9" * 5000
+TOO_DEEP = "expression nested too deeply"  # ScyllaDB's max_expression_nesting (12), cql3/Cql.g
 
 
 def _create_existing_keyspace(cql: Session, ks: str) -> Any:
@@ -357,11 +380,182 @@ CASES = [
         InvalidRequest,
         "SELECT DISTINCT queries must only request partition key columns and/or static columns (not c)",
     ),
+    # Table options, checked as ScyllaDB's cf_prop_defs / property_definitions check them,
+    # in CREATE TABLE, ALTER TABLE and CREATE MATERIALIZED VIEW alike
+    Bad(
+        "map for a string table option",
+        "CREATE TABLE bad_opt (k int PRIMARY KEY) WITH comment = {'a': 'b'}",
+        SyntaxException,
+        "Invalid value for property 'comment'. It should be a string",
+    ),
+    Bad(
+        "string for a double table option",
+        "ALTER TABLE t WITH bloom_filter_fp_chance = 'not a number'",
+        SyntaxException,
+        "Invalid double value not a number for 'bloom_filter_fp_chance'",
+    ),
+    Bad(
+        "bloom_filter_fp_chance out of range",
+        "CREATE TABLE bad_opt (k int PRIMARY KEY) WITH bloom_filter_fp_chance = 1.23",
+        ConfigurationException,
+        "bloom_filter_fp_chance must be larger than 6.71e-05 and less than or equal to 1.0 (got 1.23)",
+    ),
+    Bad(
+        "string for an int table option",
+        "ALTER TABLE t WITH memtable_flush_period_in_ms = 'not a number'",
+        SyntaxException,
+        "Invalid integer value not a number for 'memtable_flush_period_in_ms'",
+    ),
+    Bad(
+        "memtable_flush_period_in_ms too short",
+        "ALTER TABLE t WITH memtable_flush_period_in_ms = 30000",
+        ConfigurationException,
+        "memtable_flush_period_in_ms must be 0 or greater than 60000",
+    ),
+    Bad(
+        "string for max_index_interval",
+        "CREATE TABLE bad_opt (k int PRIMARY KEY) WITH max_index_interval = 'not a number'",
+        SyntaxException,
+        "Invalid integer value not a number for 'max_index_interval'",
+    ),
+    Bad(
+        "max_index_interval below min_index_interval",
+        "ALTER TABLE t WITH max_index_interval = 2010 AND min_index_interval = 4020",
+        ConfigurationException,
+        "max_index_interval must be greater than min_index_interval",
+    ),
+    Bad(
+        "unknown caching option",
+        "ALTER TABLE t WITH caching = {'keys': 'ALL', 'nope': '1'}",
+        ConfigurationException,
+        "Invalid caching option: nope",
+    ),
+    Bad(
+        "string for the compaction map",
+        "ALTER TABLE t WITH compaction = 'SizeTieredCompactionStrategy'",
+        SyntaxException,
+        "Invalid value for property 'compaction'. It should be a map.",
+    ),
+    Bad(
+        "string for a compaction threshold",
+        "ALTER TABLE t WITH compaction = {'class': 'SizeTieredCompactionStrategy', 'min_threshold': 'x'}",
+        SyntaxException,
+        "Invalid integer value x for 'min_threshold'",
+    ),
+    Bad(
+        "table option given twice",
+        "ALTER TABLE t WITH comment = 'a' AND comment = 'b'",
+        SyntaxException,
+        "Multiple definition for property 'comment'",
+    ),
+    Bad(
+        "string for gc_grace_seconds of a materialized view",
+        "CREATE MATERIALIZED VIEW bad_mv AS SELECT k, c, v FROM t WHERE k IS NOT NULL AND c IS NOT NULL "
+        "PRIMARY KEY (c, k) WITH gc_grace_seconds = 'not a number'",
+        SyntaxException,
+        "Invalid integer value not a number for 'gc_grace_seconds'",
+    ),
+    Bad(
+        "number for speculative_retry",
+        "ALTER TABLE t WITH speculative_retry = 13",
+        ConfigurationException,
+        "cannot convert 13 to speculative_retry",
+        lite_only="ScyllaDB's speculative_retry::from_sstring throws a bare C++ exception: a Server error",
+    ),
+    # Bad input the parser or a literal's conversion once let through as a Python error
+    Bad(
+        "unary minus on a string",
+        "INSERT INTO t (k, c, v) VALUES (1, 1, -'x')",
+        SyntaxException,
+        re.compile(r"^line 1:\d+ (no viable alternative at input|mismatched input)"),
+    ),
+    Bad(
+        "unary minus on a function returning no number",
+        "INSERT INTO tv (k, ts) VALUES (1, -now())",
+        InvalidRequest,
+        "Invalid negation for ts of type timestamp: only a number can be negated",
+        lite_only="ScyllaDB's grammar has no unary minus but a number's sign: a SyntaxException there",
+    ),
+    Bad(
+        "unary minus past an int's range",
+        _negated_int_min,
+        InvalidRequest,
+        "Invalid negation for v: 2147483648 is out of range for type int",
+        lite_only="ScyllaDB's grammar has no unary minus but a number's sign: a SyntaxException there",
+    ),
+    Bad(
+        "5000-digit integer in a WITH option",
+        f"ALTER TABLE t WITH gc_grace_seconds = {DIGITS_5000}",
+        SyntaxException,
+        f"Invalid integer value {DIGITS_5000} for 'gc_grace_seconds'",
+    ),
+    Bad(
+        "functions nested 300 deep",
+        "SELECT " + _nested("blobAsInt(intAsBlob(", "v", "))", 150) + " FROM t WHERE k = 1",
+        SyntaxException,
+        TOO_DEEP,
+    ),
+    Bad(
+        "casts nested 300 deep",
+        "SELECT " + _nested("CAST(", "v", " AS int)") + " FROM t WHERE k = 1",
+        SyntaxException,
+        TOO_DEEP,
+    ),
+    Bad(
+        "type hints nested 300 deep",
+        "INSERT INTO t (k, c, v) VALUES (1, 1, " + _nested("(int)", "1", "") + ")",
+        SyntaxException,
+        TOO_DEEP,
+    ),
+    Bad(
+        "map literal nested 500 deep",
+        "INSERT INTO t (k, c, m) VALUES (1, 1, " + _nested("{1: ", "'x'", "}", 500) + ")",
+        SyntaxException,
+        TOO_DEEP,
+    ),
+    Bad(
+        "float literal past a float's range",
+        "INSERT INTO tv (k, f) VALUES (1, 1e40)",
+        InvalidRequest,
+        "Invalid number format '1e40'",
+    ),
+    Bad(
+        "vector element past a float's range",
+        "INSERT INTO tv (k, vec) VALUES (1, [1e40, 1.0])",
+        InvalidRequest,
+        "Invalid number format '1e40'",
+    ),
+    Bad(
+        "duration literal past its counters",
+        "INSERT INTO tv (k, du) VALUES (1, 999999999y)",
+        InvalidRequest,
+        "Invalid duration. The number of years must be less than or equal to 178956970",
+    ),
+    Bad(
+        "timestamp literal past 64 bits",
+        "INSERT INTO tv (k, ts) VALUES (1, 99999999999999999999999)",
+        InvalidRequest,
+        "Unable to parse timestamp from '99999999999999999999999'",
+    ),
+    Bad(
+        "date literal past 32 bits",
+        "INSERT INTO tv (k, dt) VALUES (1, 99999999999999)",
+        InvalidRequest,
+        "Unable to make unsigned int (for date) from 99999999999999",
+    ),
+    Bad(
+        "zero bytes bound to IN ?",
+        _in_marker_bound_to_zero_bytes,
+        InvalidRequest,
+        "Exception while binding column",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_request(cql: Session, data: str, case: Bad) -> None:
+def test_bad_request(cql: Session, data: str, case: Bad, scylla: Any) -> None:
+    if case.lite_only and scylla.server is None:
+        pytest.skip(case.lite_only)
     keyspaces = keyspace_names(cql)
     statement = case.statement
     refused(
@@ -423,3 +617,96 @@ def test_a_failing_statement_of_a_batch_applies_nothing(cql: Session, data: str)
     bad.values[2] = b"\x00"  # one byte for an int: the server must refuse the whole batch
     batch.add(bad)
     refused(cql, data, batch, InvalidRequest, "Exception while binding column v")
+
+
+def _fresh_client_reads_tables(contact: tuple[str, int], keyspace: str) -> set[str]:
+    """The tables of ``keyspace`` as a new driver client sees them: connecting reads
+    system_schema.tables, so one unreadable row there fails every new client."""
+    host, port = contact
+    cluster = Cluster([host], port=port, connect_timeout=10)
+    try:
+        session = cluster.connect()
+        found = session.execute(
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
+        )
+        assert set(cluster.metadata.keyspaces[keyspace].tables) >= {"t", "tv"}
+        return {r.table_name for r in found}
+    finally:
+        cluster.shutdown()
+
+
+def test_a_refused_table_option_leaves_system_schema_readable(
+    cql: Session, data: str, scylla_contact: tuple[str, int]
+) -> None:
+    refused(
+        cql,
+        data,
+        "ALTER TABLE t WITH comment = {'a': 'b'}",
+        SyntaxException,
+        "Invalid value for property 'comment'. It should be a string",
+    )
+    refused(
+        cql,
+        data,
+        "CREATE TABLE bad_opt (k int PRIMARY KEY) WITH bloom_filter_fp_chance = 'x'",
+        SyntaxException,
+        "Invalid double value x for 'bloom_filter_fp_chance'",
+    )
+    tables = _fresh_client_reads_tables(scylla_contact, data)
+    assert "t" in tables and "bad_opt" not in tables
+
+
+def test_numbers_for_string_options_are_kept_as_written(cql: Session, data: str) -> None:
+    """ScyllaDB keeps a property's constant as its text (``comment = 123`` is the comment
+    '123'), and takes crc_check_chance with any value without ever applying it."""
+    cql.execute("ALTER TABLE t WITH comment = 123 AND crc_check_chance = 'whatever'")
+    row = cql.execute(
+        "SELECT comment, crc_check_chance FROM system_schema.tables "
+        "WHERE keyspace_name = %s AND table_name = 't'",
+        (data,),
+    ).one()
+    assert (row.comment, row.crc_check_chance) == ("123", 1.0)
+
+
+def test_bad_options_of_a_view_are_refused(cql: Session, data: str) -> None:
+    cql.execute(
+        "CREATE MATERIALIZED VIEW mv AS SELECT k, c, v FROM t WHERE k IS NOT NULL AND c IS NOT NULL "
+        "PRIMARY KEY (c, k) WITH comment = 'kept'"
+    )
+    for statement, error, message in (
+        (
+            "ALTER MATERIALIZED VIEW mv WITH bloom_filter_fp_chance = 'x'",
+            SyntaxException,
+            "Invalid double value x for 'bloom_filter_fp_chance'",
+        ),
+        ("ALTER MATERIALIZED VIEW mv WITH caching = {'keys': 'some'}", ConfigurationException, "some"),
+        (
+            "ALTER MATERIALIZED VIEW mv WITH comment = 'changed' AND min_index_interval = 0",
+            ConfigurationException,
+            "min_index_interval must be greater than 0",
+        ),
+    ):
+        refused(cql, None, statement, error, message)  # a real cluster builds the view meanwhile
+    row = cql.execute(
+        "SELECT comment, bloom_filter_fp_chance, caching FROM system_schema.views "
+        "WHERE keyspace_name = %s AND view_name = 'mv'",
+        (data,),
+    ).one()
+    assert (row.comment, row.bloom_filter_fp_chance, dict(row.caching)["keys"]) == ("kept", 0.01, "ALL")
+
+
+def test_a_stored_option_of_another_type_still_reads(
+    cql: Session, data: str, server: Any, scylla_contact: tuple[str, int]
+) -> None:
+    """A data directory written before options were checked may hold a value of another
+    type than its system_schema column: it shows as that type, or as the default."""
+    table = server.engine.catalog.keyspaces[data].tables["t"]
+    table.options.update(comment=123, bloom_filter_fp_chance="x", speculative_retry={"a": "b"})
+    server.engine.catalog.bump()  # as loading a data directory would
+    row = cql.execute(
+        "SELECT comment, bloom_filter_fp_chance, speculative_retry FROM system_schema.tables "
+        "WHERE keyspace_name = %s AND table_name = 't'",
+        (data,),
+    ).one()
+    assert tuple(row) == ("123", 0.01, "99.0PERCENTILE")
+    assert "t" in _fresh_client_reads_tables(scylla_contact, data)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scylla_lite.cql import ast as A
 from scylla_lite.cql import parse, parse_type
-from scylla_lite.cql.parser import RESERVED_KEYWORDS
+from scylla_lite.cql.parser import MAX_EXPRESSION_NESTING, MAX_TYPE_NESTING, RESERVED_KEYWORDS
 from scylla_lite.errors import InvalidRequest, SyntaxException
 
 INT = A.TypeExpr("int")
@@ -845,3 +845,74 @@ def test_generated_statements_round_trip(
         (col(c1), col(c2, c1)),
         where=(eq(c1, i(number)), A.Relation(A.ColumnRef(c2), "IN", (s(text), A.BindMarker(0)))),
     )
+
+
+# --------------------------------------------------------------------------- nesting limits
+
+NESTINGS = {  # a term nested `n` deep, `n` counting the innermost value as ScyllaDB does
+    "list": lambda n: "[" * (n - 1) + "1" + "]" * (n - 1),
+    "tuple": lambda n: "(" * (n - 1) + "1" + ")" * (n - 1),
+    "map": lambda n: "{1: " * (n - 1) + "1" + "}" * (n - 1),
+    "udt": lambda n: "{a: " * (n - 1) + "1" + "}" * (n - 1),
+    "function": lambda n: "f(" * (n - 1) + "1" + ")" * (n - 1),
+    "type hint": lambda n: "(int)" * (n - 1) + "1",
+}
+
+
+@pytest.mark.parametrize("shape", NESTINGS)
+def test_terms_nest_as_deep_as_scyllas_limit_and_no_deeper(shape: str) -> None:
+    """ScyllaDB's max_expression_nesting: 12 terms deep parse, 13 are a SyntaxException,
+    raised while parsing (nothing after the parser recurses deeper)."""
+    term = NESTINGS[shape]
+    stmt(f"INSERT INTO t (k) VALUES ({term(MAX_EXPRESSION_NESTING)})")
+    for depth in (MAX_EXPRESSION_NESTING + 1, 500, 5000):
+        with pytest.raises(SyntaxException, match=r"^expression nested too deeply$"):
+            parse(f"INSERT INTO t (k) VALUES ({term(depth)})")
+
+
+def test_relations_and_selectors_count_toward_the_nesting_limit() -> None:
+    """A relation and a selector each are one level (ScyllaDB's nesting_guard in
+    ``relation`` and ``unaliasedSelector``); parentheses around a relation, one more."""
+    deep = NESTINGS["list"]
+    stmt(f"SELECT * FROM t WHERE k = {deep(MAX_EXPRESSION_NESTING - 1)}")
+    stmt("SELECT * FROM t WHERE " + "(" * 10 + "k = 1" + ")" * 10)
+    stmt(
+        "SELECT " + "f(" * (MAX_EXPRESSION_NESTING - 1) + "v" + ")" * (MAX_EXPRESSION_NESTING - 1) + " FROM t"
+    )
+    for text in (
+        f"SELECT * FROM t WHERE k = {deep(MAX_EXPRESSION_NESTING)}",
+        "SELECT * FROM t WHERE " + "(" * 11 + "k = 1" + ")" * 11,
+        "SELECT " + "f(" * MAX_EXPRESSION_NESTING + "v" + ")" * MAX_EXPRESSION_NESTING + " FROM t",
+        "SELECT " + "CAST(" * 300 + "v" + " AS int)" * 300 + " FROM t",
+        f"SELECT m[{deep(MAX_EXPRESSION_NESTING)}] FROM t",
+        f"CREATE KEYSPACE ks WITH replication = {NESTINGS['map'](500)}",
+    ):
+        with pytest.raises(SyntaxException, match=r"^expression nested too deeply$"):
+            parse(text)
+
+
+def test_types_nest_only_so_deep() -> None:
+    """No ScyllaDB limit: this one only keeps the recursive type code within Python's stack."""
+    nested = "frozen<list<" * (MAX_TYPE_NESTING - 1) + "int" + ">>" * (MAX_TYPE_NESTING - 1)
+    assert parse_type(nested).name == "list"
+    for text in (
+        "list<" * MAX_TYPE_NESTING + "int" + ">" * MAX_TYPE_NESTING,
+        "tuple<" * 1000 + "int" + ">" * 1000,
+    ):
+        with pytest.raises(SyntaxException, match=r"^type nested too deeply$"):
+            parse(f"CREATE TABLE t (k int PRIMARY KEY, v {text})")
+
+
+@pytest.mark.parametrize("value", ["'x'", "true", "null", "[1]", "{1}", "{1: 2}", "{a: 1}"])
+def test_only_a_number_follows_a_minus(value: str) -> None:
+    """ScyllaDB's grammar knows a minus only as a number's sign."""
+    with pytest.raises(SyntaxException, match=r"^line 1:32 no viable alternative at input '-'$"):
+        parse(f"INSERT INTO t (k, v) VALUES (1, -{value})")
+    assert stmt("INSERT INTO t (k, v) VALUES (1, -?)").values[1] == A.Negate(A.BindMarker(0))
+
+
+def test_numbers_past_pythons_digit_limit_are_refused_not_crashed_on() -> None:
+    with pytest.raises(InvalidRequest, match=r"^Invalid vector dimension: 9{5000}$"):
+        parse(f"CREATE TABLE t (k int PRIMARY KEY, v vector<float, {'9' * 5000}>)")
+    with pytest.raises(InvalidRequest, match=r'^Invalid INTEGER constant \(9{5000}\) for "\[timestamp\]"'):
+        parse(f"ALTER TABLE t DROP v USING TIMESTAMP {'9' * 5000}")

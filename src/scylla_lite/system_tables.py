@@ -196,8 +196,29 @@ def _keyspaces(catalog: Catalog) -> list[dict[str, Any]]:
 def _options(table: Table) -> dict[str, Any]:
     out = {}
     for name, default in TABLE_DEFAULTS.items():
-        out[name] = table.options.get(name, default)  # compaction class unqualified, as ScyllaDB stores it
+        value = table.options.get(name, default)  # compaction class unqualified, as ScyllaDB stores it
+        out[name] = value if name == "extensions" else _as_column(value, default)
     return out
+
+
+def _as_column(value: Any, default: Any) -> Any:
+    """``value`` as the type of its system_schema column (the type of ``default``), or the
+    default: options are checked when set, but a data directory written before those
+    checks may hold one of another type, and one such value must not make every read
+    of system_schema.tables fail (and with it every new driver connection)."""
+    if isinstance(default, dict):
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else default
+    if isinstance(value, (bool, dict)):
+        return default
+    if isinstance(default, str):
+        return str(value) if isinstance(value, (str, int, float)) else default
+    try:
+        number = float(value) if isinstance(default, float) else int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    if isinstance(number, int) and not -(2**31) <= number < 2**31:
+        return default
+    return number
 
 
 def _tables(catalog: Catalog, views: bool) -> list[dict[str, Any]]:

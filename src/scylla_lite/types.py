@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import decimal
 import ipaddress
+import math
 import re
 import struct
 import uuid
@@ -25,6 +26,14 @@ from cassandra import util as cutil
 from .errors import InvalidRequest
 
 PROTOCOL = 4
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class MarshalError(ValueError):
+    """A value ScyllaDB's type parsers refuse with a ``marshal_exception``: its text is
+    ScyllaDB's, and a literal that raises it is refused as ``marshaling error: <text>``."""
+
 
 NATIVE: dict[str, type[ct._CassandraType]] = {
     "ascii": ct.AsciiType,
@@ -217,9 +226,44 @@ def _uuid_key(u: uuid.UUID) -> tuple[int, int, bytes]:
     return (u.version or 0, 0, u.bytes)
 
 
+class _EmptyKey:
+    """The sort key of an empty (0-byte) value or a null field: before every other value,
+    and comparable with all of them (a 0-byte ``int`` beside ``int`` keys must not make
+    ordering them a Python TypeError)."""
+
+    __slots__ = ()
+
+    def __lt__(self, other: object) -> bool:
+        return other is not self
+
+    def __le__(self, other: object) -> bool:
+        return True
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+    def __ge__(self, other: object) -> bool:
+        return other is self
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "EMPTY_KEY"
+
+    def __reduce__(self) -> str:
+        return "EMPTY_KEY"  # one instance, also once a data directory's catalog is unpickled
+
+
+EMPTY_KEY = _EmptyKey()
+
+
 def _python_key(t: CqlType, v: Any) -> Any:
     if v is None:
-        return (0,)
+        return EMPTY_KEY
     name = t.name
     if name in ("text", "ascii"):
         return v.encode() if isinstance(v, str) else v
@@ -249,7 +293,7 @@ def _python_key(t: CqlType, v: Any) -> Any:
         return tuple((_python_key(t.params[0], k), _python_key(t.params[1], x)) for k, x in v.items())
     if name in ("tuple", "udt"):
         items = list(v) if name == "tuple" else [getattr(v, f, None) for f in t.field_names]
-        return tuple(_python_key(p, x) if x is not None else (0,) for p, x in zip(t.params, items))
+        return tuple(_python_key(p, x) for p, x in zip(t.params, items))
     return v
 
 
@@ -283,7 +327,11 @@ def parse_timestamp(text: str) -> int:
     """Milliseconds since the epoch from Cassandra's accepted timestamp strings."""
     s = text.strip()
     if re.fullmatch(r"-?\d+", s):
-        return int(s)
+        if _fits(s, INT64_MIN, INT64_MAX):
+            return int(s)
+        raise MarshalError(  # ScyllaDB's timestamp_from_string: not an int64, nor a date
+            f"unable to parse date '{text}': marshaling error: Unable to parse timestamp from '{text.lower()}'"
+        )
     s = re.sub(r"Z$", "+0000", s)
     s = re.sub(r"([+-]\d\d):(\d\d)$", r"\1\2", s)
     m = re.match(r"^(.*\.)(\d+)(.*)$", s)
@@ -301,19 +349,51 @@ def parse_timestamp(text: str) -> int:
     raise ValueError(f"Unable to parse a date/time from '{text}'")
 
 
+def _fits(digits: str, low: int, high: int) -> bool:
+    """Is the integer written ``digits`` within [low, high]? (checked on the text first:
+    Python refuses to convert more than 4300 digits)"""
+    return len(digits.lstrip("+-").lstrip("0")) <= 20 and low <= int(digits) <= high
+
+
 def parse_date(text: str) -> cutil.Date:
     s = text.strip()
-    if re.fullmatch(r"\d+", s):  # days with the epoch at 2^31, as Cassandra's SimpleDateType
+    if re.fullmatch(r"-?\d+", s):  # days with the epoch at 2^31, as Cassandra's SimpleDateType
+        if not _fits(s, 0, 2**32 - 1):
+            raise MarshalError(f"Unable to make unsigned int (for date) from {s}")
         return cutil.Date(int(s) - 2**31)
     try:
         return cutil.Date(dt.date.fromisoformat(s))
     except ValueError:
+        pass
+    found = re.fullmatch(r"(-?\d+)-(\d\d)-(\d\d)", s)
+    if found is None or not 1 <= int(found[2]) <= 12 or not 1 <= int(found[3]) <= 31:
         raise ValueError(f"Unable to coerce '{text}' to a formatted date (long)") from None
+    return cutil.Date(_days_of(s, found[1], int(found[2]), int(found[3])))
+
+
+def _days_of(text: str, year_text: str, month: int, day: int) -> int:
+    """Days since the epoch of a date Python's ``date`` cannot hold (its year past 9999),
+    within ScyllaDB's range (the days fit 32 bits)."""
+    if len(year_text.lstrip("-").lstrip("0")) > 9:
+        days = -(2**40) if year_text.startswith("-") else 2**40
+    else:
+        year = int(year_text) - (month <= 2)  # Howard Hinnant's days_from_civil
+        era = year // 400  # floor division: the C original truncates (year - 399) / 400
+        yoe = year - era * 400
+        doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+        days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    if days < -(2**31):
+        raise MarshalError(f"Input date {text} is less than min supported date -5877641-06-23")
+    if days >= 2**31:
+        raise MarshalError(f"Input date {text} is greater than max supported date 5881580-07-11")
+    return days
 
 
 def parse_time(text: str) -> cutil.Time:
     s = text.strip()
     if re.fullmatch(r"\d+", s):
+        if not _fits(s, 0, 86400 * 10**9 - 1):
+            raise ValueError(f"Unable to coerce '{text}' to a formatted time (long)")
         return cutil.Time(int(s))
     m = re.fullmatch(r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?", s)
     if not m:
@@ -325,19 +405,51 @@ def parse_time(text: str) -> cutil.Time:
     return cutil.Time(((h * 60 + mi) * 60 + sec) * 1_000_000_000 + frac)
 
 
-_DURATION_UNITS = {
-    "y": (12, 0, 0),
-    "mo": (1, 0, 0),
-    "w": (0, 7, 0),
-    "d": (0, 1, 0),
-    "h": (0, 0, 3600 * 10**9),
-    "m": (0, 0, 60 * 10**9),
-    "s": (0, 0, 10**9),
-    "ms": (0, 0, 10**6),
-    "us": (0, 0, 10**3),
-    "µs": (0, 0, 10**3),
-    "ns": (0, 0, 1),
+_DURATION_UNITS = {  # unit: (counter: months, days or nanoseconds; factor; ScyllaDB's name)
+    "y": (0, 12, "years"),
+    "mo": (0, 1, "months"),
+    "w": (1, 7, "weeks"),
+    "d": (1, 1, "days"),
+    "h": (2, 3600 * 10**9, "hours"),
+    "m": (2, 60 * 10**9, "minutes"),
+    "s": (2, 10**9, "seconds"),
+    "ms": (2, 10**6, "milliseconds"),
+    "us": (2, 10**3, "microseconds"),
+    "µs": (2, 10**3, "microseconds"),
+    "ns": (2, 1, "nanoseconds"),
 }
+_DURATION_ORDER = ("ns", "us", "ms", "s", "m", "h", "d", "w", "mo", "y")  # smallest first
+_DURATION_LIMITS = (2**31 - 1, 2**31 - 1, INT64_MAX)  # months and days are 32-bit, nanoseconds 64
+
+
+class _DurationBuilder:
+    """ScyllaDB's duration_builder (duration.cc): units largest first, each once, and
+    no counter past its range, refused with ScyllaDB's words."""
+
+    def __init__(self) -> None:
+        self.counters = [0, 0, 0]
+        self.last: str | None = None
+
+    def add(self, digits: str, unit: str) -> None:
+        unit = "us" if unit == "µs" else unit
+        slot, factor, name = _DURATION_UNITS[unit]
+        if not _fits(digits, 0, INT64_MAX):
+            raise MarshalError(f"Invalid duration. The count for the {name} is out of range")
+        available = (_DURATION_LIMITS[slot] - self.counters[slot]) // factor
+        if int(digits) > available:
+            raise MarshalError(
+                f"Invalid duration. The number of {name} must be less than or equal to {available}"
+            )
+        if self.last is not None:
+            index, last = _DURATION_ORDER.index(unit), _DURATION_ORDER.index(self.last)
+            if index == last:
+                raise MarshalError(f"Invalid duration. The {name} are specified multiple times")
+            if index > last:
+                raise MarshalError(
+                    f"Invalid duration. The {_DURATION_UNITS[self.last][2]} should be after {name}"
+                )
+        self.last = unit
+        self.counters[slot] += int(digits) * factor
 
 
 def parse_duration(text: str) -> cutil.Duration:
@@ -345,35 +457,35 @@ def parse_duration(text: str) -> cutil.Duration:
     s = text.strip()
     neg = s.startswith("-")
     s = s[1:] if neg else s
-    months = days = nanos = 0
+    b = _DurationBuilder()
     up = s.upper()
     if up.startswith("P"):
-        m = re.fullmatch(r"P(\d+)W", up)
-        if m:
-            days = int(m.group(1)) * 7
-        else:
-            m = re.fullmatch(r"P(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})", up)
-            if m:
-                y, mo, d, h, mi, sec = (int(g) for g in m.groups())
-                months, days, nanos = y * 12 + mo, d, ((h * 60 + mi) * 60 + sec) * 10**9
-            else:
-                m = re.fullmatch(
-                    r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", up
-                )
-                if not m or up in ("P", "PT") or up.endswith("T"):
-                    raise ValueError(f"Unable to convert '{text}' to a duration")
-                y, mo, d, h, mi, sec = (int(g or 0) for g in m.groups())
-                months, days, nanos = y * 12 + mo, d, ((h * 60 + mi) * 60 + sec) * 10**9
+        _iso_duration(text, up, b)
     else:
         parts = re.findall(r"(\d+)(mo|ms|us|µs|ns|y|w|d|h|m|s)", s.lower())
         if not parts or "".join(n + u for n, u in parts) != s.lower():
             raise ValueError(f"Unable to convert '{text}' to a duration")
         for n, u in parts:
-            a, b, c = _DURATION_UNITS[u]
-            months, days, nanos = months + int(n) * a, days + int(n) * b, nanos + int(n) * c
-    if neg:
-        months, days, nanos = -months, -days, -nanos
+            b.add(n, u)
+    sign = -1 if neg else 1
+    months, days, nanos = (sign * c for c in b.counters)
     return cutil.Duration(months, days, nanos)
+
+
+def _iso_duration(text: str, up: str, b: _DurationBuilder) -> None:
+    """The ISO 8601 forms of a duration, added to ``b``."""
+    m = re.fullmatch(r"P(\d+)W", up)
+    if m:
+        b.add(m[1], "w")
+        return
+    m = re.fullmatch(r"P(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})", up)
+    if m is None:
+        m = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", up)
+        if not m or up in ("P", "PT") or up.endswith("T"):
+            raise ValueError(f"Unable to convert '{text}' to a duration")
+    for count, unit in zip(m.groups(), ("y", "mo", "d", "h", "m", "s")):
+        if count is not None:
+            b.add(count, unit)
 
 
 def _int_in_range(t: CqlType, n: int) -> int:
@@ -419,23 +531,23 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
             raise bad
         if kind == "integer":
             if name in INTEGER_TYPES:
-                return _int_in_range(t, int(text))
+                return _integer(t, text)
             if name in ("float", "double"):
-                return float(text)
+                return _floating(t, text)
             if name == "decimal":
-                return decimal.Decimal(text)
+                return _decimal(text)
             if name == "timestamp":
-                return int(text)
+                return parse_timestamp(text)
             if name == "time":
-                return cutil.Time(int(text))
+                return parse_time(text)
             if name == "date":
-                return cutil.Date(int(text) - 2**31)
+                return parse_date(text)
             raise bad
         if kind in ("float", "nan", "infinity"):
             if name in ("float", "double"):
-                return float(text)
+                return _floating(t, text)
             if name == "decimal" and kind == "float":
-                return decimal.Decimal(text)
+                return _decimal(text)
             raise bad
         if kind == "boolean":
             if name == "boolean":
@@ -458,11 +570,54 @@ def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
             raise bad
     except InvalidRequest:
         raise
+    except MarshalError as exc:  # ScyllaDB: untyped_constant's marshal_exception, as it is
+        raise InvalidRequest(f"marshaling error: {exc}") from None
     except (ValueError, ArithmeticError) as exc:
         raise InvalidRequest(
             f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}: {exc}'
         ) from None
     raise bad
+
+
+MAX_NUMBER_DIGITS = 4000
+"""The most digits a varint or decimal literal may have. ScyllaDB has no such limit; the
+driver's codecs, which encode them here, turn digits into an int through text, which
+Python refuses past 4300 digits."""
+
+
+def _integer(t: CqlType, text: str) -> int:
+    """An integer literal for an integer type, range-checked on its text first."""
+    digits = len(text.lstrip("+-").lstrip("0"))
+    if t.name == "varint":
+        if digits > MAX_NUMBER_DIGITS:
+            raise MarshalError(f"unable to make int from '{text}'")
+        return int(text)
+    if digits > 20:
+        raise ValueError(f"Unable to make {t.name} from '{text}'")
+    return _int_in_range(t, int(text))
+
+
+def _floating(t: CqlType, text: str) -> float:
+    """A float or double literal; one past the type's range is refused, as ScyllaDB's
+    ``boost::lexical_cast`` refuses it (it does not become infinity)."""
+    value = float(text)
+    if not math.isfinite(value) and not re.fullmatch(r"[+-]?(nan|infinity|inf)", text.lower()):
+        raise MarshalError(f"Invalid number format '{text}'")
+    if t.name == "float":
+        try:
+            struct.pack(">f", value)
+        except OverflowError:
+            raise MarshalError(f"Invalid number format '{text}'") from None
+    return value
+
+
+def _decimal(text: str) -> decimal.Decimal:
+    """A decimal literal whose scale fits the 32 bits a decimal is serialised with."""
+    value = decimal.Decimal(text)
+    _, digits, exponent = value.as_tuple()
+    if len(digits) > MAX_NUMBER_DIGITS or not isinstance(exponent, int) or not -(2**31) <= -exponent < 2**31:
+        raise MarshalError(f"unable to make BigDecimal from '{text}'")
+    return value
 
 
 def _has_unordered(t: CqlType) -> bool:
@@ -565,6 +720,12 @@ def validate_value(t: CqlType, data: bytes, column: str) -> None:
                 raise ValueError(f"Invalid length for inet: {len(data)}")
             if t.name == "timeuuid" and data and uuid.UUID(bytes=data).version != 1:
                 raise ValueError("Unsupported UUID version for timeuuid")
+            if t.name in COLLECTIONS and not data:  # ScyllaDB reads the element count first
+                raise ValueError("marshaling error: read_simple - not enough bytes (expected 4, got 0)")
+            if t.name == "duration" and len(data) < 3:
+                raise ValueError(
+                    f"marshaling error: Expected at least 3 bytes for a duration, got {len(data)}"
+                )
             if t.name in ("list", "set", "map", "tuple", "udt", "duration", "varint", "decimal"):
                 t.decode(data)
     except InvalidRequest:

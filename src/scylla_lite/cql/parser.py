@@ -16,7 +16,11 @@ Choices where CQL is ambiguous:
   mixing both is a syntax error.
 * A unary minus folds into number literals (``- 3`` is ``Literal('integer', '-3')``,
   ``-Infinity`` is ``Literal('infinity', '-Infinity')``); on anything else it is
-  :class:`~ast.Negate`.
+  :class:`~ast.Negate` (only where a number may stand: ``-'x'`` or ``-[1]`` is a syntax
+  error, as ScyllaDB's grammar knows a minus only as a number's sign).
+* Terms, relations and selectors nest at most `MAX_EXPRESSION_NESTING` deep (ScyllaDB's
+  ``expression nested too deeply``), types `MAX_TYPE_NESTING`: the parser is LALR and
+  never recurses, so the depth is checked here, before any later code recurses on it.
 * ``c = c -3`` (lexed as column, integer ``-3``) is ``Assignment('subtract', c, 3)``.
 * A bare word as a ``WITH`` option value (``x = some_word``) becomes
   ``Literal('string', 'some_word')``, which is what Cassandra keeps (its raw text).
@@ -35,7 +39,7 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput
@@ -43,7 +47,19 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 from ..errors import InvalidRequest, SyntaxException
 from . import ast
 
-__all__ = ["RESERVED_KEYWORDS", "Parsed", "parse", "parse_type"]
+__all__ = ["MAX_EXPRESSION_NESTING", "MAX_TYPE_NESTING", "RESERVED_KEYWORDS", "Parsed", "parse", "parse_type"]
+
+N = TypeVar("N")
+
+MAX_EXPRESSION_NESTING = 12
+"""How deep terms, relations and selectors may nest: ScyllaDB's ``max_expression_nesting``
+(cql3/Cql.g, whose ``nesting_guard`` counts each ``term``, ``relation`` and
+``unaliasedSelector``). Deeper is a SyntaxException ``expression nested too deeply``,
+raised while parsing, so nothing after the parser ever recurses deeper than this."""
+
+MAX_TYPE_NESTING = 64
+"""How deep a type (``frozen<list<frozen<list<...>>>>``) may nest. ScyllaDB has no such
+limit; this one only keeps the recursive type code within Python's stack."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,34 @@ class _Builder:
     def __init__(self) -> None:
         self.markers: list[ast.BindMarker] = []
         self.text = ""  # the statement being parsed
+        # id(node) -> (nesting depth, node): the node is kept so that its id stays its own
+        self.depths: dict[int, tuple[int, Any]] = {}
+
+    # ------------------------------------------------------------------ nesting
+
+    def _depth(self, node: Any) -> int:
+        """How deep ``node`` nests (a leaf is 1; a tuple of nodes, its deepest; None, 0)."""
+        if node is None:
+            return 0
+        if isinstance(node, (tuple, list)):
+            return max((self._depth(n) for n in node), default=0)
+        found = self.depths.get(id(node))
+        return 1 if found is None else int(found[0])
+
+    def _at_depth(self, node: N, depth: int, limit: int = MAX_EXPRESSION_NESTING) -> N:
+        """Record ``node``'s depth, refusing it past ``limit`` before anything recurses on it."""
+        if depth > limit:
+            what = "expression" if limit == MAX_EXPRESSION_NESTING else "type"
+            raise SyntaxException(f"{what} nested too deeply")
+        self.depths[id(node)] = (depth, node)
+        return node
+
+    def _nested(self, node: N, *children: Any) -> N:
+        """``node`` one level above the deepest of ``children``."""
+        return self._at_depth(node, 1 + self._depth(children))
+
+    def _nested_type(self, node: N, *children: Any) -> N:
+        return self._at_depth(node, 1 + self._depth(children), MAX_TYPE_NESTING)
 
     # ------------------------------------------------------------------ names
 
@@ -154,22 +198,25 @@ class _Builder:
         return ast.TypeExpr("custom", custom=_unquote_string(c[0].value))
 
     def list_type(self, c: list[Any]) -> ast.TypeExpr:
-        return ast.TypeExpr("list", (c[2],))
+        return self._nested_type(ast.TypeExpr("list", (c[2],)), c[2])
 
     def set_type(self, c: list[Any]) -> ast.TypeExpr:
-        return ast.TypeExpr("set", (c[2],))
+        return self._nested_type(ast.TypeExpr("set", (c[2],)), c[2])
 
     def map_type(self, c: list[Any]) -> ast.TypeExpr:
-        return ast.TypeExpr("map", (c[2], c[3]))
+        return self._nested_type(ast.TypeExpr("map", (c[2], c[3])), c[2], c[3])
 
     def tuple_type(self, c: list[Any]) -> ast.TypeExpr:
-        return ast.TypeExpr("tuple", tuple(c[2:-1]))
+        return self._nested_type(ast.TypeExpr("tuple", tuple(c[2:-1])), tuple(c[2:-1]))
 
     def frozen_type(self, c: list[Any]) -> ast.TypeExpr:
-        return replace(c[2], frozen=True)
+        return self._at_depth(replace(c[2], frozen=True), self._depth(c[2]), MAX_TYPE_NESTING)
 
     def vector_type(self, c: list[Any]) -> ast.TypeExpr:
-        return ast.TypeExpr("vector", (c[2], int(c[3].value)))
+        text = c[3].value
+        if len(text.lstrip("-").lstrip("0")) > 20:  # ScyllaDB's std::stoul of the dimension fails
+            raise InvalidRequest(f"Invalid vector dimension: {text}")
+        return self._nested_type(ast.TypeExpr("vector", (c[2], int(text))), c[2])
 
     def named_type(self, c: list[str]) -> ast.TypeExpr:
         return ast.TypeExpr("text" if c[0] == "varchar" else c[0])
@@ -186,14 +233,17 @@ class _Builder:
             return ast.Literal(term.kind, value)
         if isinstance(term, ast.Literal) and term.kind == "nan":
             return term
-        return ast.Negate(term)
+        if isinstance(term, (ast.Literal, ast.ListLiteral, ast.SetLiteral, ast.MapLiteral, ast.UdtLiteral)):
+            # only a number can follow a minus in ScyllaDB's grammar (its INTEGER/FLOAT tokens)
+            _error(c[0], "no viable alternative at input '-'")
+        return self._nested(ast.Negate(term), term)
 
     def type_hint(self, c: list[Any]) -> ast.TypeHint:
-        return ast.TypeHint(c[0], c[1])
+        return self._nested(ast.TypeHint(c[0], c[1]), c[1])
 
     def function_call(self, c: list[Any]) -> ast.FunctionCall:
         ks, name = c[0]
-        return ast.FunctionCall(name, c[1] or (), ks)
+        return self._nested(ast.FunctionCall(name, c[1] or (), ks), c[1])
 
     def func_name(self, c: list[str]) -> tuple[str | None, str]:
         return (None, c[0]) if len(c) == 1 else (c[0], c[1])
@@ -234,23 +284,24 @@ class _Builder:
         return marker
 
     def list_lit(self, c: list[Any]) -> ast.ListLiteral:
-        return ast.ListLiteral(c[0] or ())
+        return self._nested(ast.ListLiteral(c[0] or ()), c[0])
 
     def tuple_lit(self, c: list[Any]) -> ast.TupleLiteral:
-        return ast.TupleLiteral(c[0])
+        return self._nested(ast.TupleLiteral(c[0]), c[0])
 
     def empty_brace(self, c: list[Any]) -> ast.MapLiteral:
         return ast.MapLiteral(())
 
     def set_lit(self, c: list[Any]) -> ast.SetLiteral:
-        return ast.SetLiteral(c[0])
+        return self._nested(ast.SetLiteral(c[0]), c[0])
 
     def map_lit(self, c: list[tuple[bool, Any, ast.Term]]) -> ast.MapLiteral | ast.UdtLiteral:
         fields = [is_field for is_field, _, _ in c]
+        parts = [part for _, k, v in c for part in (k, v)]
         if all(fields):
-            return ast.UdtLiteral(tuple((k, v) for _, k, v in c))
+            return self._nested(ast.UdtLiteral(tuple((k, v) for _, k, v in c)), parts)
         if not any(fields):
-            return ast.MapLiteral(tuple((k, v) for _, k, v in c))
+            return self._nested(ast.MapLiteral(tuple((k, v) for _, k, v in c)), parts)
         raise SyntaxException(
             "Invalid map or user type literal: keys must be all identifiers (user type) or all terms (map)"
         )
@@ -315,7 +366,7 @@ class _Builder:
 
     def sel_function(self, c: list[Any]) -> ast.FunctionSelector:
         ks, name = c[0]
-        return ast.FunctionSelector(name, c[1] or (), ks)
+        return self._nested(ast.FunctionSelector(name, c[1] or (), ks), c[1])
 
     def sel_function_star(self, c: list[Any]) -> ast.FunctionSelector:
         ks, name = c[0]
@@ -324,19 +375,22 @@ class _Builder:
         return ast.FunctionSelector("count", (ast.StarSelector(),))
 
     def sel_cast(self, c: list[Any]) -> ast.CastSelector:
-        return ast.CastSelector(c[1], c[3])
+        return self._nested(ast.CastSelector(c[1], c[3]), c[1])
 
     def sel_term(self, c: list[Any]) -> ast.TermSelector:
-        return ast.TermSelector(c[0])
+        return self._at_depth(ast.TermSelector(c[0]), self._depth(c[0]))  # the value is the selector
 
+    # a subscript is a term inside the selector it subscripts (one level down from it)
     def sel_element(self, c: list[Any]) -> ast.ElementSelector:
-        return ast.ElementSelector(c[0], key=c[1])
+        node = ast.ElementSelector(c[0], key=c[1])
+        return self._at_depth(node, max(self._depth(c[0]), 1 + self._depth(c[1])))
 
     def sel_slice(self, c: list[Any]) -> ast.ElementSelector:
-        return ast.ElementSelector(c[0], start=c[1], end=c[3], is_slice=True)
+        node = ast.ElementSelector(c[0], start=c[1], end=c[3], is_slice=True)
+        return self._at_depth(node, max(self._depth(c[0]), 1 + self._depth((c[1], c[3]))))
 
     def sel_field(self, c: list[Any]) -> ast.FieldSelector:
-        return ast.FieldSelector(c[0], c[1])
+        return self._at_depth(ast.FieldSelector(c[0], c[1]), self._depth(c[0]))
 
     def sel_args(self, c: list[ast.Selector]) -> tuple[ast.Selector, ...]:
         return tuple(c)
@@ -373,37 +427,37 @@ class _Builder:
         return c[0].value
 
     def relation(self, c: list[Any]) -> ast.Relation:
-        return c[0]
+        return self._nested(c[0], c[0])  # `(relation)`: one level more
 
     def rel_simple(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ColumnRef(c[0]), c[1], c[2])
+        return self._nested(ast.Relation(ast.ColumnRef(c[0]), c[1], c[2]), c[2])
 
     def rel_in(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ColumnRef(c[0]), "IN", c[2])
+        return self._nested(ast.Relation(ast.ColumnRef(c[0]), "IN", c[2]), c[2])
 
     def rel_contains(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ColumnRef(c[0]), "CONTAINS", c[2])
+        return self._nested(ast.Relation(ast.ColumnRef(c[0]), "CONTAINS", c[2]), c[2])
 
     def rel_contains_key(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ColumnRef(c[0]), "CONTAINS KEY", c[3])
+        return self._nested(ast.Relation(ast.ColumnRef(c[0]), "CONTAINS KEY", c[3]), c[3])
 
     def rel_like(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ColumnRef(c[0]), "LIKE", c[2])
+        return self._nested(ast.Relation(ast.ColumnRef(c[0]), "LIKE", c[2]), c[2])
 
     def rel_is_not_null(self, c: list[Any]) -> ast.Relation:
         return ast.Relation(ast.ColumnRef(c[0]), "IS NOT", _NULL)
 
     def rel_element(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.ElementRef(c[0], c[1]), c[2], c[3])
+        return self._nested(ast.Relation(ast.ElementRef(c[0], c[1]), c[2], c[3]), c[1], c[3])
 
     def rel_token(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.TokenRef(c[1]), c[2], c[3])
+        return self._nested(ast.Relation(ast.TokenRef(c[1]), c[2], c[3]), c[3])
 
     def rel_tuple(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.TupleRef(c[0]), c[1], c[2])
+        return self._nested(ast.Relation(ast.TupleRef(c[0]), c[1], c[2]), c[2])
 
     def rel_tuple_in(self, c: list[Any]) -> ast.Relation:
-        return ast.Relation(ast.TupleRef(c[0]), "IN", c[2])
+        return self._nested(ast.Relation(ast.TupleRef(c[0]), "IN", c[2]), c[2])
 
     def in_list(self, c: list[Any]) -> tuple[ast.Term, ...]:
         return c[0] or ()
@@ -680,7 +734,10 @@ class _Builder:
         return {"action": "drop", "names": c[2], "if_column_exists": _flag(c[1]), "timestamp": c[3]}
 
     def drop_timestamp(self, c: list[Token]) -> int:
-        return int(c[2])
+        text = c[2].value
+        if len(text.lstrip("-").lstrip("0")) > 19 or not -(2**63) <= int(text) < 2**63:
+            raise InvalidRequest(f'Invalid INTEGER constant ({text}) for "[timestamp]" of type bigint')
+        return int(text)
 
     def at_rename(self, c: list[Any]) -> dict[str, Any]:
         return {"action": "rename", "renames": _no_tokens(c[2:]), "if_column_exists": _flag(c[1])}
@@ -1006,6 +1063,7 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SyntaxException:
 def _run(text: str, start: str) -> tuple[Any, tuple[ast.BindMarker, ...]]:
     with _LOCK:
         _BUILDER.markers = []
+        _BUILDER.depths = {}
         _BUILDER.text = text
         try:
             result = _LARK.parse(text, start=start)
@@ -1014,6 +1072,7 @@ def _run(text: str, start: str) -> tuple[Any, tuple[ast.BindMarker, ...]]:
         finally:
             markers = tuple(_BUILDER.markers)
             _BUILDER.markers = []
+            _BUILDER.depths = {}
     return result, markers
 
 

@@ -15,7 +15,7 @@ from cassandra import util as cutil
 
 from ..cql import ast
 from ..errors import FunctionFailure, InvalidRequest
-from ..types import CqlType, native
+from ..types import CqlType, native, validate_value
 from .terms import Compiler, Execution, Receiver, TermFn
 
 Typed = tuple[CqlType, Any]  # (type, serialised value or None)
@@ -106,10 +106,24 @@ def conversion(name: str) -> tuple[Callable[[Execution, list[Typed]], Typed], Cq
 
     if name.startswith("blobas") and name[6:] in NATIVE:
         target = native(name[6:])
-        return (lambda ex, a: (target, a[0][1])), target
+        return (lambda ex, a: (target, _valid_as(name, target, a[0][1]))), target
     if name.endswith("asblob") and name[:-6] in NATIVE:
         return (lambda ex, a: (BLOB, a[0][1])), BLOB
     return None
+
+
+def _valid_as(name: str, target: CqlType, data: bytes | None) -> bytes | None:
+    """A blob's bytes as a value of ``target``, if they are one (a driver could not read a
+    ``text`` that is not UTF-8): ScyllaDB's make_from_blob_function validates them."""
+    if data:
+        try:
+            validate_value(target, data, name)
+        except InvalidRequest:
+            raise InvalidRequest(
+                f"In call to function system.{name}, value 0x{data.hex()} is not a valid binary "
+                f"representation for type {target.cql()}"
+            ) from None
+    return data
 
 
 def lookup(name: str) -> tuple[Callable[[Execution, list[Typed]], Typed], CqlType | None, int]:
@@ -199,7 +213,7 @@ def _from_json(compiler: Compiler, call: ast.FunctionCall, receiver: Receiver) -
         text = raw.decode()
         try:
             doc = cqljson.parse(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # json nests no deeper than Python's stack
             raise failure(f"Could not decode JSON string '{text}': {exc}") from None
         if doc is None:
             return None

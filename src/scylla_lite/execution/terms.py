@@ -16,7 +16,7 @@ from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET, RawValue
 from ..results import ColumnSpec
-from ..types import CqlType, canonical, literal_value, native, validate_value
+from ..types import NUMERIC_TYPES, CqlType, canonical, literal_value, native, validate_value
 
 Bound = list[RawValue]
 TermFn = Callable[["Execution"], Any]  # returns bytes, None or UNSET
@@ -116,16 +116,32 @@ class Compiler:
 
             return compile_call(self, term, receiver)
         if isinstance(term, ast.Negate):
-            inner = self.term(term.term, receiver)
-
-            def negate(ex: Execution) -> Any:
-                data = inner(ex)
-                if not isinstance(data, bytes):
-                    return data
-                return t.encode(-t.decode(data))
-
-            return negate
+            return self._negate(term, receiver)
         return self._collection(term, receiver)
+
+    def _negate(self, term: ast.Negate, receiver: Receiver) -> TermFn:
+        """``-x`` of a number only (ScyllaDB's grammar knows no other minus than a number's
+        sign), and only while the negated value still fits the type."""
+        t = receiver.type
+        if t.name not in NUMERIC_TYPES:
+            raise InvalidRequest(
+                f"Invalid negation for {receiver.name} of type {t.cql()}: only a number can be negated"
+            )
+        inner = self.term(term.term, receiver)
+
+        def negate(ex: Execution) -> Any:
+            data = inner(ex)
+            if not isinstance(data, bytes) or not data:  # null, unset and empty stay as they are
+                return data
+            value = -t.decode(data)
+            try:
+                return t.encode(value)
+            except (struct.error, OverflowError, ValueError):
+                raise InvalidRequest(
+                    f"Invalid negation for {receiver.name}: {value} is out of range for type {t.cql()}"
+                ) from None
+
+        return negate
 
     def _collection(self, term: ast.Term, receiver: Receiver) -> TermFn:
         t = receiver.type
