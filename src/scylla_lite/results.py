@@ -6,6 +6,7 @@ frame, and the protocol never looks inside a table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -71,3 +72,29 @@ class SchemaChange:
 
 
 Result = Union[Void, Rows, SetKeyspace, Prepared, SchemaChange]
+
+
+@dataclass
+class Continues:
+    """A request not finished yet: ``step()`` does its next slice of work and gives the
+    result, or more to do. The server serves other clients between slices, so one long
+    request (an unpaged read of a million rows) does not stall every client."""
+
+    step: Callable[[], Outcome]
+
+
+Outcome = Union[Result, Continues]
+
+
+def finish(outcome: Outcome) -> Result:
+    """Do every slice left now (for callers that want the result in one call)."""
+    while isinstance(outcome, Continues):
+        outcome = outcome.step()
+    return outcome
+
+
+def then(outcome: Outcome, last: Callable[[Result], Result]) -> Outcome:
+    """``outcome`` with ``last`` applied to its result, whenever that comes."""
+    if isinstance(outcome, Continues):
+        return Continues(lambda: then(outcome.step(), last))
+    return last(outcome)

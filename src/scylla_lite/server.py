@@ -30,7 +30,7 @@ from .errors import BadCredentials, CqlError, ProtocolError, ServerError
 from .protocol import frames as fr
 from .protocol import messages as msg
 from .requests import ClientState
-from .results import Result, SchemaChange
+from .results import Continues, Outcome, SchemaChange
 
 if TYPE_CHECKING:
     from .admin import AdminServer
@@ -52,6 +52,8 @@ REPLY_BUDGET = 1024 * 1024
 """Bytes of replies one connection's input may produce before its remaining frames wait
 for the client to read them (a client pipelining requests it never reads costs this
 much, not its whole backlog of answers)."""
+PARSE_OFF_LOOP_CHARS = 16 * 1024
+"""A statement longer than this is parsed on a worker thread, the loop serving others."""
 FRAME_TIMEOUT = 30.0
 """Seconds a frame may take to arrive once its first bytes have: a half-sent frame is
 not held forever."""
@@ -435,7 +437,9 @@ class Connection(asyncio.Protocol):
         error = BadCredentials(f"Provided username {user} and/or password are incorrect")
         return self._frame(version, stream, fr.OP_ERROR, msg.encode_error(error, version))
 
-    def _result(self, version: int, stream: int, result: Result) -> _Reply:
+    def _result(self, version: int, stream: int, result: Outcome) -> _Reply:
+        if isinstance(result, Continues):
+            return _Reply(b"", True, version, stream, later=self._continue(version, stream, result))
         out = self._frame(version, stream, fr.OP_RESULT, msg.encode_result(result, version))
         sc = result if isinstance(result, SchemaChange) else None
         return _Reply(out, True, version, stream, sc)
@@ -443,7 +447,33 @@ class Connection(asyncio.Protocol):
     def _on_query(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_QUERY)
         text, options = msg.decode_query(body, version)
-        return self._result(version, stream, self.engine.query(self.client, text, options))
+        if len(text) > PARSE_OFF_LOOP_CHARS and hasattr(self.engine, "parse_ahead"):
+            return _Reply(
+                b"", True, version, stream, later=self._query_parsed_aside(version, stream, text, options)
+            )
+        run = getattr(self.engine, "start_query", self.engine.query)
+        return self._result(version, stream, run(self.client, text, options))
+
+    async def _query_parsed_aside(self, version: int, stream: int, text: str, options: Any) -> bytes:
+        """A long statement: parsed on a worker thread, then run on the loop."""
+        await asyncio.to_thread(self.engine.parse_ahead, text)  # type: ignore[attr-defined]
+        try:
+            outcome = self.engine.start_query(self.client, text, options)  # type: ignore[attr-defined]
+        except CqlError as exc:
+            return self._error(version, stream, exc).frame
+        if isinstance(outcome, SchemaChange):
+            self.server.broadcast_schema_change(outcome)
+        return await self._continue(version, stream, outcome)
+
+    async def _continue(self, version: int, stream: int, outcome: Outcome) -> bytes:
+        """The slices of a long request, one per turn of the loop (others go between)."""
+        while isinstance(outcome, Continues):
+            await asyncio.sleep(0)
+            try:
+                outcome = outcome.step()
+            except CqlError as exc:
+                return self._error(version, stream, exc).frame
+        return self._frame(version, stream, fr.OP_RESULT, msg.encode_result(outcome, version))
 
     def _on_prepare(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_PREPARE)
@@ -453,7 +483,8 @@ class Connection(asyncio.Protocol):
     def _on_execute(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_EXECUTE)
         statement_id, options = msg.decode_execute(body, version)
-        return self._result(version, stream, self.engine.execute(self.client, statement_id, options))
+        run = getattr(self.engine, "start_execute", self.engine.execute)
+        return self._result(version, stream, run(self.client, statement_id, options))
 
     def _on_batch(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_BATCH)

@@ -988,18 +988,36 @@ def _cache_file(grammar: str) -> str | bool:
 
 
 _GRAMMAR = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
-_BUILDER = _Builder()
-_LARK = Lark(
-    _GRAMMAR,
-    parser="lalr",
-    lexer="basic",
-    start=["start", "type_start"],
-    transformer=_BUILDER,
-    maybe_placeholders=True,
-    propagate_positions=False,
-    cache=_cache_file(_GRAMMAR),
-)
-_LOCK = threading.Lock()  # the builder collects bind markers while parsing: one parse at a time
+
+
+def _new_parser() -> tuple[_Builder, Lark]:
+    builder = _Builder()
+    lark = Lark(
+        _GRAMMAR,
+        parser="lalr",
+        lexer="basic",
+        start=["start", "type_start"],
+        transformer=builder,
+        maybe_placeholders=True,
+        propagate_positions=False,
+        cache=_cache_file(_GRAMMAR),
+    )
+    return builder, lark
+
+
+_BUILDER, _LARK = _new_parser()
+_LOCAL = threading.local()
+"""Each thread parses with a builder of its own (it collects bind markers while parsing),
+so a long statement parsed on a worker thread never holds up the event loop's parses."""
+
+
+def _thread_parser() -> tuple[_Builder, Lark]:
+    if threading.current_thread() is threading.main_thread():
+        return _BUILDER, _LARK
+    found: tuple[_Builder, Lark] | None = getattr(_LOCAL, "parser", None)
+    if found is None:
+        found = _LOCAL.parser = _new_parser()  # ~40 ms from the grammar cache
+    return found
 
 
 def _reserved_keywords() -> frozenset[str]:
@@ -1061,30 +1079,68 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> SyntaxException:
 
 
 def _run(text: str, start: str) -> tuple[Any, tuple[ast.BindMarker, ...]]:
-    with _LOCK:
-        _BUILDER.markers = []
-        _BUILDER.depths = {}
-        _BUILDER.text = text
-        try:
-            result = _LARK.parse(text, start=start)
-        except UnexpectedInput as exc:
-            raise _syntax_error(text, exc) from None
-        finally:
-            markers = tuple(_BUILDER.markers)
-            _BUILDER.markers = []
-            _BUILDER.depths = {}
+    builder, lark = _thread_parser()
+    builder.markers = []
+    builder.depths = {}
+    builder.text = text
+    try:
+        result = lark.parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise _syntax_error(text, exc) from None
+    finally:
+        markers = tuple(builder.markers)
+        builder.markers = []
+        builder.depths = {}
     return result, markers
 
 
-@functools.lru_cache(maxsize=4096)
+CACHED_TEXT_CHARS = 4096
+"""Statements up to this long are kept parsed (4096 of them); a longer one is parsed
+each time it comes: its tree can weigh 70 bytes a character, and 300 distinct 1 MB
+statements kept 954 MB when every text was cached."""
+
+
 def parse(text: str) -> Parsed:
     """Parse one CQL statement (an optional trailing ``;`` allowed).
 
     Raises :class:`~scylla_lite.errors.SyntaxException` (``line L:C ...``) on bad syntax,
     and :class:`~scylla_lite.errors.InvalidRequest` for the few checks Cassandra makes
     while parsing (e.g. two PRIMARY KEY definitions)."""
+    return _parse_short(text) if len(text) <= CACHED_TEXT_CHARS else _parse_long(text)
+
+
+def _parse(text: str) -> Parsed:
     statement, markers = _run(text, "start")
     return Parsed(statement, markers)
+
+
+_parse_short = functools.lru_cache(maxsize=4096)(_parse)
+_AHEAD: dict[str, Parsed | Exception] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def parse_ahead(text: str) -> None:
+    """Parse ``text`` now, on a worker thread, for the `parse` of it that follows on the
+    event loop: a 100,000-statement batch takes seconds to parse, and the loop serves
+    other clients meanwhile (each thread parses with its own builder)."""
+    if len(text) <= CACHED_TEXT_CHARS:
+        return
+    try:
+        done: Parsed | Exception = _parse(text)
+    except Exception as exc:  # raised again by the parse that takes it
+        done = exc
+    with _AHEAD_LOCK:
+        while len(_AHEAD) >= 16:  # never taken (a closed connection): forget the oldest
+            del _AHEAD[next(iter(_AHEAD))]
+        _AHEAD[text] = done
+
+
+def _parse_long(text: str) -> Parsed:
+    with _AHEAD_LOCK:
+        done = _AHEAD.pop(text, None)
+    if isinstance(done, Exception):
+        raise done
+    return done if done is not None else _parse(text)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -581,6 +581,12 @@ class SelectPlan:
             raise InvalidRequest(f"{what} must be strictly positive")
         return int(n)
 
+    @property
+    def resumable(self) -> bool:
+        """Whether `run` can stop after any row and go on from its paging state (not an
+        ANN search, an aggregate or a result sorted after reading)."""
+        return self.ann is None and not (self.aggregating or self.group_by or self.post_order)
+
     def run(self, ex: Execution, page_size: int | None, paging_state: bytes | None) -> Rows:
         limit = self._int(self.limit, ex, "LIMIT")
         if self.ann is not None:

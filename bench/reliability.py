@@ -1,0 +1,171 @@
+"""scylla_lite under load that one client makes: who waits, what it costs, how long a restart takes.
+
+Run with ``nox -s reliability`` (or ``python bench/reliability.py [--rows N]``). The
+server runs as ``python -m scylla_lite`` in its own process, as users run it; every
+number comes from one run, through the unmodified scylla-driver.
+
+* the longest wait of a small query (a point read on another connection, issued every
+  5 ms) while each big request runs: a 100,000-statement text batch, an unpaged read
+  of every row, a 50,000-element IN, a clean stop's snapshot (goal: < 100 ms);
+* the server's resident memory after 300 distinct 1 MB statements and after 100,000
+  PREPAREs (the caches are bounded in bytes);
+* time to ready after kill -9 (replay) and from a snapshot, and a clean stop, at
+  ``--rows`` rows (goal: < 3 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cassandra.cluster import Cluster, Session
+from cassandra.concurrent import execute_concurrent_with_args
+
+
+class Server:
+    """``python -m scylla_lite --data-dir DIR`` on a free port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "scylla_lite", "--port", "0", "--data-dir", str(data_dir)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        self.ready = time.perf_counter() - started
+        found = re.search(r":(\d+) ", line)
+        if not found:
+            raise SystemExit(f"reliability: the server did not start: {line!r}")
+        self.port = int(found.group(1))
+
+    def session(self) -> tuple[Cluster, Session]:
+        cluster = Cluster(["127.0.0.1"], port=self.port, protocol_version=4, connect_timeout=20)
+        return cluster, cluster.connect()
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+
+    def stop(self, sig: int = signal.SIGTERM) -> float:
+        started = time.perf_counter()
+        self.proc.send_signal(sig)
+        self.proc.wait(120)
+        return time.perf_counter() - started
+
+
+def longest_wait(port: int, big: Callable[[], object]) -> tuple[float, float]:
+    """(seconds the big request took, the longest a small read waited meanwhile)."""
+    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, connect_timeout=20)
+    probe = cluster.connect()
+    point = probe.prepare("SELECT v FROM r.kv WHERE k = 1")
+    waits: list[float] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            probe.execute(point, timeout=120)
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.005)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.2)
+    started = time.perf_counter()
+    big()
+    took = time.perf_counter() - started
+    done.set()
+    poller.join()
+    cluster.shutdown()
+    return took, max(waits)
+
+
+def load(session: Session, rows: int) -> None:
+    session.execute(
+        "CREATE KEYSPACE r WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+    )
+    session.execute("CREATE TABLE r.kv (k int PRIMARY KEY, v text)")
+    session.execute("CREATE TABLE r.t (p int, c int, v text, PRIMARY KEY (p, c))")
+    session.execute("INSERT INTO r.kv (k, v) VALUES (1, 'one')")
+    insert = session.prepare("INSERT INTO r.t (p, c, v) VALUES (?, ?, ?)")
+    execute_concurrent_with_args(
+        session, insert, [(i % 1000, i, f"row {i}") for i in range(rows)], concurrency=100
+    )
+
+
+def stalls(server: Server, session: Session, rows: int) -> None:
+    batch = (
+        "BEGIN UNLOGGED BATCH "
+        + " ".join(f"INSERT INTO r.kv (k, v) VALUES ({i}, 'b');" for i in range(2, 100_002))
+        + " APPLY BATCH"
+    )
+    keys = ",".join(str(i) for i in range(50_000))
+    cases: list[tuple[str, Callable[[], object]]] = [
+        ("100,000-statement text batch", lambda: session.execute(batch, timeout=600)),
+        (f"unpaged read of {rows:,} rows", lambda: session.execute("SELECT * FROM r.t", timeout=600)),
+        (
+            "50,000-element IN",
+            lambda: session.execute(f"SELECT * FROM r.kv WHERE k IN ({keys})", timeout=600),
+        ),
+    ]
+    session.default_fetch_size = None
+    for name, big in cases:
+        took, wait = longest_wait(server.port, big)
+        print(f"  {name:34} took {took:6.2f} s   longest small-read wait {wait * 1000:8.1f} ms")
+
+
+def memory(server: Server, session: Session) -> None:
+    before = server.rss_mb()
+    pad = "x" * 1_000_000
+    for i in range(300):
+        session.execute(f"SELECT v FROM r.kv WHERE k = {i} AND v = '{pad}' ALLOW FILTERING", timeout=120)
+    after_big = server.rss_mb()
+    for i in range(100_000):
+        session.prepare(f"SELECT v FROM r.kv WHERE k = ? LIMIT {i + 1}")
+    print(
+        f"  resident: {before:.0f} MB, after 300 distinct 1 MB statements {after_big:.0f} MB, "
+        f"after 100,000 PREPAREs {server.rss_mb():.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="rows loaded (default 200000)")
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="reliability-")) / "data"
+    try:
+        server = Server(data)
+        cluster, session = server.session()
+        started = time.perf_counter()
+        load(session, args.rows)
+        print(f"loaded {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
+        print("stalls (goal: every wait < 100 ms):")
+        stalls(server, session, args.rows)
+        print("memory:")
+        memory(server, session)
+        cluster.shutdown()
+        server.stop(signal.SIGKILL)
+        print(f"restart at {args.rows:,} rows (goal < 3 s):")
+        server = Server(data)
+        print(f"  ready after kill -9 (snapshot + replay): {server.ready:.2f} s")
+        print(f"  clean stop (final snapshot):             {server.stop():.2f} s")
+        server = Server(data)
+        print(f"  ready from the snapshot:                 {server.ready:.2f} s")
+        server.stop()
+    finally:
+        shutil.rmtree(data.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

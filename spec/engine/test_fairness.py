@@ -1,0 +1,106 @@
+"""One big request does not stall every other client of the embedded server.
+
+An unpaged read goes in internal pages with other clients served between them, and a
+long statement is parsed on a worker thread. The order in which answers arrive shows
+it: a small read sent after the big request started is answered before it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from cassandra import InvalidRequest
+from cassandra.cluster import Cluster, Session
+from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.protocol import SyntaxException
+
+from scylla_lite import engine as engine_module
+from scylla_lite import serve
+from scylla_lite.execution.select import SelectPlan
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("SCYLLA_HOSTS")), reason="changes the embedded server's slicing"
+)
+
+
+@pytest.fixture
+def sessions(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Session, Session]]:
+    """Two connections to a private server holding 3,000 rows, read unpaged ten rows a slice."""
+    monkeypatch.setattr(engine_module, "INTERNAL_PAGE_ROWS", 10)
+    run = SelectPlan.run
+
+    def slow_internal_page(plan: SelectPlan, ex: Any, page_size: int | None, state: bytes | None) -> Any:
+        if page_size == 10:
+            time.sleep(0.002)  # 300 internal pages: the unpaged read takes over half a second
+        return run(plan, ex, page_size, state)
+
+    monkeypatch.setattr(SelectPlan, "run", slow_internal_page)
+    with serve(port=0) as server:
+        clusters = [Cluster([server.host], port=server.port, connect_timeout=10) for _ in range(2)]
+        try:
+            big, small = (c.connect() for c in clusters)
+            big.execute(
+                "CREATE KEYSPACE f WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+            )
+            big.execute("CREATE TABLE f.t (p int, c int, v int, PRIMARY KEY (p, c))")
+            insert = big.prepare("INSERT INTO f.t (p, c, v) VALUES (?, ?, ?)")
+            execute_concurrent_with_args(big, insert, [(i % 7, i, i) for i in range(3000)], concurrency=50)
+            big.default_fetch_size = None  # unpaged
+            yield big, small
+        finally:
+            for c in clusters:
+                c.shutdown()
+
+
+def race(big: Session, query: str, small: Session) -> tuple[list[float], object]:
+    """(when the small reads finished, relative to the big request's end; its result)."""
+    done: dict[str, object] = {}
+
+    def run_big() -> None:
+        done["result"] = big.execute(query, timeout=120)
+        done["at"] = time.perf_counter()
+
+    thread = threading.Thread(target=run_big)
+    thread.start()
+    time.sleep(0.05)
+    finished = []
+    for _ in range(3):
+        small.execute("SELECT v FROM f.t WHERE p = 1 AND c = 1")
+        finished.append(time.perf_counter())
+    thread.join(120)
+    return [t - float(done["at"]) for t in finished], done["result"]  # type: ignore[arg-type]
+
+
+def test_an_unpaged_read_lets_others_in_between_its_pages_and_misses_no_row(
+    sessions: tuple[Session, Session],
+) -> None:
+    big, small = sessions
+    relative, result = race(big, "SELECT p, c, v FROM f.t", small)
+    rows = list(result)  # type: ignore[call-overload]
+    assert sorted(r.c for r in rows) == list(range(3000))
+    assert all(t < 0 for t in relative), f"the small reads waited for the whole unpaged read: {relative}"
+
+
+def test_a_long_statement_is_parsed_while_others_are_served(sessions: tuple[Session, Session]) -> None:
+    big, small = sessions
+    batch = (
+        "BEGIN UNLOGGED BATCH "
+        + " ".join(f"INSERT INTO f.t (p, c, v) VALUES (9, {i}, {i});" for i in range(6000))
+        + " APPLY BATCH"
+    )
+    relative, _ = race(big, batch, small)
+    assert all(t < 0 for t in relative), "the small reads waited for the long statement's parse"
+    assert big.execute("SELECT count(*) FROM f.t WHERE p = 9").one()[0] == 6000
+
+
+def test_a_long_bad_statement_is_still_a_syntax_error(sessions: tuple[Session, Session]) -> None:
+    big, _ = sessions
+    with pytest.raises(SyntaxException):
+        big.execute("SELECT * FROM f.t WHERE p IN (" + ",".join(["1"] * 20_000) + ",)")
+    with pytest.raises(InvalidRequest, match="unconfigured table nope"):
+        big.execute("SELECT * FROM f.nope WHERE p IN (" + ",".join(["1"] * 20_000) + ")")
