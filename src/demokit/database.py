@@ -8,6 +8,7 @@ every demo and every ``make`` target until ``db-down``.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
@@ -25,6 +26,7 @@ from .backend import DEFAULT_PORT, BackendError, Endpoint, Kind, choose, parse_h
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "demos" / "docker-compose.yml"
 READY_TIMEOUT = 120.0
+_opened: list[Any] = []  # the clusters `connect` opened, shut down by `close`
 
 
 def state_dir() -> Path:
@@ -211,11 +213,18 @@ def database_down(kind: Kind | None = None, *, wipe: bool = False) -> str:
 
 
 def _cluster(**cluster_kwargs: Any) -> Any:
-    """A driver ``Cluster`` on the database the rule picks, brought up first."""
+    """A driver ``Cluster`` on the database the rule picks, brought up first.
+
+    It runs on the driver's asyncio reactor: with its default one (libev) a process waits up
+    to 5 s at exit for the reactor's thread, even after ``shutdown()``, whenever a request
+    timer is still armed — a pause at the end of every seed, ``db-up`` and management command.
+    """
     from cassandra.cluster import Cluster
+    from cassandra.io.asyncioreactor import AsyncioConnection
 
     _, endpoints = database_up()
     cluster_kwargs.setdefault("connect_timeout", 10)
+    cluster_kwargs.setdefault("connection_class", AsyncioConnection)
     return Cluster([e.host for e in endpoints], port=endpoints[0].port, **cluster_kwargs)
 
 
@@ -237,13 +246,24 @@ def create_keyspace(keyspace: str) -> None:
 
 def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
     """A driver session on the demo's keyspace (created if missing), the database brought up
-    first; coodie is initialised on it so the demo's models work at once."""
+    first; coodie is initialised on it so the demo's models work at once. The cluster is shut
+    down by `close`: when the app stops, or at exit."""
     from coodie.sync import init_coodie
 
-    session = _cluster(**cluster_kwargs).connect()
+    cluster = _cluster(**cluster_kwargs)
+    if not _opened:
+        atexit.register(close)
+    _opened.append(cluster)
+    session = cluster.connect()
     _create_keyspace(session, keyspace)
     init_coodie(session=session, keyspace=keyspace)
     return session
+
+
+def close() -> None:
+    """Shut down every cluster `connect` opened (an app's shutdown; also run at exit)."""
+    while _opened:
+        _opened.pop().shutdown()
 
 
 def ensure_coodie(keyspace: str) -> Any:
