@@ -95,7 +95,7 @@ def test_bad_csv_rows_are_named_by_line_and_reason_and_the_good_rows_imported(
         3: "quantity: Input should be a valid integer",
         4: "missing item",
         5: "quantity: Input should be greater than or equal to 0",
-        6: "planet: String should match pattern",
+        6: "planet: use lowercase letters, digits and dashes, like kepler-442b",
         7: "mass_kg: Input should be a valid number",
         8: "duplicate of line 2 (planet kepler-442b, crate 1)",
         9: "1 cell(s) more than the header",
@@ -109,6 +109,38 @@ def test_bad_csv_rows_are_named_by_line_and_reason_and_the_good_rows_imported(
     assert _per_planet(cql) == {"kepler-442b": 1, "trappist-1e": 1}
     row = cql.execute("SELECT item, quantity, mass_kg FROM cargo_manifest WHERE planet = 'kepler-442b'").one()
     assert (row.item, row.quantity, row.mass_kg) == ("Cryo-sleep pod", 4, 120.5)
+
+
+def test_rejects_quoting_the_file_are_printed_as_written_never_as_markup(
+    app_client: Any, cql: Session, tmp_path: Path
+) -> None:
+    """A key ``[/]`` used to crash the report with rich's MarkupError traceback, and the planet
+    pattern ``^[a-z0-9-]+$`` was shown as ``'^+$'``: rich read both as markup."""
+    good = {"planet": "k2-18b", "crate": 1, "item": "Antimatter canister", "quantity": 1, "mass_kg": 2.5}
+    path = tmp_path / "[bold]cargo.json"
+    path.write_text(
+        "[\n"
+        + json.dumps(good)
+        + ",\n"
+        + json.dumps({**good, "crate": 2, "[/]": 1})  # line 3
+        + ",\n"
+        + json.dumps({**good, "crate": 3, "item": "[bold]Plasma[/bold] conduit", "quantity": "[x]"})  # line 4
+        + ",\n"
+        + json.dumps({**good, "crate": 4, "item": "Stasis\u0000rations"})  # line 5
+        + ",\n"
+        + json.dumps({**good, "crate": 5, "planet": "[Proxima B]"})  # line 6
+        + "\n]\n"
+    )
+    result = app_client(["import", str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output and "MarkupError" not in result.output
+    assert "[bold]cargo.json" in result.output
+    assert "✖ line 3: unknown field(s) [/]" in result.output
+    assert "✖ line 4: quantity: Input should be a valid integer" in result.output
+    assert "✖ line 5: item: must not hold control characters" in result.output
+    assert "✖ line 6: planet: use lowercase letters, digits and dashes, like kepler-442b" in result.output
+    assert "'^+$'" not in result.output
+    assert _per_planet(cql) == {"k2-18b": 1}
 
 
 def test_bad_json_rows_are_named_by_the_line_they_start_on(

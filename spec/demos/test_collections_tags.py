@@ -323,7 +323,17 @@ BAD_MUTATIONS = [
         {"column": "author", "op": "set", "value": {"name": "A", "email": "nope"}}, "email", id="bad-email"
     ),
     pytest.param({"column": "tags", "op": "add"}, "needs a value", id="no-value"),
-    pytest.param(["tags", "add"], "Send {", id="not-an-object"),
+    # strict JSON: a form's text ("a, b", "k=v", "Name <email>") is no list, pair or byline
+    pytest.param({"column": "tags", "op": "add", "value": "cats"}, "list of strings", id="tags-as-text"),
+    pytest.param({"column": "props", "op": "put", "value": "k=v"}, "put takes", id="pair-as-text"),
+    pytest.param(
+        {"column": "author", "op": "set", "value": "Ada <a@b.c>"}, "The author is", id="byline-text"
+    ),
+    pytest.param({"column": "tags", "op": "add", "value": ["ca\x00ts"]}, "control characters", id="nul-tag"),
+    pytest.param({"column": "title", "op": "set", "value": "T\x00"}, "control characters", id="nul-title"),
+    pytest.param(
+        {"column": "tags", "op": "add", "value": ["x"], "why": 1}, "why: is not a field", id="extra"
+    ),
 ]
 
 
@@ -338,14 +348,25 @@ async def test_bad_mutations_are_422_and_change_nothing(app_client, cql, body, m
 
 
 BAD_CREATES = [
-    pytest.param({"tags": ["a"]}, "title is missing", id="missing-title"),
-    pytest.param({"title": 7}, "must be a string", id="title-not-string"),
+    pytest.param({"tags": ["a"]}, "title: Field required", id="missing-title"),
+    pytest.param({"title": 7}, "title: Input should be a valid string", id="title-not-string"),
     pytest.param({"title": "x" * 121}, "121 characters", id="title-too-long"),
-    pytest.param({"title": "t", "tags": "ok, NOT OK"}, "is not a tag", id="bad-tag"),
-    pytest.param({"title": "t", "props": ["a"]}, "object of strings", id="props-not-object"),
-    pytest.param({"title": "t", "colour": "red"}, "Unknown field", id="unknown-field"),
+    pytest.param({"title": "t", "tags": ["ok", "NOT OK"]}, "is not a tag", id="bad-tag"),
+    # a string is no set of tags, nor is null (they used to be stored as {"cats"} and {})
+    pytest.param({"title": "t", "tags": "cats"}, "tags: Input should be a valid array", id="tags-string"),
+    pytest.param({"title": "t", "tags": None}, "tags: Input should be a valid array", id="tags-null"),
+    pytest.param(
+        {"title": "t", "lineage": "Life, Mind"}, "lineage: Input should be a valid array", id="lineage-text"
+    ),
+    pytest.param({"title": "t", "props": ["a"]}, "props: Input should be an object", id="props-not-object"),
+    pytest.param(
+        {"title": "t", "props": {"k": 1}}, "props.k: Input should be a valid string", id="props-int-value"
+    ),
+    pytest.param({"title": "t", "colour": "red"}, "colour: is not a field of this form", id="unknown-field"),
     pytest.param({"title": "t", "author": {"name": ""}}, "name is empty", id="author-no-name"),
-    pytest.param("just a string", "JSON object", id="not-an-object"),
+    pytest.param({"title": "t", "author": "Ada <a@b.c>"}, "author: Input should be", id="author-text"),
+    pytest.param({"title": "T\x00"}, "title: must not hold control characters", id="nul-title"),
+    pytest.param({"title": "t", "props": {"k": "v\x00"}}, "must not hold control characters", id="nul-prop"),
 ]
 
 
@@ -375,7 +396,11 @@ async def test_bad_ids_and_bodies(app_client, cql):
     bad_json = await app_client.post(
         "/api/articles", content=b"{oops", headers={"content-type": "application/json"}
     )
-    assert bad_json.status_code == 422 and "not JSON" in bad_json.json()["detail"]
+    assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["detail"]
+    for body in (["tags", "add"], "just a string"):
+        for path in ("/api/articles", f"/api/articles/{unknown}/mutations"):
+            response = await app_client.post(path, json=body)
+            assert response.status_code == 400 and "send a JSON object" in response.json()["detail"]
     assert (await app_client.get("/api/articles", params={"tag": "NO WAY"})).status_code == 422
     page = await app_client.get("/", params={"tag": "NO WAY"})
     assert page.status_code == 422 and 'role="alert"' in page.text
@@ -386,7 +411,9 @@ async def test_bad_ids_and_bodies(app_client, cql):
 
 async def test_bad_forms_show_the_message_and_write_nothing(app_client, cql):
     page = await app_client.post("/articles", data={"title": "", "tags": "x"})
-    assert page.status_code == 422 and "title is missing" in page.text and 'role="alert"' in page.text
+    assert page.status_code == 422 and "The title is empty" in page.text and 'role="alert"' in page.text
+    nul = await app_client.post("/articles", data={"title": "Null\x00", "tags": "x"})
+    assert nul.status_code == 422 and "must not hold control characters" in nul.text
     assert _rows(cql) == []
     doc = await _create(app_client)
     before = _rows(cql)
@@ -418,7 +445,7 @@ def test_a_feed_loads_and_a_bad_feed_is_a_one_line_error(seed, tmp_path: Path, c
     assert set(row.origin) == {"cats", "time"} and row.author.name == "Ada"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"title": "ok"}, {"title": "x", "tags": ["Not A Tag"]}]))
-    with pytest.raises(FeedError, match=r"record 2: Tag 'not a tag' is not a tag") as info:
+    with pytest.raises(FeedError, match=r"record 2: tags.*: Tag 'not a tag' is not a tag") as info:
         seed(feed=bad)
     assert "\n" not in info.value.format_message()
     missing = tmp_path / "missing.json"

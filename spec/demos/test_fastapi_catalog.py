@@ -10,13 +10,14 @@ message and writes nothing; the CQL of each main action is snapshotted.
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from cassandra import InvalidRequest
@@ -154,6 +155,73 @@ async def test_a_brand_is_found_through_its_secondary_index(seed, app_client, cq
     assert len(ids_on_page(page.text)) == body["count"]
 
 
+NEXT = re.compile(r'<a class="dk-button" rel="next" href="([^"]+)"')
+
+
+async def walk(app_client, url: str) -> list[tuple[list[str], str]]:
+    """Every page from ``url`` on, following "next page" links: (ids on it, its summary)."""
+    pages = []
+    while url:
+        page = await app_client.get(html.unescape(url))
+        assert page.status_code == 200, page.text
+        summary = re.search(r'<div class="bz-summary">(.*?)</div>', page.text, re.S).group(1)
+        pages.append((ids_on_page(page.text), " ".join(re.sub(r"<[^>]+>", " ", summary).split())))
+        found = NEXT.search(page.text)
+        url = found.group(1) if found else ""
+    return pages
+
+
+async def test_the_bazaar_pages_through_every_product_and_counts_honestly(seed, app_client, cql):
+    """More products than one page: none vanishes (it used to stop at 120 and say "120
+    artifacts"); each page says how many it shows, and only a whole list says "in the bazaar"."""
+    seed(130)
+    everything = {str(r.id) for r in cql.execute("SELECT id FROM products")}
+    pages = await walk(app_client, "/")
+    assert len(pages) == 6  # 24 a page
+    seen = [product_id for ids, _ in pages for product_id in ids]
+    assert len(seen) == len(set(seen)) == 130 and set(seen) == everything
+    for ids, summary in pages:
+        assert summary.startswith(f"{len(ids)} artifacts on this page"), summary
+    api, url = [], "/api/products"
+    while url:
+        body = (await app_client.get(url)).json()
+        assert body["count"] == len(body["products"])
+        api += [p["id"] for p in body["products"]]
+        url = f"/api/products?page={body['next']}" if body["next"] else ""
+    assert api == seen  # the API pages the same way
+
+    pets = {str(r.id) for r in cql.execute("SELECT id FROM products_by_category WHERE category = 'pets'")}
+    pet_pages = await walk(app_client, "/?category=pets")
+    assert {i for ids, _ in pet_pages for i in ids} == pets
+    stamps = [
+        r.created_at
+        for r in cql.execute("SELECT created_at FROM products_by_category WHERE category = 'pets'")
+    ]
+    assert stamps == sorted(stamps, reverse=True)  # newest first, across the pages too
+
+
+async def test_one_page_says_how_many_the_bazaar_holds(seed, app_client):
+    seed(5)
+    ((ids, summary),) = await walk(app_client, "/")
+    assert len(ids) == 5 and summary.startswith("5 artifacts in the bazaar")
+
+
+async def test_a_tampered_or_foreign_page_link_is_a_400(seed, app_client, cql):
+    seed(30)
+    link = NEXT.search((await app_client.get("/")).text).group(1)
+    token = parse_qs(urlparse(html.unescape(link)).query)["page"][0]
+    state, mac = token.split(".")
+    flipped = ("B" if state[3] != "B" else "C").join([state[:3], state[4:]])
+    for value in [f"{flipped}.{mac}", f"{state}.{mac[:-2]}AA", state, "!!!.???", "x" * 3000]:
+        page = await app_client.get("/", params={"page": value})
+        assert page.status_code == 400 and "bad page link" in page.text, value
+        api = await app_client.get("/api/products", params={"page": value})
+        assert api.status_code == 400 and "bad page link" in api.json()["detail"][0]
+    # a token of the whole bazaar is no token of a category's listing
+    assert (await app_client.get("/", params={"category": "pets", "page": token})).status_code == 400
+    assert (await app_client.get("/", params={"page": token})).status_code == 200
+
+
 # --------------------------------------------------------------------------- round trips
 
 
@@ -230,8 +298,8 @@ async def listed(app_client, **params: str) -> dict[str, Any]:
 def listing(
     products: list[dict[str, Any]], category: str | None = None, brand: str | None = None
 ) -> dict[str, Any]:
-    """The body of ``GET /api/products`` listing ``products``."""
-    return {"category": category, "brand": brand, "count": len(products), "products": products}
+    """The body of ``GET /api/products`` listing ``products`` (one page: no ``next``)."""
+    return {"category": category, "brand": brand, "count": len(products), "products": products, "next": None}
 
 
 async def test_create_read_update_delete_through_the_json_api(app_client, cql):
@@ -326,7 +394,12 @@ async def test_a_bad_form_is_a_422_in_the_page_and_writes_nothing(app_client, cq
 
 BAD_JSON = [
     pytest.param(_json(name=None), "name", "missing", id="json-missing-name"),
-    pytest.param(_json(price="cheap"), "price", "float_parsing", id="json-price-string"),
+    pytest.param(_json(price="cheap"), "price", "float_type", id="json-price-string"),
+    pytest.param(_json(price="42.5"), "price", "float_type", id="json-price-numeric-string"),  # strict
+    pytest.param(_json(dimension="7"), "dimension", "int_type", id="json-dimension-string"),
+    pytest.param(_json(dimension=7.5), "dimension", "int_type", id="json-dimension-fraction"),
+    pytest.param(_json(name="Hub\x00"), "name", "control_character", id="json-nul-in-name"),
+    pytest.param(_json(brand="Merch\nBot"), "brand", "control_character", id="json-line-break-in-brand"),
     pytest.param(_json(price=[1]), "price", "float_type", id="json-price-list"),
     pytest.param(_json(dimension=10_000), "dimension", "less_than_equal", id="json-dimension-too-big"),
     pytest.param(_json(name="x" * 81), "name", "string_too_long", id="json-name-too-long"),
@@ -344,11 +417,55 @@ async def test_a_bad_json_body_is_a_422_and_writes_nothing(app_client, cql, body
     assert stored(cql) == (0, 0)
 
 
-async def test_a_body_that_is_not_json_is_a_422(app_client, cql):
+async def test_a_body_that_is_not_json_is_a_400(app_client, cql):
     response = await app_client.post(
         "/api/products", content=b"{name: nope", headers={"content-type": "application/json"}
     )
-    assert response.status_code == 422 and response.json()["detail"][0]["type"] == "json_invalid"
+    assert response.status_code == 400 and response.json()["detail"][0]["type"] == "json_invalid"
+    assert stored(cql) == (0, 0)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+async def test_a_price_that_is_not_finite_is_a_422_and_writes_nothing(app_client, cql, number):
+    """Python's JSON reads ``NaN`` and ``1e999`` (infinity) as floats; refused, they used to
+    come back in the 422's ``detail`` and fail to serialise: a 500."""
+    body = json.dumps(_json()).replace('"price": 42.5', f'"price": {number}').encode()
+    assert number.encode() in body
+    for method, url in [("POST", "/api/products"), ("PUT", "/api/products/{id}")]:
+        if "{id}" in url:
+            created = (await app_client.post("/api/products", json=_json())).json()
+            url = url.format(id=created["id"])
+        response = await app_client.request(
+            method, url, content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == [
+            {"loc": ["price"], "type": "finite_number", "msg": "Input should be a finite number"}
+        ]
+    assert names(cql) == {ARTIFACT["name"]} and stored(cql) == (1, 1)  # only the product created
+
+
+@pytest.mark.parametrize("text", ["Hub\x00", "Hub\x1b[31m", "Hub\x7f"])
+async def test_text_with_control_characters_is_refused_by_form_and_json(app_client, cql, text):
+    form = await app_client.post("/products", data=_form(name=text), headers=HX)
+    assert form.status_code == 422 and "name: must not hold control characters" in form.text
+    api = await app_client.post("/api/products", json=_json(name=text))
+    assert api.status_code == 422 and api.json()["detail"][0]["type"] == "control_character"
+    # a description is multi-line text: line breaks and tabs are fine, control characters not
+    ok = await app_client.post("/api/products", json=_json(description="line one\n\tline two"))
+    assert ok.status_code == 201 and ok.json()["description"] == "line one\n\tline two"
+    bad = await app_client.post("/api/products", json=_json(description="bad \x00 byte"))
+    assert bad.status_code == 422
+    assert stored(cql) == (1, 1)
+
+
+async def test_an_over_size_or_non_json_body_is_refused(app_client, cql):
+    big = await app_client.post("/api/products", json=_json(description="d" * 20_000))
+    assert big.status_code == 413 and "too large" in big.json()["detail"][0]["msg"]
+    form = await app_client.post("/api/products", data=ARTIFACT)  # the API speaks JSON
+    assert form.status_code == 415 and "send JSON" in form.json()["detail"][0]["msg"]
+    page = await app_client.post("/products", data=_form(description="d" * 20_000), headers=HX)
+    assert page.status_code == 413 and "too large" in page.text
     assert stored(cql) == (0, 0)
 
 

@@ -163,7 +163,7 @@ async def test_the_stats_count_every_kind_of_battle(app_client, cql):
 
 async def test_the_round_trip_as_a_user_does_it(app_client, cql):
     created = await app_client.post("/register", data=NEO)
-    assert created.status_code == 303 and created.headers["location"].startswith("/users/neo?flash=")
+    assert created.status_code == 303 and created.headers["location"] == "/users/neo"
     profile = await app_client.get(created.headers["location"])
     assert profile.status_code == 200 and "IF NOT EXISTS applied" in profile.text
     assert 'name="version" value="1"' in profile.text
@@ -181,10 +181,28 @@ async def test_the_round_trip_as_a_user_does_it(app_client, cql):
     listed = (await app_client.get("/api/users")).json()
     assert [(u["username"], u["version"]) for u in listed] == [("neo", 2)]
     deleted = await app_client.post("/users/neo/delete")
-    assert deleted.status_code == 303 and deleted.headers["location"].startswith("/?flash=")
-    assert "retired" in (await app_client.get(deleted.headers["location"])).text
+    assert deleted.status_code == 303 and deleted.headers["location"] == "/"
+    assert "neo retired" in (await app_client.get(deleted.headers["location"])).text
+    assert "retired" not in (await app_client.get("/")).text  # a flash is shown once
     assert stored(cql) == {}
     assert (await app_client.get("/users/neo")).status_code == 404
+
+
+async def test_a_flash_comes_from_the_server_never_from_the_url(app_client, cql):
+    """``?flash=`` used to be shown as a success banner: any link could make the registry
+    "say" anything. The banner is now the server's message, in a signed cookie, shown once."""
+    forged = "✅ Your account is verified: send your password to evil@example.com"
+    for url in ("/", "/?flash=" + forged, "/users/neo?flash=" + forged):
+        assert "evil@example.com" not in (await app_client.get(url)).text
+    await app_client.post("/api/users", json=NEO)
+    page = await app_client.get("/users/neo", params={"flash": forged})
+    assert page.status_code == 200 and "evil@example.com" not in page.text
+    app_client.cookies.set("flash", "4pyFIFlvdXIgYWNjb3VudA.AAAAAAAAAAAAAAAAAAAAAA")  # unsigned
+    assert 'class="dk-card flash ok"' not in (await app_client.get("/")).text
+    app_client.cookies.clear()
+    edited = await app_client.post("/users/neo/edit", data={"version": "1", "bio": "Awake."})
+    assert edited.status_code == 303 and "flash" not in edited.headers["location"]
+    assert "now version 2" in (await app_client.get(edited.headers["location"])).text
 
 
 async def test_seeded_heroes_are_visible(seed, app_client, cql):
@@ -232,13 +250,31 @@ async def test_static_assets_are_served_locally(app_client):
         ({**NEO, "email": "not-an-email"}, "email: is not an e-mail address"),
         ({**NEO, "bio": "b" * 281}, "bio: String should have at most 280 characters"),
         ({**NEO, "admin": True}, "admin: is not a field of this form"),
-        ([NEO], "send a JSON object"),
+        ({**NEO, "display_name": "Neo\x00"}, "display_name: must not hold control characters"),
+        ({**NEO, "bio": "The \x00one."}, "bio: must not hold control characters (found U+0000)"),
     ],
 )
 async def test_bad_registrations_are_422_and_write_nothing(app_client, cql, body, message):
     response = await app_client.post("/api/users", json=body)
     assert response.status_code == 422 and message in response.json()["detail"], response.text
     assert stored(cql) == {} and stats(cql) == {}
+
+
+async def test_a_body_that_is_no_json_object_is_a_400(app_client, cql):
+    response = await app_client.post("/api/users", json=[NEO])
+    assert response.status_code == 400 and "send a JSON object" in response.json()["detail"]
+    assert stored(cql) == {} and stats(cql) == {}
+
+
+async def test_text_with_a_nul_is_refused_in_forms_too(app_client, cql):
+    page = await app_client.post("/register", data={**NEO, "display_name": "Neo\x00"})
+    assert page.status_code == 422 and "display_name: must not hold control characters" in page.text
+    await app_client.post("/api/users", json=NEO)
+    edit = await app_client.post("/users/neo/edit", data={"version": "1", "bio": "b\x00d"})
+    assert edit.status_code == 422 and "bio: must not hold control characters" in edit.text
+    api = await app_client.patch("/api/users/neo", json={"version": 1, "display_name": "\x00"})
+    assert api.status_code == 422
+    assert stored(cql) == {"neo": ("Thomas Anderson", "neo@coodie.corps", "The one.", 1)}
 
 
 async def test_bad_forms_and_bodies_are_4xx_in_the_page(app_client, cql):
@@ -248,9 +284,9 @@ async def test_bad_forms_and_bodies_are_4xx_in_the_page(app_client, cql):
     broken = await app_client.post(
         "/api/users", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert broken.status_code == 422 and "not valid JSON" in broken.json()["detail"]
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
     huge = await app_client.post("/api/users", json={**NEO, "bio": "x" * 5000})
-    assert huge.status_code == 422 and "at most 4096" in huge.json()["detail"]
+    assert huge.status_code == 413 and "at most 4,096 bytes" in huge.json()["detail"]
     assert stored(cql) == {}
 
 
@@ -259,6 +295,10 @@ async def test_bad_forms_and_bodies_are_4xx_in_the_page(app_client, cql):
     [
         ("/api/users/neo", {"display_name": "Neo"}, 422, "version: Field required"),
         ("/api/users/neo", {"version": "one", "bio": "x"}, 422, "version: Input should be a valid integer"),
+        # strict types: a JSON string is no number, not even "1" (the edit used to be stored)
+        ("/api/users/neo", {"version": "1", "bio": "x"}, 422, "version: Input should be a valid integer"),
+        ("/api/users/neo", {"version": 1.0, "bio": "x"}, 422, "version: Input should be a valid integer"),
+        ("/api/users/neo", {"version": True, "bio": "x"}, 422, "version: Input should be a valid integer"),
         (
             "/api/users/neo",
             {"version": 0, "bio": "x"},

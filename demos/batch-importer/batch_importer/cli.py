@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from batch_importer.importer import (
@@ -100,7 +101,7 @@ def create_app(keyspace: str | None = None) -> click.Group:
         colour = ORANGE if logged else STEEL_LIGHT
         kind = "LOGGED" if logged else "UNLOGGED"
         console.print(
-            f"[bold {ORANGE}][📦 LOADMASTER][/]  Importing cargo manifest [bold]{Path(path).name}[/]: "
+            f"[bold {ORANGE}][📦 LOADMASTER][/]  Importing cargo manifest [bold]{escape(Path(path).name)}[/]: "
             f"{manifest.total:,} rows, [{colour}]{kind}[/] batches of ≤ {batch_size}"
         )
         _connect(keyspace)
@@ -120,23 +121,27 @@ def create_app(keyspace: str | None = None) -> click.Group:
 
     @app.command(help="Rows per planet, counted by the database (SELECT COUNT(*) per partition).")
     def count() -> None:
-        from coodie.drivers import get_driver
-
         _connect(keyspace)
-        rows = get_driver().execute(
-            f"SELECT DISTINCT planet FROM {CargoItem._get_keyspace()}.{CargoItem._get_table()}", []
-        )
-        planets = sorted(r["planet"] for r in rows)
-        table = Table(title=f"[bold {ORANGE}]cargo per planet", border_style=STEEL_LIGHT)
-        table.add_column("planet", style="bold")
-        table.add_column("rows", justify="right")
-        total = 0
-        for planet in planets:
-            n = CargoItem.find(planet=planet).count()
-            total += n
-            table.add_row(planet, f"{n:,}")
-        table.add_section()
-        table.add_row("total", f"[bold green]{total:,}")
-        Console(highlight=False).print(table)
+        Console(highlight=False).print(planet_counts())
 
     return app
+
+
+def planet_counts() -> Table:
+    """Rows per planet, each counted by the database (``SELECT COUNT(*)`` on its partition)."""
+    from coodie.drivers import get_driver
+
+    rows = get_driver().execute(
+        f"SELECT DISTINCT planet FROM {CargoItem._get_keyspace()}.{CargoItem._get_table()}", []
+    )
+    table = Table(title=f"[bold {ORANGE}]cargo per planet", border_style=STEEL_LIGHT)
+    table.add_column("planet", style="bold")
+    table.add_column("rows", justify="right")
+    total = 0
+    for planet in sorted(r["planet"] for r in rows):
+        n = CargoItem.find(planet=planet).count()
+        total += n
+        table.add_row(escape(planet), f"{n:,}")
+    table.add_section()
+    table.add_row("total", f"[bold green]{total:,}")
+    return table

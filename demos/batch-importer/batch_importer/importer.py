@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from coodie.batch import BatchQuery
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -132,7 +133,9 @@ def render_report(report: ImportReport, console: Console, *, max_rejects: int = 
     console.print(
         Panel(summary, title=f"[bold {ORANGE}]📦 LOADMASTER cargo report", border_style=colour, expand=False)
     )
-    for reject in report.rejects[:max_rejects]:
-        console.print(f"[bold red]✖ line {reject.line}:[/] {reject.reason}", soft_wrap=True, highlight=False)
+    for reject in report.rejects[:max_rejects]:  # a reason quotes the file: never read as markup
+        console.print(
+            f"[bold red]✖ line {reject.line}:[/] {escape(reject.reason)}", soft_wrap=True, highlight=False
+        )
     if len(report.rejects) > max_rejects:
         console.print(f"[red]… and {len(report.rejects) - max_rejects:,} more rejected rows")

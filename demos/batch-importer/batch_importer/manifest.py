@@ -20,8 +20,11 @@ import click
 from pydantic import ValidationError
 
 from batch_importer.models import COLUMNS, CargoItem
+from demokit.bodies import ONE_LINE
 
 MAX_ROWS = 1_000_000
+#: what a pattern means, said in words (pydantic quotes the regex itself)
+PATTERNS = {"planet": "use lowercase letters, digits and dashes, like kepler-442b"}
 
 
 class ManifestError(click.ClickException):
@@ -87,7 +90,17 @@ def _check_columns(path: Path, header: list[str]) -> None:
 def _reason(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "row"
+    if err["type"] == "string_pattern_mismatch" and where in PATTERNS:
+        return f"{where}: {PATTERNS[where]}"
     return f"{where}: {err['msg']}"
+
+
+def _control_character(record: dict[str, Any]) -> str | None:
+    """The first cell holding a control character (a NUL, an escape sequence…), if any."""
+    for name, value in record.items():
+        if isinstance(value, str) and ONE_LINE.search(value):
+            return f"{name}: must not hold control characters or line breaks"
+    return None
 
 
 def read_manifest(path: str | Path) -> Manifest:
@@ -128,6 +141,10 @@ def manifest_row(manifest: Manifest, seen: dict[tuple[str, int], int], line: int
     unknown = [c for c in record if c not in COLUMNS]
     if unknown:
         manifest.rejects.append(Reject(line, f"unknown field(s) {', '.join(unknown)}"))
+        return
+    control = _control_character(record)
+    if control:
+        manifest.rejects.append(Reject(line, control))
         return
     try:
         doc = CargoItem(**record)

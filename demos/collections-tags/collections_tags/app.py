@@ -6,8 +6,9 @@ JSON: ``GET/POST /api/articles``, ``GET/DELETE /api/articles/{id}``,
 ``POST /api/articles/{id}/mutations`` (``{"column", "op", "value"}``), ``GET /api/tags``.
 
 Every mutation is one coodie ``update()``: ``article.update(tags__add={"x"})`` →
-``UPDATE articles SET "tags" = "tags" + ? WHERE "id" = ?``. Bad input is a 4xx with a
-message, checked before anything is sent to the database.
+``UPDATE articles SET "tags" = "tags" + ? WHERE "id" = ?``. Every body is read by
+`demokit.bodies` (`ArticleIn`, `MutationIn`; the pages' `ArticleForm`, `MutationForm`): bad
+input is a 4xx with a message, checked before anything is sent to the database.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import FastAPI, Request
@@ -26,23 +26,22 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from collections_tags.models import Article, Byline
 from collections_tags.taxonomy import (
     COLUMNS,
-    MAX_TITLE,
     OPS,
+    ArticleForm,
+    ArticleIn,
     Mutation,
+    MutationForm,
+    MutationIn,
     NotFound,
     TaxonomyError,
-    _text,
     cql_text,
     literal,
-    parse_byline,
     parse_id,
-    parse_items,
-    parse_map,
-    parse_mutation,
     parse_tags,
     tag_colour,
 )
 from demokit import theme
+from demokit.bodies import FORM, JSON, BadBody, read_asgi
 from demokit.database import ensure_coodie
 from demokit.documents import native, to_json
 from demokit.registry import keyspace_for
@@ -88,26 +87,8 @@ def tag_cloud() -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def parse_new(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise TaxonomyError("Send a JSON object with at least a title.")
-    unknown = set(body) - {"title", "tags", "lineage", "props", "author"}
-    if unknown:
-        raise TaxonomyError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    if body.get("title") in (None, ""):
-        raise TaxonomyError("The title is missing.")
-    fields: dict[str, Any] = {"title": _text(body["title"], "The title", MAX_TITLE)}
-    tags = parse_tags(body.get("tags") or [], allow_empty=True)
-    fields.update(tags=tags, origin=frozenset(tags))
-    fields["lineage"] = parse_items(body.get("lineage") or [], allow_empty=True)
-    fields["props"] = parse_map(body.get("props") or {}, allow_empty=True)
-    if body.get("author"):
-        fields["author"] = Byline(**parse_byline(body["author"]))
-    return fields
-
-
-def create(body: Any) -> Article:
-    doc = Article(**parse_new(body))
+def create(fields: dict[str, Any]) -> Article:
+    doc = Article(**fields)
     doc.save()
     return doc
 
@@ -129,19 +110,6 @@ def mutate(article_id: UUID, mutation: Mutation) -> dict[str, Any]:
         "article": after,
         "cql": cql_text(table, mutation, article_id),
     }
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    """An urlencoded form body (no python-multipart needed): the last value of each field."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return {k: v[-1] for k, v in parse_qs(body, keep_blank_values=True).items()}
-
-
-def form_value(column: str, op: str, form: dict[str, str]) -> Any:
-    """A mutation's value from an HTML form: comma lists, key=value pairs, Name <email>."""
-    if (column, op) == ("props", "put"):
-        return f"{form.get('key', '')}={form.get('value', '')}" if "key" in form else form.get("value")
-    return form.get("value")
 
 
 # --------------------------------------------------------------------------- app
@@ -166,9 +134,6 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
     templates.env.globals.update(tag_colour=tag_colour, ops=OPS, columns=COLUMNS, literal=literal)
 
-    def error(exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404 if isinstance(exc, NotFound) else 422)
-
     def index_page(request: Request, tag: str | None, err: str | None = None, status: int = 200) -> Response:
         context: dict[str, Any] = {"tag": tag, "error": err, "articles": [], "cloud": tag_cloud()}
         if tag:
@@ -182,30 +147,48 @@ def create_app(keyspace: str | None = None) -> FastAPI:
             context["articles"] = articles()
         return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
+    def article_page(
+        request: Request, raw_id: str, result: Any = None, err: Exception | None = None
+    ) -> Response:
+        try:
+            doc = load(parse_id(raw_id))
+        except (TaxonomyError, NotFound) as exc:
+            return index_page(request, None, str(exc), status_of(exc))
+        context = {"doc": doc, "result": result, "error": str(err) if err else None}
+        return templates.TemplateResponse(
+            request, "article.html", context, status_code=status_of(err) if err else 200
+        )
+
+    add_pages(app, index_page, article_page)
+    add_api(app)
+    return app
+
+
+def status_of(exc: Exception) -> int:
+    """404 for a missing article, a refused body's own status, 422 for any other bad input."""
+    if isinstance(exc, NotFound):
+        return 404
+    return exc.status if isinstance(exc, BadBody) else 422
+
+
+def error(exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+
+
+def add_pages(app: FastAPI, index_page: Any, article_page: Any) -> None:
+    """The pages: a form per action, each answering with the page that shows the result."""
+
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request, tag: str | None = None) -> Response:
         return index_page(request, tag)
 
     @app.post("/articles", response_class=HTMLResponse)
     async def create_form(request: Request) -> Response:
-        form = await read_form(request)
-        body: dict[str, Any] = {k: form.get(k, "") for k in ("title", "tags", "lineage", "props")}
-        if form.get("author_name"):
-            body["author"] = {"name": form["author_name"], "email": form.get("author_email", "")}
         try:
-            doc = create(body)
-        except TaxonomyError as exc:
-            return index_page(request, None, str(exc), 422)
+            doc = create((await read_asgi(request, ArticleForm, accept=(FORM,))).fields())
+        except (TaxonomyError, BadBody) as exc:
+            return index_page(request, None, str(exc), status_of(exc))
         return RedirectResponse(f"/articles/{doc.id}", status_code=303)
-
-    def article_page(request: Request, raw_id: str, result: Any = None, err: str | None = None) -> Response:
-        try:
-            doc = load(parse_id(raw_id))
-        except (TaxonomyError, NotFound) as exc:
-            status = 404 if isinstance(exc, NotFound) else 422
-            return index_page(request, None, str(exc), status)
-        context = {"doc": doc, "result": result, "error": err}
-        return templates.TemplateResponse(request, "article.html", context, status_code=422 if err else 200)
 
     @app.get("/articles/{article_id}", response_class=HTMLResponse)
     def article(request: Request, article_id: str) -> Response:
@@ -213,14 +196,13 @@ def create_app(keyspace: str | None = None) -> FastAPI:
 
     @app.post("/articles/{article_id}/mutate", response_class=HTMLResponse)
     async def mutate_form(request: Request, article_id: str) -> Response:
-        form = await read_form(request)
-        column, op = form.get("column", ""), form.get("op", "")
         try:
-            result = mutate(parse_id(article_id), parse_mutation(column, op, form_value(column, op, form)))
+            form = await read_asgi(request, MutationForm, accept=(FORM,))
+            result = mutate(parse_id(article_id), form.mutation())
         except NotFound:
             return article_page(request, article_id)
-        except TaxonomyError as exc:
-            return article_page(request, article_id, err=str(exc))
+        except (TaxonomyError, BadBody) as exc:
+            return article_page(request, article_id, err=exc)
         return article_page(request, article_id, result=result)
 
     @app.post("/articles/{article_id}/delete")
@@ -228,10 +210,12 @@ def create_app(keyspace: str | None = None) -> FastAPI:
         try:
             load(parse_id(article_id)).delete()
         except (TaxonomyError, NotFound) as exc:
-            return index_page(request, None, str(exc), 404 if isinstance(exc, NotFound) else 422)
+            return index_page(request, None, str(exc), status_of(exc))
         return RedirectResponse("/", status_code=303)
 
-    # ----------------------------------------------------------------------- JSON
+
+def add_api(app: FastAPI) -> None:
+    """The JSON API: bodies are `ArticleIn` and `MutationIn`, read strictly (`demokit.bodies`)."""
 
     @app.get("/api/articles")
     def api_list(tag: str | None = None) -> JSONResponse:
@@ -244,12 +228,8 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     @app.post("/api/articles")
     async def api_create(request: Request) -> JSONResponse:
         try:
-            body = await request.json()
-        except ValueError:
-            return error(TaxonomyError("The body is not JSON."))
-        try:
-            doc = create(body)
-        except TaxonomyError as exc:
+            doc = create((await read_asgi(request, ArticleIn, accept=(JSON,))).fields())
+        except BadBody as exc:
             return error(exc)
         return JSONResponse(as_json(doc), status_code=201)
 
@@ -271,18 +251,10 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     @app.post("/api/articles/{article_id}/mutations")
     async def api_mutate(request: Request, article_id: str) -> JSONResponse:
         try:
-            body = await request.json()
-        except ValueError:
-            return error(TaxonomyError("The body is not JSON."))
-        try:
-            if not isinstance(body, dict):
-                raise TaxonomyError('Send {"column": …, "op": …, "value": …}.')
-            result = mutate(
-                parse_id(article_id), parse_mutation(body.get("column"), body.get("op"), body.get("value"))
-            )
-        except (TaxonomyError, NotFound) as exc:
+            body = await read_asgi(request, MutationIn, accept=(JSON,))
+            return JSONResponse(mutate(parse_id(article_id), body.mutation()))
+        except (TaxonomyError, NotFound, BadBody) as exc:
             return error(exc)
-        return JSONResponse(result)
 
     @app.get("/api/tags")
     def api_tags() -> JSONResponse:
@@ -291,5 +263,3 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz(request: Request) -> dict[str, Any]:
         return {"ok": True, "keyspace": request.state.keyspace}
-
-    return app

@@ -10,9 +10,11 @@ import random
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from collections_tags.models import Article, Byline
-from collections_tags.taxonomy import PALETTE, TaxonomyError, parse_byline, parse_items, parse_map, parse_tags
+from collections_tags.taxonomy import PALETTE, ArticleIn, parse_byline, parse_items, parse_map, parse_tags
+from demokit.bodies import FORM, form_fields, refusal
 from demokit.seed import FeedError, read_feed, write_all
 
 MAX_ARTICLES = 100_000
@@ -73,17 +75,15 @@ def generate(count: int, seed: int = 8) -> list[dict[str, Any]]:
 
 
 def feed_records(path: str) -> list[dict[str, Any]]:
-    from collections_tags.app import parse_new
-
+    """The feed's articles, each read as the web form reads one (``"a, b"``, ``k=v``, ``Name <email>``)."""
     records = []
     for number, row in enumerate(read_feed(path, ["title"]), start=1):
-        body = {
-            k: row[k] for k in ("title", "tags", "lineage", "props", "author") if row.get(k) not in (None, "")
-        }
+        body = {k: v for k, v in row.items() if v not in (None, "")}
         try:
-            records.append(parse_new(body))
-        except TaxonomyError as exc:
-            raise FeedError(f"feed {path}: record {number}: {exc}") from None
+            data = form_fields(ArticleIn, body)  # a CSV's text: "a, b" is a list
+            records.append(ArticleIn.model_validate(data, strict=False, context={FORM: True}).fields())
+        except ValidationError as exc:
+            raise FeedError(f"feed {path}: record {number}: {refusal(ArticleIn, exc)}") from None
     return records
 
 

@@ -1,17 +1,26 @@
 """Validation and the mutation table: what each ``column`` × ``op`` means, for coodie and for CQL.
 
-``parse_mutation(column, op, value)`` turns a request (JSON values, or the strings an HTML form
-sends) into the keyword coodie's ``Document.update()`` takes, e.g. ``{"tags__add": {"a", "b"}}``,
-or raises `TaxonomyError` with a message for the person. ``cql_text`` renders the statement coodie
-sends, with the values inlined, for the "CQL behind this action" panels.
+``ArticleIn`` is a new article as a body (`demokit.bodies`: JSON strictly — ``"tags": "cats"``
+or ``null`` is no set of tags —, a form or a feed's text as ``"a, b"``, ``k=v`` and
+``Name <email>``). ``parse_mutation(column, op, value)`` turns a mutation's JSON value into the
+keyword coodie's ``Document.update()`` takes, e.g. ``{"tags__add": {"a", "b"}}``, or raises
+`TaxonomyError` with a message for the person; `form_value` turns a form's text into that JSON
+value first. ``cql_text`` renders the statement coodie sends, with the values inlined, for the
+"CQL behind this action" panels.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
+
+from pydantic import AfterValidator, BeforeValidator, Field, JsonValue, ValidationInfo
+
+from collections_tags.models import Byline
+from demokit.bodies import Body, FormBlank, in_form
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
@@ -71,11 +80,14 @@ def parse_id(raw: str) -> UUID:
 
 
 def _split(value: Any, what: str) -> list[Any]:
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
     if isinstance(value, list | tuple | set | frozenset):
         return list(value)
     raise TaxonomyError(f"{what} must be a list of strings, not {type(value).__name__}.")
+
+
+def split_text(text: str) -> list[str]:
+    """A form's or a feed's comma list: ``"a, b"`` → ``["a", "b"]``."""
+    return [v.strip() for v in text.split(",") if v.strip()]
 
 
 def _text(value: Any, what: str, limit: int) -> str:
@@ -96,20 +108,21 @@ def _count(values: list[Any], what: str, allow_empty: bool = False) -> None:
         raise TaxonomyError(f"{len(values)} {what}s at once is too many; at most {MAX_VALUES}.")
 
 
+def _tag(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TaxonomyError(f"A tag must be a string, not {type(value).__name__}.")
+    tag = value.strip().lower()
+    if not TAG.match(tag):
+        raise TaxonomyError(
+            f"Tag {tag[:40]!r} is not a tag: 1-30 lowercase letters, digits or dashes, starting with a letter or digit."
+        )
+    return tag
+
+
 def parse_tags(value: Any, allow_empty: bool = False) -> set[str]:
     tags = _split(value, "tags")
     _count(tags, "tag", allow_empty)
-    out = set()
-    for tag in tags:
-        if not isinstance(tag, str):
-            raise TaxonomyError(f"A tag must be a string, not {type(tag).__name__}.")
-        tag = tag.strip().lower()
-        if not TAG.match(tag):
-            raise TaxonomyError(
-                f"Tag {tag[:40]!r} is not a tag: 1-30 lowercase letters, digits or dashes, starting with a letter or digit."
-            )
-        out.add(tag)
-    return out
+    return {_tag(tag) for tag in tags}
 
 
 def parse_items(value: Any, allow_empty: bool = False) -> list[str]:
@@ -126,41 +139,59 @@ def _key(value: Any) -> str:
     return value.strip()
 
 
+def _value(value: Any) -> str:
+    return _text(value, "A property value", MAX_VALUE)
+
+
 def parse_pair(value: Any) -> tuple[str, str]:
-    if isinstance(value, str):
-        if "=" not in value:
-            raise TaxonomyError("A property is written key=value.")
-        key, _, text = value.partition("=")
-        return _key(key), _text(text, "A property value", MAX_VALUE)
     if isinstance(value, dict) and set(value) == {"key", "value"}:
-        return _key(value["key"]), _text(value["value"], "A property value", MAX_VALUE)
+        return _key(value["key"]), _value(value["value"])
     if isinstance(value, list | tuple) and len(value) == 2:
-        return _key(value[0]), _text(value[1], "A property value", MAX_VALUE)
-    raise TaxonomyError('put takes {"key": …, "value": …}, [key, value] or "key=value".')
+        return _key(value[0]), _value(value[1])
+    raise TaxonomyError('put takes {"key": …, "value": …} or [key, value] (a form: key=value).')
+
+
+def pair_text(text: str) -> tuple[str, str]:
+    """A form's or a feed's ``key=value`` → ``(key, value)``."""
+    if "=" not in text:
+        raise TaxonomyError("A property is written key=value.")
+    key, _, value = text.partition("=")
+    return key, value
 
 
 def parse_map(value: Any, allow_empty: bool = False) -> dict[str, str]:
-    if isinstance(value, str):
-        pairs = [parse_pair(p) for p in value.split(",") if p.strip()]
-    elif isinstance(value, dict):
-        pairs = [(_key(k), _text(v, "A property value", MAX_VALUE)) for k, v in value.items()]
-    else:
+    if not isinstance(value, dict):
         raise TaxonomyError(f"Properties must be an object of strings, not {type(value).__name__}.")
+    pairs = [(_key(k), _value(v)) for k, v in value.items()]
     _count(pairs, "property", allow_empty)
     return dict(pairs)
 
 
-def parse_byline(value: Any) -> dict[str, str]:
-    if isinstance(value, str):  # "Name <email>"
-        match = re.fullmatch(r"\s*(.*?)\s*<\s*(.*?)\s*>\s*", value)
-        value = {"name": match.group(1), "email": match.group(2)} if match else {"name": value, "email": ""}
-    if not isinstance(value, dict) or set(value) - {"name", "email"}:
-        raise TaxonomyError('The author is {"name": …, "email": …} (or "Name <email>").')
-    name = _text(value.get("name", ""), "The author's name", MAX_ITEM)
-    email = str(value.get("email") or "").strip()
+def map_text(text: str) -> dict[str, str]:
+    """A form's or a feed's ``"k=v, k2=v2"`` → ``{"k": "v", "k2": "v2"}``."""
+    return dict(pair_text(p) for p in text.split(",") if p.strip())
+
+
+def _email(value: str) -> str:
+    email = value.strip()
     if email and (len(email) > MAX_ITEM or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email)):
         raise TaxonomyError(f"{email[:40]!r} is not an email address.")
-    return {"name": name, "email": email}
+    return email
+
+
+def parse_byline(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or set(value) - {"name", "email"}:
+        raise TaxonomyError('The author is {"name": …, "email": …} (a form: Name <email>).')
+    email = value.get("email") or ""
+    if not isinstance(email, str):
+        raise TaxonomyError("The author's email must be a string.")
+    return {"name": _text(value.get("name", ""), "The author's name", MAX_ITEM), "email": _email(email)}
+
+
+def byline_text(text: str) -> dict[str, str]:
+    """A form's or a feed's ``Name <email>`` (or just a name) → ``{"name", "email"}``."""
+    match = re.fullmatch(r"\s*(.*?)\s*<\s*(.*?)\s*>\s*", text)
+    return {"name": match.group(1), "email": match.group(2)} if match else {"name": text, "email": ""}
 
 
 def parse_mutation(column: Any, op: Any, value: Any) -> Mutation:
@@ -189,6 +220,111 @@ def parse_mutation(column: Any, op: Any, value: Any) -> Mutation:
     else:
         parsed = parse_byline(value)
     return Mutation(column, op, parsed)
+
+
+def form_value(column: str, op: str, form: Mapping[str, str]) -> Any:
+    """A mutation's JSON value from an HTML form's text: comma lists, key=value pairs, Name <email>."""
+    kind, text = OPS.get((column, op)), form.get("value", "")
+    if kind in ("tags", "items", "keys"):
+        return split_text(text)
+    if kind == "pair":
+        return [form["key"], text] if form.get("key") is not None else list(pair_text(text))
+    if kind == "map":
+        return map_text(text)
+    if kind == "byline":
+        return byline_text(text)
+    return text
+
+
+# --------------------------------------------------------------------------- bodies
+
+
+def _from_text(convert: Any) -> Any:
+    """In a form or a feed, text is converted (``"a=b"`` → a map); JSON must send the value."""
+
+    def before(value: Any, info: ValidationInfo) -> Any:
+        return convert(value) if in_form(info) and isinstance(value, str) else value
+
+    return BeforeValidator(before)
+
+
+Title = Annotated[str, AfterValidator(lambda v: _text(v, "The title", MAX_TITLE))]
+Tag = Annotated[str, AfterValidator(_tag)]
+Tags = Annotated[set[Tag], Field(max_length=MAX_VALUES)]
+Lineage = Annotated[
+    list[Annotated[str, AfterValidator(lambda v: _text(v, "A lineage entry", MAX_ITEM))]],
+    Field(max_length=MAX_VALUES),
+]
+Props = Annotated[
+    dict[Annotated[str, AfterValidator(_key)], Annotated[str, AfterValidator(_value)]],
+    _from_text(map_text),
+    Field(max_length=MAX_VALUES),
+]
+
+
+AuthorName = Annotated[str, AfterValidator(lambda v: _text(v, "The author's name", MAX_ITEM))]
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class BylineIn(Body):
+    """``{"name", "email"}``: the UDT ``byline``."""
+
+    name: AuthorName
+    email: Email = ""
+
+
+class ArticleIn(Body):
+    """A new article: a title, and its tags, lineage, props and author (each optional)."""
+
+    title: Title
+    tags: Tags = set()
+    lineage: Lineage = []
+    props: Props = {}
+    author: Annotated[BylineIn | None, _from_text(byline_text)] = None
+
+    def fields(self) -> dict[str, Any]:
+        """The `Article` fields: the tags it is born with are its ``origin`` too."""
+        author = Byline(**self.author.model_dump()) if self.author else None
+        return {**self.model_dump(exclude={"author"}), "origin": frozenset(self.tags), "author": author}
+
+
+class ArticleForm(Body):
+    """The page's new-article form: text inputs, the author's name and e-mail apart."""
+
+    title: Title
+    tags: Tags = set()
+    lineage: Lineage = []
+    props: Props = {}
+    author_name: Annotated[AuthorName | None, FormBlank] = None
+    author_email: Email = ""
+
+    def fields(self) -> dict[str, Any]:
+        author = Byline(name=self.author_name, email=self.author_email) if self.author_name else None
+        fields = self.model_dump(exclude={"author_name", "author_email"})
+        return {**fields, "origin": frozenset(self.tags), "author": author}
+
+
+class MutationIn(Body):
+    """``{"column", "op", "value"}``: ``value``'s shape depends on the mutation (`parse_mutation`)."""
+
+    column: str = Field(max_length=30)
+    op: str = Field(max_length=30)
+    value: JsonValue = None
+
+    def mutation(self) -> Mutation:
+        return parse_mutation(self.column, self.op, self.value)
+
+
+class MutationForm(Body):
+    """A mutation form: the column and op (hidden inputs), the value's text (and a put's key)."""
+
+    column: str = Field(max_length=30)
+    op: str = Field(max_length=30)
+    value: str = ""
+    key: str | None = None
+
+    def mutation(self) -> Mutation:
+        return parse_mutation(self.column, self.op, form_value(self.column, self.op, self.model_dump()))
 
 
 # --------------------------------------------------------------------------- CQL, for people

@@ -7,6 +7,10 @@ two browsers race, and only then do the counters move and the event get written:
 * move   — ``UPDATE … SET status = ? IF status = ?``; ``-1`` old, ``+1`` new; a ``moved`` event;
 * edit   — the same conditional ``UPDATE`` with the other fields;
 * delete — ``DELETE … IF status = ?``; ``-1``; a ``deleted`` event.
+
+What may be written is checked first, by the bodies `TaskIn` (a new task, or the page's
+form), `TaskPatch` (the API's edit) and `MoveIn` — read by `demokit.bodies`, so bad input
+never reaches the database.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from pydantic import Field, ValidationError
+
+from demokit.bodies import Body, Lines, refusal
 from demokit.documents import to_json
 from django_taskboard.cassandra_models import BOARD, Task, TaskCounter, TaskEvent
 
@@ -65,53 +72,74 @@ def now() -> datetime:
     return t
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- what a body may hold
+
+Status = Literal["todo", "in_progress", "done"]
+Priority = Literal["low", "medium", "high"]
+Title = Annotated[str, Field(min_length=1, max_length=LIMITS["title"])]
+Description = Annotated[Lines, Field(max_length=LIMITS["description"])]
+Assignee = Annotated[str, Field(max_length=LIMITS["assignee"])]
+Sprint = Annotated[int, Field(ge=1, le=MAX_SPRINT)]
+WHOLE = "must be a whole number"
+HINTS = {
+    "title.missing": "is required",
+    "title.string_too_short": "is required",
+    "status.missing": f"must be one of {', '.join(STATUSES)}",
+    "status.literal_error": f"must be one of {', '.join(STATUSES)}",
+    "priority.literal_error": f"must be one of {', '.join(PRIORITIES)}",
+    "sprint.int_type": WHOLE,
+    "sprint.int_parsing": WHOLE,
+    "sprint.int_from_float": WHOLE,
+    "sprint.greater_than_equal": f"must be between 1 and {MAX_SPRINT}",
+    "sprint.less_than_equal": f"must be between 1 and {MAX_SPRINT}",
+    "string_type": "must be a string",
+}
 
 
-def clean(data: Mapping[str, Any], *, partial: bool = False, typed: bool = False) -> dict[str, Any]:
-    """The task fields in ``data``, checked. ``typed``: JSON values (a sprint must be a number);
-    otherwise form strings. ``partial``: only the fields given (an edit)."""
-    errors: dict[str, str] = {}
-    out: dict[str, Any] = {}
-    unknown = sorted(set(data) - set(FIELDS))
-    if typed and unknown:
-        raise BoardError(f"unknown field {unknown[0]!r} (a task has {', '.join(FIELDS)})")
-    for name in FIELDS:
-        if name not in data:
-            if name == "title" and not partial:
-                errors["title"] = "title is required"
-            continue
-        value = data[name]
-        if name == "sprint":
-            if typed:
-                ok = isinstance(value, int) and not isinstance(value, bool)
-            else:
-                value = str(value).strip()
-                ok = value.isascii() and value.isdigit()
-            if not ok:
-                errors[name] = "sprint must be a whole number"
-            elif not 1 <= int(value) <= MAX_SPRINT:
-                errors[name] = f"sprint must be between 1 and {MAX_SPRINT}"
-            else:
-                out[name] = int(value)
-            continue
-        if not isinstance(value, str):
-            errors[name] = f"{name} must be a string"
-            continue
-        value = value.strip()
-        if name == "title" and not value:
-            errors[name] = "title is required"
-        elif name in LIMITS and len(value) > LIMITS[name]:
-            errors[name] = f"{name} is {len(value)} characters long; at most {LIMITS[name]}"
-        elif name == "status" and value not in STATUSES:
-            errors[name] = f"status must be one of {', '.join(STATUSES)}"
-        elif name == "priority" and value not in PRIORITIES:
-            errors[name] = f"priority must be one of {', '.join(PRIORITIES)}"
-        else:
-            out[name] = value
-    if errors:
-        raise BoardError("; ".join(errors.values()), errors)
-    return out
+class TaskIn(Body):
+    """A whole task: what a new one (or the page's edit form) sends; the rest takes its default."""
+
+    hints = HINTS
+
+    title: Title
+    description: Description = ""
+    status: Status = "todo"
+    assignee: Assignee = ""
+    priority: Priority = "medium"
+    sprint: Sprint = 1
+
+
+class TaskPatch(Body):
+    """An edit through the API: only the fields given change."""
+
+    hints = HINTS
+
+    title: Title | None = None
+    description: Description | None = None
+    status: Status | None = None
+    assignee: Assignee | None = None
+    priority: Priority | None = None
+    sprint: Sprint | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, exclude_none=True)
+
+
+class MoveIn(Body):
+    """What a drag and drop (or a move button) sends: ``{"status": "done"}``."""
+
+    hints = HINTS
+
+    status: Status
+
+
+def feed_task(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A feed record (a CSV's text) checked like the web form; `BoardError` names the problem."""
+    try:
+        return TaskIn.model_validate(record, strict=False).model_dump()
+    except ValidationError as exc:
+        refused = refusal(TaskIn, exc)
+        raise BoardError(str(refused), refused.fields) from None
 
 
 def parse_id(task_id: str) -> UUID:

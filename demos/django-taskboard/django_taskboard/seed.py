@@ -83,10 +83,8 @@ def feed_records(path: str) -> list[dict[str, Any]]:
     out = []
     for number, row in enumerate(read_feed(path, ["title"]), start=1):
         values = {k: v for k, v in row.items() if k in board.FIELDS and v not in (None, "")}
-        if "sprint" in values and not isinstance(values["sprint"], str):
-            values["sprint"] = str(values["sprint"])
         try:
-            out.append(board.clean({k: v if k == "sprint" else str(v) for k, v in values.items()}))
+            out.append(board.feed_task(values))
         except board.BoardError as exc:
             raise FeedError(f"feed {path}: record {number}: {exc.message}") from None
     return out

@@ -17,4 +17,5 @@ urlpatterns = [
     re_path(r"^static/(?P<path>.+)$", views.static),
 ]
 
+handler400 = "django_taskboard.views.bad_request"
 handler404 = "django_taskboard.views.not_found"

@@ -1,17 +1,20 @@
 """Views: the board page, the task pages (create / edit / move / delete) and the JSON API.
 
-Bad input never reaches the database: the page answers 400 with the form and a red
-message, the API ``{"error": …, "fields": {…}}``; an unknown task id is a 404, a
-malformed one a 400, a move that lost a race a 409.
+Every body is read by `demokit.bodies` (`TaskIn`, `TaskPatch`, `MoveIn`). Bad input never
+reaches the database: the page answers 4xx with the form and a red message, the API
+``{"error": …, "fields": {…}}``; an unknown task id is a 404, a malformed one a 400, a move
+that lost a race a 409. A body Django itself refuses (too big, too many fields) gets the
+same answer from `bad_request`, not Django's bare 400 page.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -19,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.static import serve
 
 from demokit import theme
+from demokit.bodies import FORM, JSON, BadBody, read_django, too_large
 from django_taskboard import board
-from django_taskboard.board import LABELS, STATUSES, BoardError
+from django_taskboard.board import LABELS, STATUSES, BoardError, MoveIn, TaskIn, TaskPatch
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 EVENT_LIMIT_MAX = 200
@@ -42,8 +46,9 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
     return render(request, f"taskboard/{template}", {**context, **_summary(board.counters())}, status=status)
 
 
-def _error_page(request: HttpRequest, exc: BoardError) -> HttpResponse:
-    return _page(request, "error.html", {"error": exc.message}, status=exc.status)
+def _error_page(request: HttpRequest, exc: BoardError | BadBody) -> HttpResponse:
+    message = exc.message if isinstance(exc, BoardError) else str(exc)
+    return _page(request, "error.html", {"error": message}, status=exc.status)
 
 
 # --------------------------------------------------------------------------- pages
@@ -59,30 +64,32 @@ def board_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_values(request: HttpRequest) -> dict[str, str]:
-    return {k: request.POST[k] for k in board.FIELDS if k in request.POST}
+def _task_form(
+    request: HttpRequest, task: Any, values: dict[str, Any], error: BoardError | BadBody | None = None
+) -> HttpResponse:
+    """The task form, filled in with ``values``, and what was wrong with them (each field's too)."""
+    context: dict[str, Any] = {"task": task, "values": values, "error": None}
+    if error is not None:
+        message = error.message if isinstance(error, BoardError) else str(error)
+        context["error"] = {"message": message, "fields": error.fields}
+    if task is not None:
+        context["history"] = board.history(task.id)
+    return _page(request, "task_form.html", context, status=error.status if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
 def new_task(request: HttpRequest) -> HttpResponse:
-    values: dict[str, Any] = {
-        "status": request.GET.get("status", "todo"),
-        "priority": "medium",
-        "sprint": "1",
-    }
-    if request.method == "POST":
-        values = _form_values(request)
-        try:
-            task = board.create(board.clean(values))
-        except BoardError as exc:
-            return _page(
-                request, "task_form.html", {"task": None, "values": values, "error": exc}, status=400
-            )
-        messages.success(
-            request, f"🐝 JIRA-TRON assigned “{task.title}” to {task.assignee or 'a random human'}."
-        )
-        return HttpResponseRedirect("/")
-    return _page(request, "task_form.html", {"task": None, "values": values, "error": None})
+    if request.method == "GET":
+        values = {"status": request.GET.get("status", "todo"), "priority": "medium", "sprint": "1"}
+        return _task_form(request, None, values)
+    try:
+        task = board.create(read_django(request, TaskIn, accept=(FORM,)).model_dump())
+    except BadBody as exc:
+        return _task_form(request, None, exc.values, exc)
+    except BoardError as exc:
+        return _task_form(request, None, {}, exc)
+    messages.success(request, f"🐝 JIRA-TRON assigned “{task.title}” to {task.assignee or 'a random human'}.")
+    return HttpResponseRedirect("/")
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,34 +98,26 @@ def task_page(request: HttpRequest, task_id: str) -> HttpResponse:
         task = board.get(task_id)
     except BoardError as exc:
         return _error_page(request, exc)
-    values: dict[str, Any] = board.as_json(task)
-    status = 200
-    error = None
-    if request.method == "POST":
-        values = _form_values(request)
-        try:
-            changed = board.edit(task, board.clean(values))
-        except BoardError as exc:
-            error, status = exc, exc.status
-        else:
-            note = ", ".join(changed) if changed else "nothing changed"
-            messages.success(request, f"🦎 The Middleware rewrote “{task.title}” ({note}).")
-            return HttpResponseRedirect("/")
-    return _page(
-        request,
-        "task_form.html",
-        {"task": task, "values": values, "error": error, "history": board.history(task.id)},
-        status=status,
-    )
+    if request.method == "GET":
+        return _task_form(request, task, board.as_json(task))
+    try:
+        changed = board.edit(task, read_django(request, TaskIn, accept=(FORM,)).model_dump())
+    except BadBody as exc:
+        return _task_form(request, task, exc.values, exc)
+    except BoardError as exc:
+        return _task_form(request, task, board.as_json(task), exc)
+    note = ", ".join(changed) if changed else "nothing changed"
+    messages.success(request, f"🦎 The Middleware rewrote “{task.title}” ({note}).")
+    return HttpResponseRedirect("/")
 
 
 @require_POST
 def move_task(request: HttpRequest, task_id: str) -> HttpResponse:
     try:
         task = board.get(task_id)
-        target = request.POST.get("status", "")
+        target = read_django(request, MoveIn, accept=(FORM,)).status
         moved = board.move(task, target)
-    except BoardError as exc:
+    except (BoardError, BadBody) as exc:
         return _error_page(request, exc)
     if moved:
         messages.success(request, f"“{task.title}” moved to {LABELS[target]}.")
@@ -145,20 +144,10 @@ def static(request: HttpRequest, path: str) -> HttpResponse:
 # --------------------------------------------------------------------------- JSON API
 
 
-def _json_error(exc: BoardError) -> JsonResponse:
+def _json_error(exc: BoardError | BadBody) -> JsonResponse:
+    if isinstance(exc, BadBody):
+        return JsonResponse({"error": str(exc), "fields": exc.fields}, status=exc.status)
     return JsonResponse({"error": exc.message, "fields": exc.fields}, status=exc.status)
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise BoardError("send the task as JSON (Content-Type: application/json)")
-    try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BoardError("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BoardError("the body must be a JSON object")
-    return data
 
 
 def _board_json() -> dict[str, Any]:
@@ -200,8 +189,8 @@ def api_tasks(request: HttpRequest) -> JsonResponse:
         found = [t for t in board.tasks() if status is None or t.status == status]
         return JsonResponse({"tasks": [board.as_json(t) for t in found]})
     try:
-        task = board.create(board.clean(_body(request), typed=True))
-    except BoardError as exc:
+        task = board.create(read_django(request, TaskIn, accept=(JSON,)).model_dump())
+    except (BoardError, BadBody) as exc:
         return _json_error(exc)
     return JsonResponse({"task": board.as_json(task), **_summary(board.counters())}, status=201)
 
@@ -221,8 +210,8 @@ def api_task(request: HttpRequest, task_id: str) -> JsonResponse:
         if request.method == "DELETE":
             board.delete(task)
             return JsonResponse({"deleted": str(task.id), **_summary(board.counters())})
-        changed = board.edit(task, board.clean(_body(request), partial=True, typed=True))
-    except BoardError as exc:
+        changed = board.edit(task, read_django(request, TaskPatch, accept=(JSON,)).changes())
+    except (BoardError, BadBody) as exc:
         return _json_error(exc)
     return JsonResponse({"task": board.as_json(task), "changed": changed, **_summary(board.counters())})
 
@@ -232,15 +221,24 @@ def api_task(request: HttpRequest, task_id: str) -> JsonResponse:
 def api_move(request: HttpRequest, task_id: str) -> JsonResponse:
     """What a drag and drop sends: ``{"status": "done"}``."""
     try:
-        body = _body(request)
-        status = body.get("status")
-        if not isinstance(status, str) or status not in STATUSES:
-            raise BoardError(f"status must be one of {', '.join(STATUSES)}", {"status": "unknown status"})
+        status = read_django(request, MoveIn, accept=(JSON,)).status
         task = board.get(task_id)
         moved = board.move(task, status)
-    except BoardError as exc:
+    except (BoardError, BadBody) as exc:
         return _json_error(exc)
     return JsonResponse({"task": board.as_json(task), "moved": moved, **_summary(board.counters())})
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """What Django refuses before a view runs — a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (read by the CSRF check), too many fields — answered like any bad input: JSON or a page."""
+    if isinstance(exception, RequestDataTooBig):
+        refused = too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    else:
+        refused = BadBody.one(400, "bad_request", "the request was refused: it is malformed or too large")
+    if request.path.startswith("/api/"):
+        return _json_error(refused)
+    return _page(request, "error.html", {"error": str(refused)}, status=refused.status)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
+
+from demokit.bodies import Body, Lines, refusal
 
 MAX_NAME = 80
 MAX_BRAND = 40
@@ -128,20 +130,24 @@ ADJECTIVES = (
 )  # fmt: skip
 
 
-class ProductIn(BaseModel):
+class ProductIn(Body):
     """A product as a person or a client sends it (HTML form, JSON body or feed record).
 
-    Every field is checked before anything is written: a bad one is a 422 with a message.
+    Every field is checked before anything is written: a bad one is a 422 with a message
+    (`demokit.bodies.Body`: no unknown field, a finite price, no control characters).
     """
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+    hints = {
+        "category.literal_error": "choose one of " + ", ".join(BY_SLUG),
+        "extra_forbidden": "is not a product field",
+    }
 
     name: str = Field(min_length=1, max_length=MAX_NAME, examples=["Haunted USB Hub"])
     brand: str = Field(min_length=1, max_length=MAX_BRAND, examples=["MerchBot Prime"])
     category: CategorySlug = Field(examples=["peripherals"])
-    price: float = Field(ge=0, le=MAX_PRICE, allow_inf_nan=False, examples=[42.5])
+    price: float = Field(ge=0, le=MAX_PRICE, examples=[42.5])
     dimension: int = Field(default=1, ge=1, le=MAX_DIMENSION, examples=[1])
-    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    description: Lines = Field(default="", max_length=MAX_DESCRIPTION)
 
 
 def category_slug(value: str) -> str:
@@ -153,16 +159,7 @@ def category_slug(value: str) -> str:
 
 def messages(exc: ValidationError) -> list[str]:
     """One readable line per problem: ``price: Input should be greater than or equal to 0``."""
-    out = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "product"
-        message = error["msg"]
-        if error["type"] == "literal_error" and where == "category":
-            message = "choose one of " + ", ".join(BY_SLUG)
-        elif error["type"] == "extra_forbidden":
-            message = "is not a product field"
-        out.append(f"{where}: {message}")
-    return out
+    return refusal(ProductIn, exc).messages
 
 
 def artifacts(count: int, *, seed: int = 2187, now: datetime) -> list[tuple[ProductIn, datetime]]:

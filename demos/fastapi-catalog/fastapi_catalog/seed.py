@@ -35,7 +35,7 @@ def feed_products(path: str) -> list[ProductIn]:
         record: dict[str, Any] = {k: v for k, v in row.items() if v not in (None, "")}
         record["category"] = category_slug(str(record["category"]))
         try:
-            out.append(ProductIn.model_validate(record))
+            out.append(ProductIn.model_validate(record, strict=False))  # CSV: text
         except ValidationError as exc:
             raise FeedError(f"feed {path}: record {number}: {'; '.join(messages(exc))}") from None
     return out

@@ -5,13 +5,16 @@ A `Bazaar` is handed to every route by FastAPI's dependency injection
 lifespan set up, so a route never reaches for a global connection.
 
 =========================  ==========================================================
-listing                    CQL
+listing (one page)         CQL (``fetch_size`` rows, resumed with the paging state)
 =========================  ==========================================================
-everything                 ``SELECT * FROM products LIMIT ?`` (a scan, sorted here)
-by brand                   ``SELECT * FROM products WHERE brand = ? LIMIT ?`` (2ary index)
-by category, newest first  ``SELECT * FROM products_by_category WHERE category = ? LIMIT ?``
+everything                 ``SELECT * FROM products`` (a scan, in token order)
+by brand                   ``SELECT * FROM products WHERE brand = ?`` (secondary index)
+by category, newest first  ``SELECT * FROM products_by_category WHERE category = ?``
 create / edit / delete     one logged batch over both tables
 =========================  ==========================================================
+
+A listing is paged with coodie's ``fetch_size(n).page(state).paged_all()``: the next
+page resumes from the driver's paging state, so every product is reachable, page by page.
 """
 
 from __future__ import annotations
@@ -26,52 +29,63 @@ from coodie.aio import AsyncBatchQuery
 from fastapi_catalog.bazaar import ProductIn
 from fastapi_catalog.models import Product, ProductByCategory, now_ms
 
-LIST_LIMIT = 120
+PAGE_SIZE = 24
 
 
 @dataclass
 class Listing:
-    """What a list page shows: the products, and the CQL that fetched them."""
+    """One page of a list: its products, the CQL that fetched them, the state of the next page."""
 
     products: list[Any]
     cql: str
     category: str | None = None
     brand: str | None = None
+    next_state: bytes | None = None  # None: this is the last page
+    first: bool = True  # no paging state was given: the first page
+
+    @property
+    def scope(self) -> str:
+        """What a paging state belongs to: a state of one listing is refused by another."""
+        return listing_scope(self.category, self.brand)
+
+
+def listing_scope(category: str | None, brand: str | None) -> str:
+    return f"category={category or ''}&brand={brand or ''}"
 
 
 class Bazaar:
     """The catalogue, on one coodie driver (bound to the demo's keyspace)."""
 
-    def __init__(self, driver: Any, keyspace: str) -> None:
+    def __init__(self, driver: Any, keyspace: str, page_size: int = PAGE_SIZE) -> None:
         self.driver = driver
         self.keyspace = keyspace
+        self.page_size = page_size
 
-    async def listing(self, *, category: str | None = None, brand: str | None = None) -> Listing:
+    async def listing(
+        self, *, category: str | None = None, brand: str | None = None, state: bytes | None = None
+    ) -> Listing:
+        """One page: ``fetch_size(page_size)``, resumed from ``state`` (the first page: None)."""
         if category:
             # partition = category, clustering created_at DESC: newest first, no ORDER BY
-            rows = await ProductByCategory.find(category=category).limit(LIST_LIMIT).all()
-            if brand:
-                rows = [r for r in rows if r.brand == brand]
-            cql = (
-                f"SELECT * FROM {self.keyspace}.products_by_category\n"
-                f"  WHERE category = '{category}'  -- one partition, clustering order created_at DESC\n"
-                f"  LIMIT {LIST_LIMIT};"
-            )
-            return Listing(list(rows), cql, category, brand)
-        if brand:
-            rows = await Product.find(brand=brand).limit(LIST_LIMIT).all()
-            cql = (
-                f"SELECT * FROM {self.keyspace}.products\n"
-                f"  WHERE brand = {brand!r}  -- secondary index products_brand_idx\n"
-                f"  LIMIT {LIST_LIMIT};"
-            )
+            query = ProductByCategory.find(category=category)
+            where = f"  WHERE category = '{category}'  -- one partition, clustering order created_at DESC\n"
+            table = "products_by_category"
+        elif brand:
+            query = Product.find(brand=brand)
+            where = f"  WHERE brand = {brand!r}  -- secondary index products_brand_idx\n"
+            table = "products"
         else:
-            rows = await Product.find().limit(LIST_LIMIT).all()
-            cql = (
-                f"SELECT * FROM {self.keyspace}.products LIMIT {LIST_LIMIT};"
-                "  -- token order: sorted newest first by the app"
-            )
-        return Listing(sorted(rows, key=_newest_first), cql, None, brand)
+            query, where, table = Product.find(), "", "products"
+        page = await query.fetch_size(self.page_size).page(state).paged_all()
+        rows = list(page.data)
+        if category and brand:
+            rows = [r for r in rows if r.brand == brand]
+        resumed = ", resumed from the paging state of ?page=" if state else ""
+        order = "" if category or brand else "  -- token order: a scan, page by page"
+        cql = (
+            f"SELECT * FROM {self.keyspace}.{table}\n{where}  -- fetch_size {self.page_size}{resumed}{order}"
+        )
+        return Listing(rows, cql, category, brand, page.paging_state, state is None)
 
     async def get(self, product_id: UUID) -> Product | None:
         return await Product.find_one(id=product_id)  # type: ignore[return-value]
@@ -101,7 +115,3 @@ class Bazaar:
     async def server_version(self) -> str:
         rows = await self.driver.execute_async("SELECT release_version FROM system.local", [])
         return str(rows[0]["release_version"]) if rows else "?"
-
-
-def _newest_first(product: Any) -> tuple[float, str]:
-    return (-product.created_at.timestamp(), str(product.id))

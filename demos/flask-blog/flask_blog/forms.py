@@ -1,16 +1,20 @@
-"""Validation of every field a person (or a seed feed) can send: one place, one set of rules.
+"""What a person (or a seed feed) may send: one place, one set of rules.
 
-`parse_post` / `parse_comment` take the raw form (strings) and return clean values, or
-raise `FormErrors` holding one message per bad field, so the page can show each message
-next to its field and nothing is written.
+`PostInput` and `CommentInput` are `demokit.bodies.Body` models: the views read a form into
+them with `demokit.bodies.read_flask` (unknown fields, control characters and over-size
+bodies refused), the seed reads a feed record with `parse_post`. A bad field gets a message of
+its own (``BadBody.fields`` / `FormErrors`), shown next to it, and nothing is written.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+
+from demokit.bodies import FORM, Body, FormBlank, Lines, form_fields, refusal
 
 TITLE_MAX = 120
 BODY_MAX = 10_000
@@ -19,9 +23,6 @@ COMMENT_MAX = 2_000
 TAG_MAX = 24
 TAGS_MAX = 8
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,23}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRUE = {"on", "true", "1", "yes"}
-_FALSE = {"", "off", "false", "0", "no"}
 
 
 class FormErrors(ValueError):
@@ -32,90 +33,74 @@ class FormErrors(ValueError):
         self.errors = errors
 
 
-@dataclass
-class PostInput:
-    title: str
-    body: str
-    author: str
-    tags: set[str] = field(default_factory=set)
-    mind_controlled: bool = False
+def _text(label: str, limit: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.replace("\r\n", "\n")
+        if not value:
+            raise ValueError(f"{label} is empty.")
+        if len(value) > limit:
+            raise ValueError(f"{label} is {len(value):,} characters long; the limit is {limit:,}.")
+        return value
+
+    return check
 
 
-@dataclass
-class CommentInput:
-    author: str
-    body: str
-
-
-def _text(
-    form: Mapping[str, Any], name: str, label: str, limit: int, errors: dict[str, str], *, multiline: bool
-) -> str:
-    raw = form.get(name)
-    if raw is None:
-        errors[name] = f"{label} is missing."
-        return ""
-    if not isinstance(raw, str):
-        errors[name] = f"{label} must be text."
-        return ""
-    value = raw.replace("\r\n", "\n").strip() if multiline else " ".join(raw.split())
-    if not value:
-        errors[name] = f"{label} is empty."
-    elif len(value) > limit:
-        errors[name] = f"{label} is {len(value):,} characters long; the limit is {limit:,}."
-    elif _CONTROL.search(value):
-        errors[name] = f"{label} holds control characters."
+def _split_tags(value: Any) -> Any:
+    """``"truth, resistance"`` or ``"truth; #memory"`` (a form's text, or its comma list)."""
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [t for item in value if isinstance(item, str) for t in re.split(r"[,;\s]+", item) if t]
     return value
 
 
-def parse_tags(raw: Any, errors: dict[str, str]) -> set[str]:
-    """``"truth, resistance"`` (or a list) → ``{"truth", "resistance"}``: lowercase slugs."""
-    if raw is None or raw == "":
-        return set()
-    if isinstance(raw, str):
-        items = [t for t in re.split(r"[,;\s]+", raw) if t]
-    elif isinstance(raw, list | tuple | set) and all(isinstance(t, str) for t in raw):
-        items = [t.strip() for t in raw if t.strip()]
-    else:
-        errors["tags"] = "Tags must be text, separated by commas."
-        return set()
-    tags = {t.lstrip("#").lower() for t in items}
-    bad = sorted(t for t in tags if not TAG_RE.fullmatch(t))
+def _tags(tags: set[str]) -> set[str]:
+    clean = {t.lstrip("#").lower() for t in tags}
+    bad = sorted(t for t in clean if not TAG_RE.fullmatch(t))
     if bad:
-        errors["tags"] = (
+        raise ValueError(
             f"Tag {bad[0][:40]!r} is not allowed: use letters, digits and dashes, at most {TAG_MAX} characters."
         )
-    elif len(tags) > TAGS_MAX:
-        errors["tags"] = f"{len(tags)} tags given; at most {TAGS_MAX}."
-    return tags
+    if len(clean) > TAGS_MAX:
+        raise ValueError(f"{len(clean)} tags given; at most {TAGS_MAX}.")
+    return clean
 
 
-def parse_flag(raw: Any, name: str, errors: dict[str, str]) -> bool:
-    if raw is None or isinstance(raw, bool):
-        return bool(raw)
-    text = str(raw).strip().lower()
-    if text in _TRUE:
-        return True
-    if text not in _FALSE:
-        errors[name] = f"{name} must be a checkbox value (on/off), not {str(raw)[:20]!r}."
-    return False
+Author = Annotated[str, AfterValidator(_text("The author", AUTHOR_MAX))]
 
 
-def parse_post(form: Mapping[str, Any]) -> PostInput:
-    errors: dict[str, str] = {}
-    title = _text(form, "title", "The title", TITLE_MAX, errors, multiline=False)
-    author = _text(form, "author", "The author", AUTHOR_MAX, errors, multiline=False)
-    body = _text(form, "body", "The body", BODY_MAX, errors, multiline=True)
-    tags = parse_tags(form.get("tags"), errors)
-    mind = parse_flag(form.get("mind_controlled"), "mind_controlled", errors)
-    if errors:
-        raise FormErrors(errors)
-    return PostInput(title, body, author, tags, mind)
+class PostInput(Body):
+    """A post as the form sends it: title, author, body (multi-line), tags and a checkbox."""
+
+    hints = {
+        "title.missing": "The title is missing.",
+        "author.missing": "The author is missing.",
+        "body.missing": "The body is missing.",
+        "mind_controlled.bool_parsing": "mind_controlled must be a checkbox value (on/off).",
+    }
+
+    title: Annotated[str, AfterValidator(_text("The title", TITLE_MAX))]
+    author: Author
+    body: Annotated[Lines, AfterValidator(_text("The body", BODY_MAX))]
+    tags: Annotated[set[str], BeforeValidator(_split_tags), AfterValidator(_tags)] = Field(
+        default_factory=set
+    )
+    mind_controlled: Annotated[bool, FormBlank] = False
 
 
-def parse_comment(form: Mapping[str, Any]) -> CommentInput:
-    errors: dict[str, str] = {}
-    author = _text(form, "author", "Your name", AUTHOR_MAX, errors, multiline=False)
-    body = _text(form, "body", "The comment", COMMENT_MAX, errors, multiline=True)
-    if errors:
-        raise FormErrors(errors)
-    return CommentInput(author, body)
+class CommentInput(Body):
+    """A comment: who, and what (multi-line)."""
+
+    hints = {"author.missing": "Your name is missing.", "body.missing": "The comment is missing."}
+
+    author: Annotated[str, AfterValidator(_text("Your name", AUTHOR_MAX))]
+    body: Annotated[Lines, AfterValidator(_text("The comment", COMMENT_MAX))]
+
+
+def parse_post(record: Mapping[str, Any]) -> PostInput:
+    """A feed record (text, as a CSV holds it, or JSON values) read as the form is; `FormErrors`."""
+    values = {k: v for k, v in record.items() if v is not None}
+    try:
+        return PostInput.model_validate(form_fields(PostInput, values), strict=False, context={FORM: True})
+    except ValidationError as exc:
+        raise FormErrors(refusal(PostInput, exc).fields) from None

@@ -83,7 +83,7 @@ def generate(count: int, rng: random.Random | None = None) -> list[Record]:
         for _ in range(rng.randint(0, 4)):
             at = created + timedelta(seconds=rng.randint(60, 5 * 86_400))
             at = min(at, now).replace(microsecond=at.microsecond // 1000 * 1000)
-            comments.append((CommentInput(fake.first_name(), rng.choice(COMMENTS)), at))
+            comments.append((CommentInput(author=fake.first_name(), body=rng.choice(COMMENTS)), at))
         records.append(Record(post, created, comments))
     return records
 

@@ -11,8 +11,10 @@
 | ``GET /api/posts`` | the feed (or ``?tag=``) as JSON, with the ``next`` token |
 | ``GET /healthz`` | a health check |
 
-Bad input is a 4xx with a message and nothing written: 400 for a bad form (shown next
-to its field), a bad tag or a tampered page token; 404 for an unknown or malformed id.
+Every form is read by `demokit.bodies.read_flask` into `PostInput` / `CommentInput`. Bad input
+is a 4xx with a message and nothing written: 422 for a bad form (each message shown next to
+its field; 413 too big, 415 not a form), 400 for a bad tag or a tampered page token (signed by
+`demokit.tokens`); 404 for an unknown or malformed id.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from uuid import UUID
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from demokit import tokens
+from demokit.bodies import FORM, BadBody, read_flask
 from demokit.documents import to_json
-from flask_blog import paging, store
-from flask_blog.forms import TAG_RE, FormErrors, parse_comment, parse_post
+from flask_blog import store
+from flask_blog.forms import TAG_RE, CommentInput, PostInput
 from flask_blog.models import BLOG, Post
 
 blog = Blueprint("blog", __name__)
@@ -37,8 +41,8 @@ def _key() -> bytes:
 
 def _page_state(scope: str) -> bytes | None:
     try:
-        return paging.decode(_key(), scope, request.args.get("page"))
-    except paging.BadPageToken as exc:
+        return tokens.verify(_key(), scope, request.args.get("page"))
+    except tokens.BadToken as exc:
         abort(400, f"Bad page link: {exc}. Start again from the first page.")
 
 
@@ -60,7 +64,7 @@ def _listing(scope: str, tag: str | None) -> tuple[store.Page, str | None]:
     state = _page_state(scope)
     size = current_app.config["PAGE_SIZE"]
     page = store.tagged(tag, size, state) if tag else store.latest(size, state)
-    return page, paging.encode(_key(), scope, page.paging_state)
+    return page, tokens.sign(_key(), scope, page.paging_state)
 
 
 def _ks() -> str:
@@ -102,12 +106,17 @@ def new_post() -> str:
     return render_template("form.html", post=None, form={}, errors={})
 
 
+def _form(model: type[PostInput] | type[CommentInput]) -> Any:
+    """The form posted, read by `demokit.bodies` (size, UTF-8, fields, no control characters)."""
+    return read_flask(request, model, accept=(FORM,))
+
+
 @blog.post("/posts")
 def create_post() -> Any:
     try:
-        data = parse_post(request.form)
-    except FormErrors as exc:
-        return render_template("form.html", post=None, form=request.form, errors=exc.errors), 400
+        data = _form(PostInput)
+    except BadBody as exc:
+        return render_template("form.html", post=None, form=exc.values, errors=exc.fields), exc.status
     post = store.create_post(data)
     flash(f"📣 Published “{post.title}”: it now tops the feed.")
     return redirect(url_for("blog.show_post", post_id=str(post.id)), 303)
@@ -149,9 +158,9 @@ def edit_post(post_id: str) -> str:
 def update_post(post_id: str) -> Any:
     post = _post_or_404(post_id)
     try:
-        data = parse_post(request.form)
-    except FormErrors as exc:
-        return render_template("form.html", post=post, form=request.form, errors=exc.errors), 400
+        data = _form(PostInput)
+    except BadBody as exc:
+        return render_template("form.html", post=post, form=exc.values, errors=exc.fields), exc.status
     store.update_post(post, data)
     flash("✏️ Saved. The truth has been revised.")
     return redirect(url_for("blog.show_post", post_id=post_id), 303)
@@ -169,19 +178,13 @@ def delete_post(post_id: str) -> Response:
 def add_comment(post_id: str) -> Any:
     post = _post_or_404(post_id)
     try:
-        data = parse_comment(request.form)
-    except FormErrors as exc:
-        return (
-            render_template(
-                "post.html",
-                post=post,
-                comments=store.comments(post.id),
-                form=request.form,
-                errors=exc.errors,
-                cql=_post_cql(post),
-            ),
-            400,
+        data = _form(CommentInput)
+    except BadBody as exc:
+        comments = store.comments(post.id)
+        page = render_template(
+            "post.html", post=post, comments=comments, form=exc.values, errors=exc.fields, cql=_post_cql(post)
         )
+        return page, exc.status
     store.add_comment(post, data)
     flash("💬 Comment added.")
     return redirect(url_for("blog.show_post", post_id=post_id) + "#comments", 303)

@@ -1,6 +1,6 @@
 """The Identity Wars' registry: a FastAPI app whose every write is a lightweight transaction.
 
-JSON API (bad input → 422 ``{"detail": "<message>"}``; refused LWT → 404/409 with a message):
+JSON API (bad input → 4xx ``{"detail": "<message>"}``; refused LWT → 404/409 with a message):
 
 * ``POST   /api/users``              register (``INSERT … IF NOT EXISTS``) → 201 / 409 + the winner
 * ``GET    /api/users``              every identity · ``GET /api/users/{username}`` one (404)
@@ -9,23 +9,25 @@ JSON API (bad input → 422 ``{"detail": "<message>"}``; refused LWT → 404/409
 * ``GET    /api/stats``              the battle tally (a counter table)
 
 Pages (plain forms, POST + 303, no JavaScript needed): ``GET /`` registry + register form,
-``GET /users/{username}`` profile + edit form (with its version) + delete button.
+``GET /users/{username}`` profile + edit form (with its version) + delete button. The banner
+after a redirect is the server's own message, in a signed cookie (`demokit.flash`): a URL
+cannot put words in its mouth. Every body, JSON or form, is read by `demokit.bodies`.
 """
 
 from __future__ import annotations
 
-import json
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
 
 import coodie
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from demokit import theme
+from demokit import flash, theme, tokens
+from demokit.bodies import BadBody, read_asgi
 from demokit.database import ensure_coodie
 from demokit.documents import to_json
 from demokit.registry import keyspace_for
@@ -45,29 +47,23 @@ CQL = {
 }
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    """The request's fields: a JSON object or an urlencoded form (`Invalid` otherwise)."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise Invalid(f"the request is {len(raw)} bytes; at most {MAX_BODY}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid("the request is not UTF-8 text") from None
-    if "json" in request.headers.get("content-type", ""):
-        try:
-            data = json.loads(text or "null")
-        except json.JSONDecodeError as exc:
-            raise Invalid(f"the body is not valid JSON ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise Invalid("send a JSON object with the fields")
-        return data
-    return dict(parse_qsl(text, keep_blank_values=True))
+def problem(exc: Invalid | Outcome | BadBody) -> JSONResponse:
+    """A refusal as JSON: ``{"detail": message}`` (and ``existing``, what the LWT compared)."""
+    if isinstance(exc, BadBody):
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
+    if isinstance(exc, Invalid):
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.existing is not None:
+        body["existing"] = exc.existing
+    return JSONResponse(body, status_code=exc.status)
 
 
-def _form_edit(data: dict[str, Any]) -> dict[str, Any]:
-    """A form posts every field; blank optional ones mean "leave as is" (bio may be emptied)."""
-    return {k: v for k, v in data.items() if not (k in ("display_name", "email") and v == "")}
+async def _in_thread(call: Any) -> Any:
+    """Run a blocking coodie call off the event loop (the sync driver blocks)."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(call)
 
 
 def create_app(keyspace: str | None = None) -> FastAPI:
@@ -94,42 +90,46 @@ def create_app(keyspace: str | None = None) -> FastAPI:
         demo_title="🔒 The Identity Wars",
         demo_tagline="every identity exists once per universe — IF NOT EXISTS",
     )
+    key = tokens.secret_key("LWT_REGISTRY_SECRET")  # signs the flash cookie
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """A page; its banner is the flash the previous response signed, shown once."""
         context.setdefault("tally", registry.tally())
-        context.setdefault("flash", request.query_params.get("flash"))
+        context.setdefault("flash", flash.take(request, key))
         context.setdefault("error", None)
         context.setdefault("existing", None)
-        return templates.TemplateResponse(request, name, context, status_code=status)
+        return flash.clear(request, templates.TemplateResponse(request, name, context, status_code=status))
 
-    def problem(exc: Invalid | Outcome) -> JSONResponse:
-        if isinstance(exc, Invalid):
-            return JSONResponse({"detail": str(exc)}, status_code=422)
-        body: dict[str, Any] = {"detail": exc.message}
-        if exc.existing is not None:
-            body["existing"] = exc.existing
-        return JSONResponse(body, status_code=exc.status)
+    def done(url: str, message: str) -> Response:
+        """The 303 after a form, carrying the server's message to the next page."""
+        return flash.flash(RedirectResponse(url, status_code=303), key, message)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": "; ".join(e["msg"] for e in exc.errors())}, status_code=422)
 
-    # ------------------------------------------------------------------ JSON API
+    add_api(app)
+    add_pages(app, page, done)
+    return app
+
+
+def add_api(app: FastAPI) -> None:
+    """The JSON API: a body is `Registration` or `ProfileEdit`, read strictly (`demokit.bodies`)."""
 
     @app.post("/api/users")
     async def api_register(request: Request) -> JSONResponse:
         try:
-            form = registry.parse(Registration, await _body(request))
-        except Invalid as exc:
+            form = await read_asgi(request, Registration, limit=MAX_BODY)
+        except BadBody as exc:
             return problem(exc)
-        return await _in_thread(request, lambda: _api_register(form))
 
-    def _api_register(form: Registration) -> JSONResponse:
-        try:
-            identity = registry.register(form)
-        except Outcome as exc:
-            return problem(exc)
-        return JSONResponse(to_json(identity), status_code=201)
+        def run() -> JSONResponse:
+            try:
+                return JSONResponse(to_json(registry.register(form)), status_code=201)
+            except Outcome as exc:
+                return problem(exc)
+
+        return await _in_thread(run)
 
     @app.get("/api/users")
     def api_list() -> list[dict[str, Any]]:
@@ -146,8 +146,8 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     async def api_edit(username: str, request: Request) -> JSONResponse:
         try:
             registry.check_username(username)
-            form = registry.parse(ProfileEdit, await _body(request))
-        except Invalid as exc:
+            form = await read_asgi(request, ProfileEdit, limit=MAX_BODY)
+        except (Invalid, BadBody) as exc:
             return problem(exc)
 
         def run() -> JSONResponse:
@@ -156,7 +156,7 @@ def create_app(keyspace: str | None = None) -> FastAPI:
             except Outcome as exc:
                 return problem(exc)
 
-        return await _in_thread(request, run)
+        return await _in_thread(run)
 
     @app.delete("/api/users/{username}")
     def api_delete(username: str) -> Response:
@@ -170,44 +170,43 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     def api_stats() -> dict[str, int]:
         return to_json(registry.tally(), exclude={"board"})
 
-    # ------------------------------------------------------------------ pages
+    @app.get("/healthz")
+    def healthz(request: Request) -> dict[str, Any]:
+        return {"ok": True, "keyspace": request.state.keyspace}
+
+
+def add_pages(app: FastAPI, page: Any, done: Any) -> None:
+    """The pages: plain forms that post and get a 303 to the page that shows the result."""
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
         return page(request, "index.html", identities=registry.listing(), form={})
 
+    def register_page(
+        request: Request, status: int, form: Any, error: str, existing: Any = None
+    ) -> HTMLResponse:
+        """The registry page again: the form as typed, what went wrong (and who has the name)."""
+        identities = registry.listing()
+        return page(
+            request, "index.html", status, identities=identities, form=form, error=error, existing=existing
+        )
+
     @app.post("/register")
     async def form_register(request: Request) -> Response:
-        data: dict[str, Any] = {}
         try:
-            data = await _body(request)
-            form = registry.parse(Registration, data)
-        except Invalid as exc:
-            message = str(exc)
-            return await _in_thread(
-                request,
-                lambda: page(
-                    request, "index.html", 422, identities=registry.listing(), form=data, error=message
-                ),
-            )
+            form = await read_asgi(request, Registration, limit=MAX_BODY)
+        except BadBody as exc:
+            return await _in_thread(partial(register_page, request, exc.status, exc.values, str(exc)))
 
         def run() -> Response:
             try:
                 identity = registry.register(form)
             except Outcome as exc:
-                return page(
-                    request,
-                    "index.html",
-                    exc.status,
-                    identities=registry.listing(),
-                    form=data,
-                    error=exc.message,
-                    existing=exc.existing,
-                )
-            flash = f"✅ {identity.username} registered — IF NOT EXISTS applied."
-            return RedirectResponse(f"/users/{identity.username}?flash={quote(flash)}", status_code=303)
+                return register_page(request, exc.status, form.model_dump(), exc.message, exc.existing)
+            message = f"✅ {identity.username} registered — IF NOT EXISTS applied."
+            return done(f"/users/{identity.username}", message)
 
-        return await _in_thread(request, run)
+        return await _in_thread(run)
 
     @app.get("/users/{username}", response_class=HTMLResponse)
     def profile(request: Request, username: str) -> HTMLResponse:
@@ -218,31 +217,37 @@ def create_app(keyspace: str | None = None) -> FastAPI:
             return page(request, "missing.html", status, error=str(exc))
         return page(request, "profile.html", identity=identity)
 
-    @app.post("/users/{username}/edit")
-    async def form_edit(request: Request, username: str) -> Response:
-        try:
-            registry.check_username(username)
-            form = registry.parse(ProfileEdit, _form_edit(await _body(request)))
-        except Invalid as exc:
-            message = str(exc)
-            return await _in_thread(request, lambda: _profile_error(request, username, 422, message))
+    add_profile_forms(app, page, done)
 
-        def run() -> Response:
-            try:
-                changed = registry.edit(username, form)
-            except Outcome as exc:
-                return _profile_error(request, username, exc.status, exc.message)
-            flash = f"✅ Saved — IF version = {form.version} applied; now version {changed['version']}."
-            return RedirectResponse(f"/users/{changed['username']}?flash={quote(flash)}", status_code=303)
 
-        return await _in_thread(request, run)
+def add_profile_forms(app: FastAPI, page: Any, done: Any) -> None:
+    """A profile's forms: edit (with the version it shows) and retire."""
 
-    def _profile_error(request: Request, username: str, status: int, message: str) -> HTMLResponse:
+    def profile_error(request: Request, username: str, status: int, message: str) -> HTMLResponse:
         try:
             identity = registry.get(username)
         except (Invalid, Outcome):
             return page(request, "missing.html", status, error=message)
         return page(request, "profile.html", status, identity=identity, error=message)
+
+    @app.post("/users/{username}/edit")
+    async def form_edit(request: Request, username: str) -> Response:
+        try:
+            registry.check_username(username)
+            form = await read_asgi(request, ProfileEdit, limit=MAX_BODY)
+        except (Invalid, BadBody) as exc:
+            status, message = exc.status if isinstance(exc, BadBody) else 422, str(exc)
+            return await _in_thread(lambda: profile_error(request, username, status, message))
+
+        def run() -> Response:
+            try:
+                changed = registry.edit(username, form)
+            except Outcome as exc:
+                return profile_error(request, username, exc.status, exc.message)
+            message = f"✅ Saved — IF version = {form.version} applied; now version {changed['version']}."
+            return done(f"/users/{changed['username']}", message)
+
+        return await _in_thread(run)
 
     @app.post("/users/{username}/delete")
     def form_delete(request: Request, username: str) -> Response:
@@ -251,18 +256,4 @@ def create_app(keyspace: str | None = None) -> FastAPI:
         except (Invalid, Outcome) as exc:
             status = 422 if isinstance(exc, Invalid) else exc.status
             return page(request, "missing.html", status, error=str(exc))
-        flash = f"🗑️ {username.lower()} retired — DELETE … IF EXISTS applied."
-        return RedirectResponse(f"/?flash={quote(flash)}", status_code=303)
-
-    @app.get("/healthz")
-    def healthz(request: Request) -> dict[str, Any]:
-        return {"ok": True, "keyspace": request.state.keyspace}
-
-    return app
-
-
-async def _in_thread(request: Request, call: Any) -> Any:
-    """Run a blocking coodie call off the event loop (the sync driver blocks)."""
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(call)
+        return done("/", f"🗑️ {username.lower()} retired — DELETE … IF EXISTS applied.")

@@ -7,16 +7,19 @@
 
 Each returns coodie's ``LWTResult``: ``applied`` says whether the write happened and, when it
 did not, ``existing`` holds the row (or the checked columns) the database compared against.
-Input is validated first (`Invalid`, with a message), so bad input never reaches the database.
+Input is validated first — a request body by `demokit.bodies` into `Registration` or
+`ProfileEdit` (strict: a ``version`` is a number, never ``"1"``), a username by
+`check_username` (`Invalid`) — so bad input never reaches the database.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from demokit.bodies import Body, FormBlank, Lines, refusal
 from demokit.documents import native, to_json
 from lwt_user_registry.models import BattleStats, Identity
 
@@ -40,24 +43,33 @@ def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-class Registration(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+HINTS = {
+    "username.string_pattern_mismatch": "use 3–24 characters: lowercase letters, digits or _",
+    "email.string_pattern_mismatch": "is not an e-mail address",
+}
+
+
+class Registration(Body):
+    hints = HINTS
 
     username: str = Field(min_length=3, max_length=24, pattern=USERNAME_RE.pattern)
     display_name: str = Field(min_length=1, max_length=60)
     email: str = Field(max_length=120, pattern=EMAIL_PATTERN)
-    bio: str = Field("", max_length=280)
+    bio: Lines = Field("", max_length=280)
 
     _normalise = field_validator("username", "email", mode="before")(_lower)
 
 
-class ProfileEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ProfileEdit(Body):
+    """An edit: the ``version`` it was made on, and what changes (a form's blank name or
+    e-mail means "leave as is"; a blank bio empties it)."""
+
+    hints = HINTS
 
     version: int = Field(ge=1, le=2**31 - 2)
-    display_name: str | None = Field(None, min_length=1, max_length=60)
-    email: str | None = Field(None, max_length=120, pattern=EMAIL_PATTERN)
-    bio: str | None = Field(None, max_length=280)
+    display_name: Annotated[str | None, FormBlank] = Field(None, min_length=1, max_length=60)
+    email: Annotated[str | None, FormBlank] = Field(None, max_length=120, pattern=EMAIL_PATTERN)
+    bio: Lines | None = Field(None, max_length=280)
 
     _normalise = field_validator("email", mode="before")(_lower)
 
@@ -71,29 +83,14 @@ class ProfileEdit(BaseModel):
         return {k: v for k, v in self.model_dump(exclude={"version"}).items() if v is not None}
 
 
-def explain(exc: ValidationError) -> str:
-    """Pydantic's errors as one readable line: ``username: String should match …; email: …``."""
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(x) for x in error["loc"]) or "body"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "string_pattern_mismatch" and where == "username":
-            message = "use 3–24 characters: lowercase letters, digits or _"
-        elif error["type"] == "string_pattern_mismatch" and where == "email":
-            message = "is not an e-mail address"
-        elif error["type"] == "extra_forbidden":
-            message = "is not a field of this form"
-        parts.append(f"{where}: {message}" if where != "body" else message)
-    return "; ".join(parts)
-
-
 def parse(model: type[BaseModel], data: Any) -> Any:
+    """A feed record (text, as a CSV holds it) validated into ``model`` (`Invalid` otherwise)."""
     if not isinstance(data, dict):
         raise Invalid("send a JSON object (or a form) with the fields")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=False)
     except ValidationError as exc:
-        raise Invalid(explain(exc)) from None
+        raise Invalid(str(refusal(model, exc))) from None
 
 
 def check_username(username: str) -> str:

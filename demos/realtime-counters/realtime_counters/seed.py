@@ -18,7 +18,7 @@ import click
 
 from demokit.seed import FeedError, read_feed, seed_cli, write_all
 from realtime_counters.models import Item, ItemVotes
-from realtime_counters.service import ID_RE, MAX_EMOJI, MAX_KIND, MAX_NAME, slugify
+from realtime_counters.service import ID_RE, MAX_EMOJI, MAX_KIND, MAX_NAME, auto_ids, slugify
 
 MAX_ITEMS = 10_000
 MAX_FEED_VOTES = 1_000_000_000
@@ -115,7 +115,7 @@ def feed_records(path: str) -> list[Record]:
     for number, row in enumerate(read_feed(path, ["name"]), start=1):
         where = f"feed {path}: record {number}"
         name = _text(row.get("name"), "name", MAX_NAME, where)
-        item_id = str(row.get("id") or slugify(name)).strip()
+        item_id = str(row.get("id") or auto_ids(name)[0]).strip()
         if not ID_RE.match(item_id):
             raise FeedError(f"{where}: id {item_id!r} must be 1-40 lowercase letters, digits and dashes")
         if item_id in seen:

@@ -2,18 +2,23 @@
 
 Every vote is one counter UPDATE (``ItemVotes.increment`` / ``decrement``) after one
 ``SELECT`` that proves the item exists — a counter UPDATE on an unknown key would
-silently create a row, so the check comes first and bad input writes nothing.
+silently create a row, so the check comes first and bad input writes nothing. A new item is
+``INSERT … IF NOT EXISTS`` (``Item.insert()``) under an id unique to its name.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
+from pydantic import Field
+
+from demokit.bodies import Body, FormBlank
 from demokit.documents import native, to_json
 from realtime_counters.models import Item, ItemVotes
 
@@ -48,72 +53,62 @@ class Tally:
         return max(0.0, min(100.0, self.votes * 100 / SINGULARITY))
 
 
+ID_HINT = "is not an item id: use 1-40 lowercase letters, digits and dashes"
+
+
+class NewItem(Body):
+    """A new item: its name, and optionally its emoji, kind and id (else derived from the name)."""
+
+    hints = {"id.string_pattern_mismatch": ID_HINT}
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    emoji: str = Field("🐱", min_length=1, max_length=MAX_EMOJI)
+    kind: str = Field("cat video", min_length=1, max_length=MAX_KIND)
+    id: str | None = Field(None, pattern=ID_RE.pattern)
+
+
+class Vote(Body):
+    """A vote: ``amount`` votes at once (one by default; a form's blank input: one)."""
+
+    hints = {
+        kind: f"must be a whole number between 1 and {MAX_AMOUNT}"
+        for kind in ("int_type", "int_parsing", "int_from_float", "greater_than_equal", "less_than_equal")
+    }
+
+    amount: Annotated[int, FormBlank] = Field(1, ge=1, le=MAX_AMOUNT)
+
+
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
-    return slug or "item"
+    """The readable part of an id: ``name``'s ASCII letters and digits, words joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
 
 
-def check_id(item_id: Any) -> str:
-    if not isinstance(item_id, str) or not ID_RE.match(item_id):
-        raise VoteError(f"{item_id!r} is not an item id: use 1-40 lowercase letters, digits and dashes.", 422)
+def auto_ids(name: str) -> list[str]:
+    """The ids a new item called ``name`` may take, in order: its slug, then the slug plus a
+    digest of the whole name — so two different names never share an id (``🦄🦄`` and ``漢字``
+    have no slug at all: ``item-<digest>`` each)."""
+    slug = slugify(name)
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    hashed = f"{slug[:31].strip('-') or 'item'}-{digest}"
+    return [slug, hashed] if slug else [hashed]
+
+
+def check_id(item_id: str) -> str:
+    if not ID_RE.match(item_id):
+        raise VoteError(f"{item_id!r} {ID_HINT}.", 422)
     return item_id
 
 
-def parse_amount(value: Any) -> int:
-    """1 … MAX_AMOUNT; JSON numbers must be integers, form values whole-number strings."""
-    if value is None or value == "":
-        return 1
-    if isinstance(value, bool | float):
-        raise VoteError(f"amount must be a whole number between 1 and {MAX_AMOUNT}, not {value!r}.")
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"[+-]?\d{1,12}", text):
-            raise VoteError(f"amount must be a whole number between 1 and {MAX_AMOUNT}, not {value!r}.")
-        value = int(text)
-    if not isinstance(value, int):
-        raise VoteError(f"amount must be a whole number between 1 and {MAX_AMOUNT}, not {value!r}.")
-    if not 1 <= value <= MAX_AMOUNT:
-        raise VoteError(f"amount must be between 1 and {MAX_AMOUNT}, not {value}.")
-    return value
-
-
-def parse_item(body: Any) -> Item:
-    """A new item from ``{"name", "emoji"?, "kind"?, "id"?}`` (VoteError otherwise)."""
-    if not isinstance(body, dict):
-        raise VoteError("send a JSON object with at least a name.")
-    problems = []
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append("name is required (text).")
-    elif len(name.strip()) > MAX_NAME:
-        problems.append(f"name is {len(name.strip())} characters long; keep it to {MAX_NAME}.")
-    emoji = body.get("emoji", "🐱")
-    if not isinstance(emoji, str) or not emoji.strip() or len(emoji.strip()) > MAX_EMOJI:
-        problems.append(f"emoji must be 1-{MAX_EMOJI} characters.")
-    kind = body.get("kind", "cat video")
-    if not isinstance(kind, str) or not kind.strip() or len(kind.strip()) > MAX_KIND:
-        problems.append(f"kind must be 1-{MAX_KIND} characters.")
-    item_id = body.get("id")
-    if item_id is not None:
-        try:
-            check_id(item_id)
-        except VoteError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise VoteError(" ".join(problems))
-    return Item(
-        id=item_id or slugify(name),
-        name=name.strip(),
-        emoji=emoji.strip(),
-        kind=kind.strip(),
-    )
-
-
-def create_item(item: Item) -> Item:
-    if Item.find_one(id=item.id) is not None:
-        raise VoteError(f"item {item.id!r} already exists.", 409)
-    item.save()
-    return item
+def create_item(data: NewItem) -> Item:
+    """``INSERT … IF NOT EXISTS`` under the given id, else the first free id of the name's."""
+    for item_id in [data.id] if data.id else auto_ids(data.name):
+        item = Item(id=item_id, name=data.name, emoji=data.emoji, kind=data.kind)
+        result = item.insert()
+        if result is None or result.applied:
+            return item
+        if data.id or (result.existing or {}).get("name") == data.name:
+            break  # the same item again: a name's ids are its own
+    raise VoteError(f"item {item_id!r} already exists.", 409)
 
 
 def require_item(item_id: str) -> Item:

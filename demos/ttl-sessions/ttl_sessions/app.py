@@ -12,24 +12,29 @@ The vault page lists every token with its remaining life in one plain query on c
 session (coodie reads ``TTL()`` for one row only): ``SELECT ..., TTL(owner) FROM memory_tokens``.
 
 ``GET /`` (HTML, forms post back and redirect) and ``/api/sessions`` (JSON) share the
-validation: bad input is a 4xx with a message and nothing is written.
+validation — every body is read by `demokit.bodies` into `NewSession`, `SessionEdit` or
+`Refresh` (unknown fields refused, strict types, no control characters): bad input is a 4xx
+with a message and nothing is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import Annotated, Any
 from uuid import UUID
 
 import coodie
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from demokit import theme
+from demokit.bodies import BadBody, Body, FormBlank, read_asgi
 from demokit.database import ensure_coodie
 from demokit.documents import to_json
 from demokit.registry import keyspace_for
@@ -66,45 +71,42 @@ class Session:
     life: int  # seconds left, from CQL TTL()
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- what a body may hold
+
+Owner = Annotated[str, Field(min_length=1, max_length=MAX_OWNER)]
+Memory = Annotated[str, Field(min_length=1, max_length=MAX_MEMORY)]
+Planet = Annotated[str, Field(min_length=1, max_length=MAX_PLANET)]
+Ttl = Annotated[Annotated[int, Field(ge=1, le=MAX_TTL)] | None, FormBlank]  # seconds; a blank input: none
 
 
-def _text(data: dict[str, Any], name: str, limit: int, *, required: bool) -> str | None:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InputError(f"{name} is required.")
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{name} must be text, not {type(value).__name__}.")
-    value = " ".join(value.split())
-    if len(value) > limit:
-        raise InputError(f"{name} is {len(value)} characters long; keep it to {limit}.")
-    return value
+class NewSession(Body):
+    """A stolen memory to keep: no ``ttl`` → the table's default (or an hour if remembered)."""
+
+    owner: Owner
+    memory: Memory
+    planet: Annotated[Planet, FormBlank] = "Kepler-442b"
+    ttl: Ttl = None
+    remember: bool = False  # "keep me signed in" (a form's ticked checkbox sends "on")
 
 
-def _ttl(data: dict[str, Any], default: int | None) -> int | None:
-    value = data.get("ttl")
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InputError(f"ttl must be a whole number of seconds, not {value!r}.")
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise InputError(f"ttl must be a whole number of seconds, not {value!r}.") from None
-    if not 1 <= seconds <= MAX_TTL:
-        raise InputError(f"ttl must be between 1 and {MAX_TTL} seconds, not {seconds}.")
-    return seconds
+class SessionEdit(Body):
+    """What changes; the rest is kept (a form's blank input changes nothing)."""
+
+    owner: Annotated[Owner | None, FormBlank] = None
+    memory: Annotated[Memory | None, FormBlank] = None
+    planet: Annotated[Planet | None, FormBlank] = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> SessionEdit:
+        if self.owner is None and self.memory is None and self.planet is None:
+            raise ValueError("Nothing to change: give an owner, a memory or a planet.")
+        return self
 
 
-def _flag(data: dict[str, Any], name: str) -> bool:
-    value = data.get(name)
-    if value in (None, "", False):
-        return False
-    if value in (True, "on", "true", "1", 1):
-        return True
-    raise InputError(f"{name} must be true or false, not {value!r}.")
+class Refresh(Body):
+    """ "Keep me signed in": a fresh TTL, an hour unless ``ttl`` says otherwise."""
+
+    ttl: Ttl = None
 
 
 def _uuid(token: str) -> UUID:
@@ -121,20 +123,16 @@ def _session(doc: MemoryToken, life: int | None) -> Session:
     return Session(**to_json(doc), life=life or 0)
 
 
-def create(data: dict[str, Any]) -> Session:
+def create(data: NewSession) -> Session:
     """``save(ttl=N)`` — or ``save()`` and the table's default TTL when none is given."""
-    owner = _text(data, "owner", MAX_OWNER, required=True)
-    memory = _text(data, "memory", MAX_MEMORY, required=True)
-    planet = _text(data, "planet", MAX_PLANET, required=False) or "Kepler-442b"
-    remember = _flag(data, "remember")
-    ttl = _ttl(data, REMEMBER_TTL if remember else None)
+    ttl = data.ttl or (REMEMBER_TTL if data.remember else None)
     doc = MemoryToken(
-        owner=owner,
-        memory=memory,
-        planet=planet,
+        owner=data.owner,
+        memory=data.memory,
+        planet=data.planet,
         created_at=datetime.now(UTC).replace(microsecond=0),
         granted=ttl or DEFAULT_TTL,
-        remembered=remember,
+        remembered=data.remember,
     )
     if ttl is None:
         doc.save()  # no USING TTL: default_time_to_live (Settings.__default_ttl__) applies
@@ -160,25 +158,24 @@ def get(token: str) -> Session:
     return _session(doc, remaining(doc))
 
 
-def refresh(token: str, data: dict[str, Any]) -> Session:
+def refresh(token: str, data: Refresh) -> Session:
     """ "Keep me signed in": write the row again with a fresh TTL (default an hour)."""
-    ttl = _ttl(data, REMEMBER_TTL)
+    ttl = data.ttl or REMEMBER_TTL
     doc = load(token)
     doc.granted, doc.remembered = ttl, True
     doc.save(ttl=ttl)
     return _session(doc, ttl)
 
 
-def edit(token: str, data: dict[str, Any]) -> Session:
+def edit(token: str, data: SessionEdit) -> Session:
     """Change the memory; the row keeps the life it had left (``save(ttl=TTL now)``)."""
-    owner = _text(data, "owner", MAX_OWNER, required=False)
-    memory = _text(data, "memory", MAX_MEMORY, required=False)
-    planet = _text(data, "planet", MAX_PLANET, required=False)
-    if owner is None and memory is None and planet is None:
-        raise InputError("Nothing to change: give an owner, a memory or a planet.")
     doc = load(token)
     life = remaining(doc) or DEFAULT_TTL
-    doc.owner, doc.memory, doc.planet = owner or doc.owner, memory or doc.memory, planet or doc.planet
+    doc.owner, doc.memory, doc.planet = (
+        data.owner or doc.owner,
+        data.memory or doc.memory,
+        data.planet or doc.planet,
+    )
     doc.save(ttl=life)
     return _session(doc, life)
 
@@ -210,27 +207,6 @@ def life_hue(life: int, granted: int) -> int:
     return round(max(0.0, min(1.0, life / max(granted, 1))) * 170)
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except UnicodeDecodeError:
-        raise InputError("The form is not UTF-8 text.") from None
-
-
-async def _json(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    body = await request.body()
-    if optional and not body.strip():
-        return {}
-    try:
-        data = await request.json()
-    except ValueError:
-        raise InputError("The body is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise InputError("The body must be a JSON object.")
-    return data
-
-
 def create_app(keyspace: str | None = None) -> FastAPI:
     keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
 
@@ -259,19 +235,27 @@ def create_app(keyspace: str | None = None) -> FastAPI:
         coodie_version=coodie.__version__,
     )
 
-    def render(
-        request: Request, error: InputError | None = None, form: dict[str, Any] | None = None
-    ) -> HTMLResponse:
+    def render(request: Request, error: InputError | BadBody | None = None, form: Any = None) -> HTMLResponse:
         context = {"sessions": vault(), "error": str(error) if error else None, "form": form or {}}
-        return templates.TemplateResponse(
-            request, "index.html", context, status_code=error.status if error else 200
-        )
+        status = error.status if error else 200
+        return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
-    def html_action(request: Request, action: Any) -> Response:
+    add_pages(app, render)
+    add_api(app)
+    return app
+
+
+def add_pages(app: FastAPI, render: Callable[..., HTMLResponse]) -> None:
+    """The vault page and its forms: each posts, then a 303 back to ``/`` (or the page with its error)."""
+
+    async def html_action(
+        request: Request, action: Callable[[Any], Any], model: type[Body] | None
+    ) -> Response:
         try:
-            action()
-        except InputError as exc:
-            return render(request, exc)
+            await run_in_threadpool(action, await read_asgi(request, model) if model else None)
+        except (InputError, BadBody) as exc:
+            values = exc.values if isinstance(exc, BadBody) else None
+            return await run_in_threadpool(render, request, exc, values)
         return RedirectResponse("/", status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
@@ -280,75 +264,61 @@ def create_app(keyspace: str | None = None) -> FastAPI:
 
     @app.post("/sessions")
     async def html_create(request: Request) -> Response:
-        form: dict[str, Any] = {}
-        try:
-            form = await _form(request)
-            create(form)
-        except InputError as exc:
-            return render(request, exc, form)
-        return RedirectResponse("/", status_code=303)
+        return await html_action(request, create, NewSession)
 
     @app.post("/sessions/{token}/refresh")
     async def html_refresh(request: Request, token: str) -> Response:
-        form = await _form(request)
-        return html_action(request, lambda: refresh(token, form))
+        return await html_action(request, lambda data: refresh(token, data), Refresh)
 
     @app.post("/sessions/{token}/edit")
     async def html_edit(request: Request, token: str) -> Response:
-        form = await _form(request)
-        return html_action(request, lambda: edit(token, form))
+        return await html_action(request, lambda data: edit(token, data), SessionEdit)
 
     @app.post("/sessions/{token}/delete")
-    def html_delete(request: Request, token: str) -> Response:
-        return html_action(request, lambda: forget(token))
+    async def html_delete(request: Request, token: str) -> Response:
+        return await html_action(request, lambda _: forget(token), None)
 
-    def api(action: Any, status: int = 200) -> Response:
+
+def add_api(app: FastAPI) -> None:
+    """The JSON API: the same actions, each answering the session (or a 4xx ``detail``)."""
+
+    async def api(
+        request: Request, action: Callable[[Any], Any], model: type[Body] | None, status: int = 200
+    ) -> Response:
         try:
-            result = action()
-        except InputError as exc:
+            result = await run_in_threadpool(action, await read_asgi(request, model) if model else None)
+        except (InputError, BadBody) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=exc.status)
         if result is None:
             return Response(status_code=204)
         return JSONResponse(result, status_code=status)
 
     @app.get("/api/sessions")
-    def api_list() -> Response:
-        return api(lambda: {"sessions": [asdict(s) for s in vault()], "default_ttl": DEFAULT_TTL})
+    async def api_list(request: Request) -> Response:
+        return await api(
+            request, lambda _: {"sessions": [asdict(s) for s in vault()], "default_ttl": DEFAULT_TTL}, None
+        )
 
     @app.post("/api/sessions")
     async def api_create(request: Request) -> Response:
-        try:
-            data = await _json(request)
-        except InputError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return api(lambda: asdict(create(data)), 201)
+        return await api(request, lambda data: asdict(create(data)), NewSession, 201)
 
     @app.get("/api/sessions/{token}")
-    def api_get(token: str) -> Response:
-        return api(lambda: asdict(get(token)))
+    async def api_get(request: Request, token: str) -> Response:
+        return await api(request, lambda _: asdict(get(token)), None)
 
     @app.patch("/api/sessions/{token}")
     async def api_edit(request: Request, token: str) -> Response:
-        try:
-            data = await _json(request)
-        except InputError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return api(lambda: asdict(edit(token, data)))
+        return await api(request, lambda data: asdict(edit(token, data)), SessionEdit)
 
     @app.post("/api/sessions/{token}/refresh")
     async def api_refresh(request: Request, token: str) -> Response:
-        try:
-            data = await _json(request, optional=True)
-        except InputError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-        return api(lambda: asdict(refresh(token, data)))
+        return await api(request, lambda data: asdict(refresh(token, data)), Refresh)
 
     @app.delete("/api/sessions/{token}")
-    def api_delete(token: str) -> Response:
-        return api(lambda: forget(token))
+    async def api_delete(request: Request, token: str) -> Response:
+        return await api(request, lambda _: forget(token), None)
 
     @app.get("/healthz")
     def healthz(request: Request) -> dict[str, Any]:
         return {"ok": True, "keyspace": request.state.keyspace, "default_ttl": DEFAULT_TTL}
-
-    return app
