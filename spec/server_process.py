@@ -8,11 +8,15 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, Session
+
+from scylla_lite.server import BackgroundServer, serve
 
 
 class ScyllaLiteProcess:
@@ -60,3 +64,15 @@ class ScyllaLiteProcess:
     def kill(self) -> int:
         """A crash: SIGKILL, no chance to write anything more."""
         return self.stop(signal.SIGKILL)
+
+
+@contextmanager
+def private_server(**serve_kwargs: Any) -> Iterator[tuple[BackgroundServer, Session]]:
+    """An embedded server of the test's own, in this process (``serve_kwargs``: a data
+    directory, auth, ...), and a session on it; both closed at the end."""
+    with serve(port=0, **serve_kwargs) as server:
+        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
+        try:
+            yield server, cluster.connect()
+        finally:
+            cluster.shutdown()

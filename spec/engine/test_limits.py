@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cassandra.cluster import Cluster, Session
+from cassandra.cluster import Session
 from cassandra.protocol import ResultMessage
 
 from scylla_lite import engine as engine_module
-from scylla_lite import serve
 from scylla_lite import server as server_module
 from scylla_lite.server import BackgroundServer
+from spec.server_process import private_server
 from spec.wire import Client
 
 pytestmark = pytest.mark.skipif(
@@ -38,20 +38,15 @@ def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BackgroundServer, S
     monkeypatch.setattr(engine_module, "PLAN_CACHE_BYTES", 4 * 1024 * 1024)
     monkeypatch.setattr(server_module, "FRAME_TIMEOUT", 0.5)
     monkeypatch.setattr(server_module, "PARTIAL_FRAME_BUDGET", 1024 * 1024)
-    with serve(port=0) as server:
-        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
-        try:
-            session = cluster.connect()
-            session.execute(
-                "CREATE KEYSPACE l WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
-            )
-            session.execute("CREATE TABLE l.t (k int, c int, v text, PRIMARY KEY (k, c))")
-            insert = session.prepare("INSERT INTO l.t (k, c, v) VALUES (0, ?, ?)")
-            for c in range(200):
-                session.execute(insert, (c, "x" * 100))
-            yield server, session
-        finally:
-            cluster.shutdown()
+    with private_server() as (server, session):
+        session.execute(
+            "CREATE KEYSPACE l WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
+        )
+        session.execute("CREATE TABLE l.t (k int, c int, v text, PRIMARY KEY (k, c))")
+        insert = session.prepare("INSERT INTO l.t (k, c, v) VALUES (0, ?, ?)")
+        for c in range(200):
+            session.execute(insert, (c, "x" * 100))
+        yield server, session
 
 
 def test_prepared_statements_past_the_budget_are_evicted_and_prepared_again(

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cassandra.cluster import Cluster
 
-from scylla_lite import durability, serve
+from scylla_lite import durability
 from scylla_lite.durability import HANDOVER, CommitLog
 from scylla_lite.engine import Engine
 from scylla_lite.requests import ClientState, QueryOptions
 from scylla_lite.results import Rows
+from spec.server_process import private_server
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="crashes the embedded engine's data directory"
@@ -157,21 +157,14 @@ def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
     """Each snapshot comes once the log holds as many records as all logs before it (at
     least SNAPSHOT_EVERY_RECORDS): 350 writes with a floor of 100 snapshot at 100 and 200."""
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
-    with serve(port=0, data_dir=tmp_path / "data") as server:
-        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
-        try:
-            s = cluster.connect()
-            s.execute(
-                "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
-            )
-            s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
-            insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
-            for k in range(348):
-                s.execute(insert, (k,))
-            log = server.engine.log  # type: ignore[attr-defined]
-            assert (log.generation, log.records_before) == (2, 200)
-        finally:
-            cluster.shutdown()
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+        insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+        for k in range(348):
+            s.execute(insert, (k,))
+        log = server.engine.log  # type: ignore[attr-defined]
+        assert (log.generation, log.records_before) == (2, 200)
     engine = Engine(data_dir=tmp_path / "data")
     rows = engine.query(ClientState(), "SELECT count(*) FROM d.t", QueryOptions())
     assert isinstance(rows, Rows) and int.from_bytes(rows.rows[0][0] or b"", "big") == 348
@@ -184,21 +177,14 @@ def test_a_long_text_batch_weighs_as_what_replaying_it_costs(
     """Replay parses a text batch again (seconds for a long one): one such record brings
     the next snapshot as surely as many small ones, so a crash never replays it."""
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
-    with serve(port=0, data_dir=tmp_path / "data") as server:
-        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
-        try:
-            s = cluster.connect()
-            s.execute(
-                "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
-            )
-            s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
-            log = server.engine.log  # type: ignore[attr-defined]
-            assert log.generation == 0
-            s.execute(
-                "BEGIN BATCH "
-                + " ".join(f"INSERT INTO d.t (k) VALUES ({k});" for k in range(40))
-                + " APPLY BATCH"
-            )
-            assert log.generation == 1
-        finally:
-            cluster.shutdown()
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+        log = server.engine.log  # type: ignore[attr-defined]
+        assert log.generation == 0
+        s.execute(
+            "BEGIN BATCH "
+            + " ".join(f"INSERT INTO d.t (k) VALUES ({k});" for k in range(40))
+            + " APPLY BATCH"
+        )
+        assert log.generation == 1
