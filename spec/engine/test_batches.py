@@ -356,3 +356,41 @@ def test_a_statement_refused_late_leaves_the_batch_unapplied(
     for statement, vs in statements:
         batch.add(cql.prepare(statement.replace("%s", "?")), vs)
     refused(cql, tables, batch, InvalidRequest, message, exact=True)
+
+
+# --------------------------------------------------------------------------- size
+
+
+BIG = "x" * 60_000  # 20 of them: 1.2 MB, over ScyllaDB's default batch_size_fail_threshold_in_kb (1024)
+
+
+@pytest.mark.parametrize("sent_as", ["text", "protocol"])
+def test_a_batch_over_the_size_limit_across_partitions_is_refused(
+    cql: Session, tables: str, sent_as: str
+) -> None:
+    def send() -> None:
+        if sent_as == "text":
+            cql.execute(
+                "BEGIN UNLOGGED BATCH "
+                + " ".join(f"INSERT INTO a (k, w) VALUES ({k}, '{BIG}');" for k in range(20))
+                + " APPLY BATCH"
+            )
+            return
+        batch = BatchStatement(BatchType.UNLOGGED)
+        insert = cql.prepare("INSERT INTO a (k, w) VALUES (?, ?)")
+        for k in range(20):
+            batch.add(insert, (k, BIG))
+        cql.execute(batch)
+
+    refused(cql, tables, send, InvalidRequest, "Batch too large", exact=True)
+
+
+def test_a_large_batch_within_one_partition_is_applied(cql: Session, tables: str) -> None:
+    """ScyllaDB weighs only batches that span partitions: one partition's is one mutation."""
+    cql.execute(
+        "BEGIN UNLOGGED BATCH "
+        + " ".join(f"UPDATE a SET w = '{BIG}{k}' WHERE k = 1;" for k in range(20))
+        + " APPLY BATCH"
+    )
+    # one timestamp for all: the greatest value wins the tie, as for any batch
+    assert cql.execute("SELECT w FROM a WHERE k = 1").one().w == max(BIG + str(k) for k in range(20))

@@ -20,8 +20,10 @@ from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.protocol import SyntaxException
 
 from scylla_lite import engine as engine_module
-from scylla_lite import serve
+from scylla_lite import errors, serve
+from scylla_lite.engine import Engine
 from scylla_lite.execution.select import SelectPlan
+from scylla_lite.requests import ClientState, QueryOptions
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="changes the embedded server's slicing"
@@ -104,3 +106,28 @@ def test_a_long_bad_statement_is_still_a_syntax_error(sessions: tuple[Session, S
         big.execute("SELECT * FROM f.t WHERE p IN (" + ",".join(["1"] * 20_000) + ",)")
     with pytest.raises(InvalidRequest, match="unconfigured table nope"):
         big.execute("SELECT * FROM f.nope WHERE p IN (" + ",".join(["1"] * 20_000) + ")")
+
+
+def test_a_plan_made_ahead_is_not_used_once_the_schema_changed() -> None:
+    """`Engine.plan_ahead` compiles on a worker thread; a schema change before the loop
+    takes the plan means compiling again, against the schema as it now is."""
+    engine = Engine()
+    client = ClientState()
+    for text in (
+        "CREATE KEYSPACE a WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
+        "CREATE TABLE a.t (k int PRIMARY KEY, v int, w int)",
+    ):
+        engine.query(client, text, QueryOptions())
+    batch = (
+        "BEGIN BATCH "
+        + " ".join(f"INSERT INTO a.t (k, v) VALUES ({k}, {k});" for k in range(500))
+        + " APPLY BATCH"
+    )
+    engine.plan_ahead(batch, None)
+    engine.query(client, "ALTER TABLE a.t DROP v", QueryOptions())
+    with pytest.raises(errors.InvalidRequest, match="Unknown identifier v"):
+        engine.query(client, batch, QueryOptions())
+    engine.plan_ahead(batch.replace("(k, v)", "(k, w)"), None)
+    engine.query(client, batch.replace("(k, v)", "(k, w)"), QueryOptions())
+    count = engine.query(client, "SELECT count(*) FROM a.t", QueryOptions())
+    assert int.from_bytes(count.rows[0][0] or b"", "big") == 500  # type: ignore[union-attr]

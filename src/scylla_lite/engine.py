@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 from . import system_tables
 from .auth import Auth
 from .catalog import Catalog, Table
-from .cql import ast, parse, parse_ahead
+from .cql import ast, parse
 from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
 from .execution import access, ddl
 from .execution.lwt import CasRequest, batch_result_columns, result_spec
@@ -146,6 +147,8 @@ class Engine:
             PREPARED_CACHE_BYTES, 200_000
         )
         self._system_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._ahead: dict[tuple[str, str | None], Plan] = {}  # `plan_ahead`'s, for `_plan`
+        self._ahead_lock = threading.Lock()
         system_tables.install(self)
         self.data_dir = data_dir
         self.log: Any = None
@@ -186,11 +189,6 @@ class Engine:
 
     def query(self, client: ClientState, query: str, options: QueryOptions) -> Result:
         return finish(self.start_query(client, query, options))
-
-    def parse_ahead(self, query: str) -> None:
-        """Parse a long statement on the caller's thread (a worker's) before `start_query`
-        takes it on the event loop."""
-        parse_ahead(query)
 
     def start_query(self, client: ClientState, query: str, options: QueryOptions) -> Outcome:
         """`query`, but a long request may answer `Continues`: its next slices run
@@ -245,6 +243,31 @@ class Engine:
         plan = self._plans.get(key)
         if plan is not None and plan.version == self.catalog.version:
             return plan
+        with self._ahead_lock:
+            plan = self._ahead.pop(key, None)
+        if plan is None or plan.version != self.catalog.version:  # none, or the schema changed meanwhile
+            plan = self._compile(text, keyspace, self.catalog.version)
+        self._plans.put(key, plan, PLAN_BYTES + PLAN_BYTES_PER_CHAR * len(text))
+        return plan
+
+    def plan_ahead(self, text: str, keyspace: str | None) -> None:
+        """Parse and compile a long statement on a worker thread, for the `_plan` of it that
+        follows on the event loop (a 100,000-statement batch: seconds of work the loop
+        spends serving others). Compiling only reads the schema; the plan records the
+        schema version read before it started, and the loop takes it only if that is still
+        the version, so a schema change made meanwhile means compiling again. Any error is
+        left for the loop's own compile to raise."""
+        version = self.catalog.version
+        try:
+            plan = self._compile(text, keyspace, version)
+        except Exception:
+            return
+        with self._ahead_lock:
+            while len(self._ahead) >= 16:  # never taken (a closed connection): forget the oldest
+                del self._ahead[next(iter(self._ahead))]
+            self._ahead[(text, keyspace)] = plan
+
+    def _compile(self, text: str, keyspace: str | None, version: Any) -> Plan:
         parsed = parse(text)
         compiler = Compiler(catalog=self.catalog, keyspace=keyspace)
         stmt = parsed.statement
@@ -267,9 +290,7 @@ class Engine:
             raise InvalidRequest("Bind variables cannot be used in schema statements")
         bind = [compiler.specs[m.index] for m in parsed.markers]
         names = [m.name for m in parsed.markers]
-        plan = Plan(text, stmt, keyspace, self.catalog.version, bind, names, compiled, table)
-        self._plans.put(key, plan, PLAN_BYTES + PLAN_BYTES_PER_CHAR * len(text))
-        return plan
+        return Plan(text, stmt, keyspace, version, bind, names, compiled, table)
 
     def compile_child(
         self, compiler: Compiler, stmt: ast.Insert | ast.Update | ast.Delete, keyspace: str | None

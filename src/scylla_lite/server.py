@@ -52,8 +52,9 @@ REPLY_BUDGET = 1024 * 1024
 """Bytes of replies one connection's input may produce before its remaining frames wait
 for the client to read them (a client pipelining requests it never reads costs this
 much, not its whole backlog of answers)."""
-PARSE_OFF_LOOP_CHARS = 16 * 1024
-"""A statement longer than this is parsed on a worker thread, the loop serving others."""
+PLAN_OFF_LOOP_CHARS = 16 * 1024
+"""A statement longer than this is parsed and compiled on a worker thread, the loop
+serving others meanwhile (`Engine.plan_ahead`)."""
 FRAME_TIMEOUT = 30.0
 """Seconds a frame may take to arrive once its first bytes have: a half-sent frame is
 not held forever."""
@@ -447,7 +448,7 @@ class Connection(asyncio.Protocol):
     def _on_query(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_QUERY)
         text, options = msg.decode_query(body, version)
-        if len(text) > PARSE_OFF_LOOP_CHARS and hasattr(self.engine, "parse_ahead"):
+        if len(text) > PLAN_OFF_LOOP_CHARS and hasattr(self.engine, "plan_ahead"):
             return _Reply(
                 b"", True, version, stream, later=self._query_parsed_aside(version, stream, text, options)
             )
@@ -455,8 +456,8 @@ class Connection(asyncio.Protocol):
         return self._result(version, stream, run(self.client, text, options))
 
     async def _query_parsed_aside(self, version: int, stream: int, text: str, options: Any) -> bytes:
-        """A long statement: parsed on a worker thread, then run on the loop."""
-        await asyncio.to_thread(self.engine.parse_ahead, text)  # type: ignore[attr-defined]
+        """A long statement: parsed and compiled on a worker thread, then run on the loop."""
+        await asyncio.to_thread(self.engine.plan_ahead, text, self.client.keyspace)  # type: ignore[attr-defined]
         try:
             outcome = self.engine.start_query(self.client, text, options)  # type: ignore[attr-defined]
         except CqlError as exc:

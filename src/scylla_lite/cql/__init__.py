@@ -1,5 +1,5 @@
 """CQL: the AST (:mod:`.ast`) and the parser that builds it (:mod:`.parser`)."""
 
-from .parser import Parsed, parse, parse_ahead, parse_type
+from .parser import Parsed, parse, parse_type
 
-__all__ = ["Parsed", "parse", "parse_ahead", "parse_type"]
+__all__ = ["Parsed", "parse", "parse_type"]

@@ -1106,7 +1106,7 @@ def parse(text: str) -> Parsed:
     Raises :class:`~scylla_lite.errors.SyntaxException` (``line L:C ...``) on bad syntax,
     and :class:`~scylla_lite.errors.InvalidRequest` for the few checks Cassandra makes
     while parsing (e.g. two PRIMARY KEY definitions)."""
-    return _parse_short(text) if len(text) <= CACHED_TEXT_CHARS else _parse_long(text)
+    return _parse_short(text) if len(text) <= CACHED_TEXT_CHARS else _parse(text)
 
 
 def _parse(text: str) -> Parsed:
@@ -1115,32 +1115,6 @@ def _parse(text: str) -> Parsed:
 
 
 _parse_short = functools.lru_cache(maxsize=4096)(_parse)
-_AHEAD: dict[str, Parsed | Exception] = {}
-_AHEAD_LOCK = threading.Lock()
-
-
-def parse_ahead(text: str) -> None:
-    """Parse ``text`` now, on a worker thread, for the `parse` of it that follows on the
-    event loop: a 100,000-statement batch takes seconds to parse, and the loop serves
-    other clients meanwhile (each thread parses with its own builder)."""
-    if len(text) <= CACHED_TEXT_CHARS:
-        return
-    try:
-        done: Parsed | Exception = _parse(text)
-    except Exception as exc:  # raised again by the parse that takes it
-        done = exc
-    with _AHEAD_LOCK:
-        while len(_AHEAD) >= 16:  # never taken (a closed connection): forget the oldest
-            del _AHEAD[next(iter(_AHEAD))]
-        _AHEAD[text] = done
-
-
-def _parse_long(text: str) -> Parsed:
-    with _AHEAD_LOCK:
-        done = _AHEAD.pop(text, None)
-    if isinstance(done, Exception):
-        raise done
-    return done if done is not None else _parse(text)
 
 
 @functools.lru_cache(maxsize=1024)

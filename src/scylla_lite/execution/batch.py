@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from ..engine import Engine, Plan
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
+BATCH_SIZE_FAIL_BYTES = 1024 * 1024
+"""ScyllaDB's batch_size_fail_threshold_in_kb (1024 by default): a batch of more than one
+partition that is larger is refused, "Batch too large". ScyllaDB weighs the mutations in
+memory; here the size is the statements' text and bound values (`check_size`)."""
 
 Item = tuple[ModifyPlan, Execution, str, "str | None"]  # plan, execution, its text (protocol BATCH), keyspace
 
@@ -80,6 +84,25 @@ def check_kinds(kind: str, children: list[ModifyPlan], timestamp: bool = False, 
         raise InvalidRequest("Counter and non-counter mutations cannot exist in the same batch")
     if conditional and len({(c.table.keyspace, c.table.name) for c in children}) > 1:
         raise InvalidRequest("BATCH with conditions cannot span multiple tables")
+
+
+def check_size(items: list[Item], size: int) -> None:
+    """Refuse a batch over `BATCH_SIZE_FAIL_BYTES` that writes more than one partition,
+    as ScyllaDB's verify_batch_size does, before any of its writes is computed."""
+    if size <= BATCH_SIZE_FAIL_BYTES:
+        return
+    first = None
+    for plan, ex, _, _ in items:
+        for pk in plan.keys(ex)[0]:
+            where = (plan.table.keyspace, plan.table.name, pk)
+            if first is None:
+                first = where
+            elif where != first:
+                raise InvalidRequest("Batch too large")
+
+
+def _bytes(values: list[RawValue]) -> int:
+    return sum(len(v) for v in values if isinstance(v, bytes))
 
 
 def apply_all(engine: Engine, items: list[Item], default_ts: int | None) -> tuple[Result, bool]:
@@ -156,6 +179,7 @@ def run_batch_statement(
             raise InvalidRequest("Invalid null value of timestamp")
         default_ts = native("bigint").decode(raw)
     items: list[Item] = [(child, ex, "", plan.keyspace) for child in bplan.children]
+    check_size(items, len(plan.text) + _bytes(ex.values))
     result, written = apply_all(engine, items, default_ts)
     if written:  # a textual batch replays as one unit: its whole text, once
         ts = default_ts if default_ts is not None else ex.now_micros
@@ -200,6 +224,7 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
     from ..engine import check_write_consistency
 
     check_write_consistency(plans, options.consistency, options.serial_consistency)
+    check_size(items, sum(len(text) + _bytes(ex.values) for _, ex, text, _ in items))
     result, written = apply_all(engine, items, options.timestamp)
     if written:
         engine.logged(batch_record(kind, items, options.timestamp))
