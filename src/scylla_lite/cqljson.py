@@ -3,10 +3,11 @@
 Formats follow ScyllaDB (``types/json_utils.cc``, ``as_json_function``): strings are
 quoted with only ``"``, ``\\`` and control characters escaped; timestamps read
 ``"yyyy-mm-dd hh:mm:ss.fffZ"``; blobs ``"0x.."``; decimals in plain notation without
-trailing zeros; non-finite floats ``null``; map keys always JSON strings; tuples are
-arrays and user types objects. Reading accepts what ScyllaDB accepts: numbers or
-numeric strings for numbers, ``true``/``"true"`` for booleans, strings for the
-string-like types, ``0x`` strings for blobs.
+trailing zeros (but for a huge exponent); non-finite floats ``null``; map keys always
+JSON strings; tuples are arrays and user types objects. Reading accepts what ScyllaDB
+accepts: numbers or numeric strings for numbers, ``true``/``"true"`` for booleans,
+strings for the string-like types, ``0x`` strings for blobs, nested no deeper than
+ScyllaDB's rjson parses.
 """
 
 from __future__ import annotations
@@ -153,13 +154,24 @@ def to_f32(x: float) -> float:
         return math.copysign(_F32_MAX if abs(x) < 2.0**128 - 2.0**103 else math.inf, x)
 
 
+#: The most digits a decimal is written out in plain: ScyllaDB's big_decimal::to_string
+#: writes every zero of an exponent (scylladb#8002: 1e1000000000 fails its toJson for want
+#: of a gigabyte), so past this a decimal is written as its big_decimal::to_string_canonical
+#: does, which is Java's BigDecimal.toString: ``1E+2147483647``.
+MAX_PLAIN_DIGITS = 10_000
+
+
 def decimal_text(d: Decimal) -> str:
-    """ScyllaDB's ``big_decimal::to_string``: plain digits, no trailing fractional zeros."""
+    """ScyllaDB's ``big_decimal::to_string``: plain digits, no trailing fractional zeros;
+    in scientific notation when that would run past `MAX_PLAIN_DIGITS` digits."""
     sign, digits, exponent = d.as_tuple()
     assert isinstance(exponent, int)
     unscaled = int("".join(map(str, digits)) or "0")
     if unscaled == 0:
         return "0"
+    plain = len(digits) + exponent if exponent > 0 else max(len(digits), 1 - exponent)
+    if plain > MAX_PLAIN_DIGITS:
+        return str(d)  # (Python's to-scientific-string is Java's BigDecimal.toString)
     text = str(unscaled)
     if exponent > 0:
         text += "0" * exponent
@@ -204,9 +216,32 @@ def duration_text(d: Any) -> str:
 # --------------------------------------------------------------------------- JSON -> CQL
 
 
+#: rjson's default_max_nested_level (utils/rjson.hh): the deepest JSON ScyllaDB parses.
+MAX_NESTED_LEVEL = 78
+
+
 def parse(text: str) -> Any:
-    """A JSON document, numbers with a fraction or exponent kept exact as Decimal."""
-    return json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    """A JSON document, numbers with a fraction or exponent kept exact as Decimal; one
+    nested deeper than ScyllaDB's rjson parses (or than Python's stack) is a ValueError."""
+    too_deep = ValueError(f"Max nested level reached: {MAX_NESTED_LEVEL}")
+    try:
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
+    except RecursionError:
+        raise too_deep from None
+    if _nested_past(doc, MAX_NESTED_LEVEL):
+        raise too_deep
+    return doc
+
+
+def _nested_past(doc: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels deep in ``doc``."""
+    level, layer = 0, [doc]
+    while containers := [c for c in layer if isinstance(c, (list, dict))]:
+        level += 1
+        if level > limit:
+            return True
+        layer = [v for c in containers for v in (c.values() if isinstance(c, dict) else c)]
+    return False
 
 
 def _no_constant(name: str) -> Any:
@@ -351,6 +386,8 @@ def _integral(v: Any) -> int:
             f"Incorrect JSON floating-point value for int64 type: {v} (it should not contain fractional "
             f"part {v - v.to_integral_value(decimal.ROUND_DOWN)})"
         )
+    if isinstance(v, Decimal) and v.adjusted() >= MAX_PLAIN_DIGITS:  # (not a huge exponent's digits)
+        raise JsonValueError(f"Value {v} out of range")
     return int(v)
 
 

@@ -31,17 +31,15 @@ from ..cql import ast
 from ..errors import InvalidRequest
 from ..results import SchemaChange, Void
 from ..storage import Partition, partition_key_bytes, token_of
-from ..types import native
 from . import derived, vectors
 from .derived import Position
 from .read import LiveRow, clustering_sort_key, live_row, partition_rows, static_values
-from .terms import split_collection, split_map
+from .terms import split_collection, split_map, token_value
 from .where import FILTERING_MSG, Restriction, Where
 
 if TYPE_CHECKING:
     from .terms import Execution
 
-BIGINT = native("bigint")
 NAME_LENGTH = 48
 # custom index classes the engine implements besides the vector ones (see `vectors`)
 KNOWN_INDEX_CLASSES: set[str] = set()
@@ -637,7 +635,7 @@ def _token_bounds(where: Where, ex: Execution) -> tuple[int, int]:
         raw = r.values(ex)[0]
         if raw is None:
             raise InvalidRequest("Invalid null value for partition key token")
-        v = BIGINT.decode(raw)
+        v = token_value(raw)
         if r.op == ">":
             lo = max(lo, v + 1)
         elif r.op == ">=":

@@ -126,10 +126,10 @@ class ModifyPlan:
         """Partition keys, and clustering restrictions (for UPDATE/DELETE)."""
         if self.where is None:
             pk = tuple(_key_value(f(ex), c) for f, c in zip(self.pk_fns, self.table.partition_key))
-            return [pk], []
+            return [_valid_key(self.table, pk)], []
         keys = self.where.partition_keys(self.table, ex)
         assert keys is not None
-        return keys, self.where.clustering
+        return [_valid_key(self.table, k) for k in keys], self.where.clustering
 
     def clusterings(self, ex: Execution, restrictions: list[Restriction]) -> list[tuple[bytes, ...]] | None:
         """Full clustering keys named by EQ/IN, or None when they name only a prefix/range."""
@@ -166,14 +166,14 @@ class ModifyPlan:
             if raw is None:
                 raise InvalidRequest("Invalid null value of timestamp")
             if raw is not UNSET:
-                ts = BIGINT.decode(raw)
+                ts = _attribute(BIGINT, raw, "timestamp")
         ttl = int(self.table.option("default_time_to_live") or 0)
         if self.ttl is not None:
             raw = self.ttl(ex)
             if raw is None:
                 raise InvalidRequest("Invalid null value of TTL")
             if raw is not UNSET:
-                ttl = INT.decode(raw)
+                ttl = _attribute(INT, raw, "TTL")
                 if ttl < 0:
                     raise InvalidRequest("A TTL must be greater or equal to 0")
                 if ttl > MAX_TTL:
@@ -350,11 +350,24 @@ def _key_value(v: Any, col: Column) -> bytes:
         raise InvalidRequest(f"Invalid null value in condition for column {col.name}")
     if v is UNSET:
         raise InvalidRequest(f"Invalid unset value for column {col.name}")
-    if not v and col.kind == "partition_key" and col.type.name not in ("text", "ascii", "blob"):
-        raise InvalidRequest("Key may not be empty")
-    if not v and col.kind == "partition_key":
-        raise InvalidRequest("Key may not be empty")
     return v  # type: ignore[no-any-return]
+
+
+def _valid_key(table: Table, pk: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """ScyllaDB's validate_cql_key (validation.cc), for every statement that writes: only
+    a single-column key may not be empty (a composite key's components may)."""
+    if len(pk) == 1 and not pk[0]:
+        raise InvalidRequest("Key may not be empty")
+    return pk
+
+
+def _attribute(t: CqlType, raw: bytes, what: str) -> int:
+    """A bound USING TTL / TIMESTAMP value: an empty one is no number (ScyllaDB's
+    attributes.cc refuses a value it cannot read as "Invalid TTL value")."""
+    value = t.decode(raw)
+    if value is None:
+        raise InvalidRequest(f"Invalid {what} value")
+    return int(value)
 
 
 # --------------------------------------------------------------------------- cell operations

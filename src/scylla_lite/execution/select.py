@@ -17,6 +17,7 @@ from .. import cqljson
 from ..catalog import Table
 from ..cql import ast
 from ..errors import InvalidRequest
+from ..protocol.types import cass_type_name
 from ..requests import UNSET
 from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, token_of
@@ -24,7 +25,7 @@ from ..types import CqlType, Desc, native
 from . import functions, vectors
 from .indexes import indexed_rows, plan_index
 from .read import LiveRow, clustering_sort_key, partition_rows
-from .terms import Compiler, Execution, Receiver
+from .terms import Compiler, Execution, Receiver, token_value
 from .where import FILTERING_MSG, Where, check_select_restrictions, compile_where, matches, matches_clustering
 
 BIGINT, INT, TEXT, FLOAT = native("bigint"), native("int"), native("text"), native("float")
@@ -349,6 +350,8 @@ class SelectPlan:
             inner = self._selector(compiler, sel.selector)
             target = compiler.catalog.resolve_type(sel.type, table.keyspace)
             src = inner.type
+            if not castable(src, target):
+                raise InvalidRequest(f"{marshal_name(src)} cannot be cast to {marshal_name(target)}")
             return _lifted(
                 Output(_selector_name(sel), target, lambda r, ex: None),
                 [inner],
@@ -491,7 +494,7 @@ class SelectPlan:
             raw = r.values(ex)[0]
             if raw is None:
                 raise InvalidRequest("Invalid null value for partition key token")
-            v = BIGINT.decode(raw)
+            v = token_value(raw)
             if r.op in (">", ">=") and (v > lo or (v == lo and r.op == ">")):
                 lo, lo_incl = v, r.op == ">="
             elif r.op in ("<", "<=") and (v < hi or (v == hi and r.op == "<")):
@@ -577,6 +580,8 @@ class SelectPlan:
         if raw is None:
             raise InvalidRequest("Invalid null value of limit")
         n = INT.decode(raw)
+        if n is None:  # an empty value: ScyllaDB's do_get_limit, for a value it cannot read
+            raise InvalidRequest("Invalid limit value")
         if n <= 0:
             raise InvalidRequest(f"{what} must be strictly positive")
         return int(n)
@@ -908,28 +913,80 @@ def _column_fn(name: str) -> SelectorFn:
     return lambda r, ex: r.values.get(name)
 
 
+_NUMBERS = frozenset({"tinyint", "smallint", "int", "bigint", "float", "double", "varint", "decimal"})
+_TO_TEXT = _NUMBERS | {"timestamp", "date", "time", "timeuuid", "uuid", "boolean", "inet"}
+_TO_TIME = {"timestamp": ("date", "timeuuid"), "date": ("timestamp", "timeuuid")}
+
+
+def castable(src: CqlType, dst: CqlType) -> bool:
+    """Whether ScyllaDB's get_castas_fctn (castas_fcts.cc) has a conversion: between
+    numbers, to text or ascii from numbers and the scalar types, text from ascii, and
+    between timestamp, date and timeuuid; and any type to itself."""
+    if src == dst:
+        return True
+    if dst.name in _NUMBERS:
+        return src.name in _NUMBERS
+    if dst.name in ("text", "ascii"):
+        return src.name in _TO_TEXT or (dst.name, src.name) == ("text", "ascii")
+    return src.name in _TO_TIME.get(dst.name, ())
+
+
+def marshal_name(t: CqlType) -> str:
+    """The class name ScyllaDB's abstract_type::name() gives (its CAST errors use it)."""
+    return re.sub(r"\bDateType\b", "TimestampType", cass_type_name(t.codec))
+
+
 def cast(src: CqlType, dst: CqlType, data: bytes | None) -> bytes | None:
-    """CAST between native types, following Cassandra's conversion table."""
+    """CAST (of a pair `castable` allows), converting as ScyllaDB's castas_fcts.cc does."""
     if data is None:
         return None
     if src == dst:
         return data
     value = src.decode(data)
-    if dst.name in ("text", "ascii"):
-        return dst.encode(_cql_text(src, value))
+    if value is None:
+        return None  # an empty value (of a non-string type) reads as null
     try:
-        if dst.name in ("int", "bigint", "smallint", "tinyint", "varint"):
-            return dst.encode(_wrap(dst, int(value)))
-        if dst.name in ("float", "double"):
-            return dst.encode(float(value))
-        if dst.name == "decimal":
-            return dst.encode(decimal.Decimal(str(value)))
-    except (TypeError, ValueError) as exc:
+        if dst.name in ("text", "ascii"):
+            return dst.encode(_cql_text(src, value))
+        if dst.name in _NUMBERS:
+            return dst.encode(_number(dst, value))
+    except (ArithmeticError, TypeError, ValueError) as exc:
         raise InvalidRequest(f"Cannot cast {src.cql()} to {dst.cql()}: {exc}") from None
-    if dst.name in ("timestamp", "date") and src.name in ("timeuuid", "timestamp", "date"):
-        fn = functions.FIXED["totimestamp" if dst.name == "timestamp" else "todate"][0]
-        return fn(Execution([], 0), [(src, data)])[1]  # type: ignore[no-any-return]
-    raise InvalidRequest(f"{src.cql()} cannot be cast to {dst.cql()}")
+    fn = functions.FIXED["totimestamp" if dst.name == "timestamp" else "todate"][0]
+    return fn(Execution([], 0), [(src, data)])[1]  # type: ignore[no-any-return]
+
+
+def _number(dst: CqlType, value: Any) -> Any:
+    """A number converted to ``dst``: integers truncate and wrap like ScyllaDB's C++ casts."""
+    if dst.name in ("float", "double"):
+        return float(value)
+    if dst.name == "decimal":
+        return _to_decimal(value)
+    if isinstance(value, decimal.Decimal):
+        return _wrap(dst, _integer_part(value, _INT_BITS.get(dst.name)))
+    return _wrap(dst, int(value))
+
+
+def _to_decimal(value: Any) -> decimal.Decimal:
+    """ScyllaDB parses a float's text as a big_decimal, which refuses inf and nan."""
+    if isinstance(value, float) and not math.isfinite(value):
+        text = "nan" if math.isnan(value) else "-inf" if value < 0 else "inf"
+        raise ValueError(f"marshaling error: big_decimal - incorrect integer: {text}")
+    return decimal.Decimal(str(value))
+
+
+def _integer_part(d: decimal.Decimal, bits: int | None) -> int:
+    """trunc(d) without building an integer of a huge exponent's digits: for a fixed-width
+    target only the low ``bits`` bits, which are all that wrapping keeps."""
+    sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent <= 0:
+        return int(d)
+    if bits is None and len(digits) + exponent > cqljson.MAX_PLAIN_DIGITS:
+        raise ValueError(f"{d} has more than {cqljson.MAX_PLAIN_DIGITS} digits")
+    modulus = None if bits is None else 1 << bits
+    n = int("".join(map(str, digits))) * pow(10, exponent, modulus)
+    return -n if sign else n
 
 
 def _cql_text(t: CqlType, value: Any) -> str:
@@ -939,6 +996,8 @@ def _cql_text(t: CqlType, value: Any) -> str:
         return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, decimal.Decimal):
+        return cqljson.decimal_text(value)  # ScyllaDB's big_decimal::to_string, as toJson
     return str(value)
 
 

@@ -205,6 +205,14 @@ class Compiler:
         raise InvalidRequest(f"Invalid {kind} literal for {name} of type {t.cql()}")
 
 
+def token_value(raw: bytes) -> int:
+    """A token bound in ``token(k) > ?``: ScyllaDB's dht::token::from_bytes takes only 8
+    bytes (binding refused any other length but 0, an empty bigint)."""
+    if len(raw) != 8:
+        raise InvalidRequest(f"Invalid token. Should have size 8, has size {len(raw)}")
+    return int(struct.unpack(">q", raw)[0])
+
+
 def _check_element(v: Any, name: str) -> bytes:
     if v is None:
         raise InvalidRequest("null is not supported inside collections")
