@@ -9,8 +9,8 @@ answers a plain query afterwards, and an unrelated table left as it was.
 
 All are slow (``--run-slow`` or ``RUN_SLOW=1``) and stop after ``BUDGET`` seconds.
 ``FUZZ_SEED`` picks another seed; a failure names the seed and the input. What the
-fuzzers found and is not fixed yet is listed in ``PENDING`` (expected to fail), out of the
-inputs the fuzzers draw from, until its fix moves it back.
+fuzzers found is in ``FOUND`` (or, bound values, in ``PREPARED``) once fixed, sent in every
+run, so a regression is caught at once.
 """
 
 from __future__ import annotations
@@ -80,10 +80,6 @@ PREPARED = [
     "INSERT INTO fz (k, c) VALUES (?, ?) USING TIMESTAMP ?",
     "SELECT * FROM fz WHERE token(k) > ?",
 ]
-PENDING: dict[str, str] = {
-    # Requests that still get a Server error, each from code this spec's fixes did not own:
-    # kept here (expected to fail) so that the fix can move them into PREPARED / TEMPLATES.
-}
 FOUND = [
     # What the fuzzers found and a fix made right (bound values are in PREPARED): sent first
     "SELECT CAST(t AS decimal) FROM fz WHERE k = 1",
@@ -292,19 +288,6 @@ def test_bound_value_fuzz(fuzz_session: Session, unrelated: Callable[[], list[tu
     before = unrelated()
     _fuzz_bound_values(fuzz_session, PREPARED, BUDGET / 2)
     assert unrelated() == before
-
-
-@pytest.mark.parametrize(
-    "statement",
-    [pytest.param(q, marks=pytest.mark.xfail(reason=why)) for q, why in PENDING.items()],
-    ids=list(PENDING.values()),
-)
-def test_pending_server_errors(fuzz_session: Session, statement: str) -> None:
-    """What the fuzzers found outside this spec's fixes: each still a Server error."""
-    if "?" in statement:
-        _fuzz_bound_values(fuzz_session, [statement], BUDGET / 5)
-    else:
-        _check(fuzz_session, statement, statement)
 
 
 def _fuzz_bound_values(session: Session, statements: list[str], budget: float) -> None:
