@@ -418,9 +418,11 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def reliability(session: nox.Session) -> None:
-    """bench/reliability.py: the longest wait of a small read while big requests run, memory
+    """The fuzzers' case counts (spec/engine/test_fuzz.py, each with no Server error), then
+    bench/reliability.py: the longest wait of a small read while big requests run, memory
     after statement floods, restart and clean stop at 200k rows (``-- --rows N``)."""
-    _install(session, ["-e", "."])
+    _install(session, ["-e", ".[test]"])
+    session.run("pytest", "spec/engine/test_fuzz.py", "--run-slow", "-q", "-s", "-p", "no:cacheprovider")
     session.run("python", "bench/reliability.py", *session.posargs)
 
 
