@@ -22,6 +22,7 @@ import pytest
 from cassandra import InvalidRequest, Unauthorized
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable, Session
+from cassandra.query import BatchStatement, SimpleStatement
 
 from scylla_lite import serve
 from scylla_lite.auth import FAILED_LOGIN_DELAY
@@ -322,3 +323,18 @@ def test_roles_and_passwords_survive_a_crash_and_no_password_is_stored(tmp_path:
         assert server.stop() == 0
     stored = b"".join(f.read_bytes() for f in data_dir.iterdir())
     assert b"secret" not in stored and b"cassandra'" not in stored
+
+
+def test_a_protocol_batch_needs_the_permissions_of_each_statement(
+    admin: Session, login: Login, world: dict[str, str]
+) -> None:
+    ks, user = world["ks"], world["user"]
+    bob = login(user, world["password"])
+    batch = BatchStatement()
+    batch.add(SimpleStatement(f"INSERT INTO {ks}.t (k, v) VALUES (5, 5)"))
+    batch.add(bob.prepare(f"INSERT INTO {ks}.t (k, v) VALUES (?, ?)"), (6, 6))
+    with pytest.raises(Unauthorized, match=f"User {user} has no MODIFY permission on <table {ks}.t>"):
+        bob.execute(batch)
+    admin.execute(f"GRANT MODIFY ON TABLE {ks}.t TO {user}")
+    bob.execute(batch)
+    assert sorted(rows(admin, f"SELECT k FROM {ks}.t")) == [(1,), (5,), (6,)]

@@ -232,6 +232,11 @@ class Engine:
         outcome = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
         return then(outcome, _without_metadata) if options.skip_metadata else outcome
 
+    def authorize(self, client: ClientState, stmt: ast.Statement, keyspace: str | None) -> None:
+        """With --auth, refuse ``stmt`` unless the client's role holds what it needs."""
+        if self.auth_enabled:
+            access.authorize(self.auth, client.user, stmt, keyspace, self.catalog)
+
     def batch(self, client: ClientState, options: BatchOptions) -> Result:
         from .execution.batch import run_batch
 
@@ -344,8 +349,7 @@ class Engine:
         stmt = plan.statement
         check_consistency(stmt, plan.compiled, options.consistency, options.serial_consistency)
         values = self.bind_values(plan, options)
-        if self.auth_enabled:
-            access.authorize(self.auth, client.user, stmt, client.keyspace, self.catalog)
+        self.authorize(client, stmt, client.keyspace)
         now = self.clock.micros()
         if isinstance(stmt, access.STATEMENTS):
             result = access.run(self.auth, client.user, stmt, client.keyspace, self.catalog)

@@ -216,6 +216,7 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
             raise InvalidRequest(
                 "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
             )
+        engine.authorize(client, plan.statement, keyspace)
         values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
         assert isinstance(plan.compiled, ModifyPlan)
         items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
