@@ -22,6 +22,7 @@ from cassandra.protocol import SyntaxException
 from scylla_lite import engine as engine_module
 from scylla_lite import errors, serve
 from scylla_lite.engine import Engine
+from scylla_lite.execution import batch as batch_module
 from scylla_lite.execution.select import SelectPlan
 from scylla_lite.requests import ClientState, QueryOptions
 
@@ -131,3 +132,34 @@ def test_a_plan_made_ahead_is_not_used_once_the_schema_changed() -> None:
     engine.query(client, batch.replace("(k, v)", "(k, w)"), QueryOptions())
     count = engine.query(client, "SELECT count(*) FROM a.t", QueryOptions())
     assert int.from_bytes(count.rows[0][0] or b"", "big") == 500  # type: ignore[union-attr]
+
+
+def test_a_batch_computed_in_slices_is_seen_whole_or_not_at_all(
+    sessions: tuple[Session, Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long batch's writes are computed a slice at a time, others served in between,
+    and applied in one step at the end: a reader meanwhile sees none of them or all."""
+    monkeypatch.setattr(batch_module, "COMPUTE_SLICE", 5)
+    big, small = sessions
+    batch = (
+        "BEGIN UNLOGGED BATCH "
+        + " ".join(f"INSERT INTO f.t (p, c, v) VALUES (8, {i}, {i});" for i in range(400))
+        + " APPLY BATCH"
+    )
+    done = threading.Event()
+    seen: set[int] = set()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.add(small.execute("SELECT count(*) FROM f.t WHERE p = 8").one()[0])
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        relative, _ = race(big, batch, small)
+    finally:
+        done.set()
+        reader.join(30)
+    assert seen <= {0, 400}
+    assert all(t < 0 for t in relative), "the small reads waited for the whole batch"
+    assert big.execute("SELECT count(*) FROM f.t WHERE p = 8").one()[0] == 400

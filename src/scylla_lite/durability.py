@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .requests import UNSET, ClientState, QueryOptions, RawValue
+from .results import finish
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -357,7 +358,11 @@ class CommitLog:
             if kind == "batch_text":
                 from .execution.batch import run_batch_statement
 
-                run_batch_statement(engine, client, plan, ex, QueryOptions(values=list(values), timestamp=ts))
+                finish(
+                    run_batch_statement(
+                        engine, client, plan, ex, QueryOptions(values=list(values), timestamp=ts)
+                    )
+                )
             elif kind == "cas_write":
                 engine.replay_cas_write(plan, ex, ts)
             else:

@@ -238,6 +238,10 @@ class Engine:
             access.authorize(self.auth, client.user, stmt, keyspace, self.catalog)
 
     def batch(self, client: ClientState, options: BatchOptions) -> Result:
+        return finish(self.start_batch(client, options))
+
+    def start_batch(self, client: ClientState, options: BatchOptions) -> Outcome:
+        """`batch`, a long one computed in slices (`scylla_lite.results.Continues`)."""
         from .execution.batch import run_batch
 
         return run_batch(self, client, options)

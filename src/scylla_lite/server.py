@@ -490,7 +490,8 @@ class Connection(asyncio.Protocol):
     def _on_batch(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_BATCH)
         options = msg.decode_batch(body, version)
-        return self._result(version, stream, self.engine.batch(self.client, options))
+        run = getattr(self.engine, "start_batch", self.engine.batch)
+        return self._result(version, stream, run(self.client, options))
 
     def _on_register(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_REGISTER)

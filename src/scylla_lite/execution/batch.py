@@ -15,13 +15,14 @@ time, and the answer has a row per statement.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..cql import ast
 from ..errors import InvalidRequest, Unprepared
 from ..requests import BatchOptions, ClientState, QueryOptions, RawValue
-from ..results import Result, Void
+from ..results import Continues, Outcome, Result, Void, finish
 from .lwt import CasRequest, batch_result_columns
 from .modify import ModifyPlan, WriteContext
 from .terms import Compiler, Execution, Receiver
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ..engine import Engine, Plan
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
+COMPUTE_SLICE = 1000
+"""Statements of an unconditional batch whose writes are computed in one turn of the loop."""
 BATCH_SIZE_FAIL_BYTES = 1024 * 1024
 """ScyllaDB's batch_size_fail_threshold_in_kb (1024 by default): a batch of more than one
 partition that is larger is refused, "Batch too large". ScyllaDB weighs the mutations in
@@ -105,19 +108,43 @@ def _bytes(values: list[RawValue]) -> int:
     return sum(len(v) for v in values if isinstance(v, bytes))
 
 
-def apply_all(engine: Engine, items: list[Item], default_ts: int | None) -> tuple[Result, bool]:
+def apply_all(
+    engine: Engine, items: list[Item], default_ts: int | None, log: Callable[[], None] = lambda: None
+) -> Outcome:
     """Compute every statement's writes, then apply them all (a conditional batch: if
-    its conditions hold); the answer, and whether anything was written. The caller
-    logs the batch, as one record."""
+    its conditions hold), then ``log`` the batch, as one record, if anything was
+    written. A long unconditional batch is computed `COMPUTE_SLICE` statements a turn
+    (`Continues`): other clients are served in between, and the writes are applied at
+    the end in one step, so no reader sees part of the batch."""
     if not items:
-        return Void(), False
+        return Void()
     now_micros = items[0][1].now_micros
     now_s = now_micros // 1_000_000
     if any(plan.conditional for plan, _, _, _ in items):
-        return _apply_conditional(items, now_s)
+        result, applied = _apply_conditional(items, now_s)
+        if applied:
+            log()
+        return result
     ts = default_ts if default_ts is not None else now_micros
-    write_all(items, [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items])
-    return Void(), True
+    contexts = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
+    return _in_slices(items, contexts, 0, [], log)
+
+
+def _in_slices(
+    items: list[Item],
+    contexts: list[WriteContext],
+    start: int,
+    done: list[Callable[[], None]],
+    log: Callable[[], None],
+) -> Outcome:
+    end = start + COMPUTE_SLICE
+    done += [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items[start:end], contexts[start:end])]
+    if end < len(items):
+        return Continues(lambda: _in_slices(items, contexts, end, done, log))
+    for apply in done:
+        apply()
+    log()
+    return Void()
 
 
 def write_all(items: list[Item], contexts: list[WriteContext]) -> None:
@@ -162,7 +189,7 @@ def _apply_conditional(items: list[Item], now_s: int) -> tuple[Result, bool]:
 
 def run_batch_statement(
     engine: Engine, client: ClientState, plan: Plan, ex: Execution, options: QueryOptions
-) -> Result:
+) -> Outcome:
     """A BEGIN ... APPLY BATCH sent as one QUERY/EXECUTE."""
     stmt = plan.statement
     assert isinstance(stmt, ast.Batch)
@@ -180,11 +207,10 @@ def run_batch_statement(
         default_ts = native("bigint").decode(raw)
     items: list[Item] = [(child, ex, "", plan.keyspace) for child in bplan.children]
     check_size(items, len(plan.text) + _bytes(ex.values))
-    result, written = apply_all(engine, items, default_ts)
-    if written:  # a textual batch replays as one unit: its whole text, once
-        ts = default_ts if default_ts is not None else ex.now_micros
-        engine.logged(("batch_text", plan.text, plan.keyspace, ex.values, ts, ex.now_micros))
-    return result
+    ts = default_ts if default_ts is not None else ex.now_micros
+    # a textual batch replays as one unit: its whole text, once
+    record = ("batch_text", plan.text, plan.keyspace, ex.values, ts, ex.now_micros)
+    return apply_all(engine, items, default_ts, lambda: engine.logged(record))
 
 
 def _batch_plan(engine: Engine, plan: Plan) -> BatchPlan:
@@ -194,7 +220,7 @@ def _batch_plan(engine: Engine, plan: Plan) -> BatchPlan:
     return plan.compiled  # type: ignore[return-value]
 
 
-def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Result:
+def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Outcome:
     """The protocol's BATCH message: a list of texts or prepared ids, each with values."""
     kind = KINDS.get(options.kind)
     if kind is None:
@@ -226,10 +252,9 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Res
 
     check_write_consistency(plans, options.consistency, options.serial_consistency)
     check_size(items, sum(len(text) + _bytes(ex.values) for _, ex, text, _ in items))
-    result, written = apply_all(engine, items, options.timestamp)
-    if written:
-        engine.logged(batch_record(kind, items, options.timestamp))
-    return result
+    return apply_all(
+        engine, items, options.timestamp, lambda: engine.logged(batch_record(kind, items, options.timestamp))
+    )
 
 
 def batch_record(kind: str, items: list[Item], default_ts: int | None) -> tuple[Any, ...]:
@@ -263,4 +288,4 @@ def replay_batch(engine: Engine, text: str, values: list[RawValue], ts: int, now
     if header["conditional"]:
         write_all(items, _cas_contexts(items, now // 1_000_000))
     else:
-        apply_all(engine, items, ts)
+        finish(apply_all(engine, items, ts))
