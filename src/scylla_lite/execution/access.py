@@ -280,15 +280,13 @@ def _list_permissions(
     resource = _resource(stmt.resource, keyspace) if stmt.resource is not None else None
     if resource is not None:
         _ensure_exists(auth, resource, catalog)
-    elif not auth.is_superuser(user):
-        if stmt.of is None:
-            raise Unauthorized("You are not authorized to view everyone's permissions")
-        auth.role(stmt.of)
-        if stmt.of not in auth.granted(user):
-            raise Unauthorized(f"You are not authorized to view {stmt.of}'s permissions")
-    roles = auth.granted(stmt.of) if stmt.of is not None else None
+    elif not auth.is_superuser(user) and stmt.of is None:
+        raise Unauthorized("You are not authorized to view everyone's permissions")
     if stmt.of is not None:
         auth.role(stmt.of)
+        if resource is None and not auth.is_superuser(user) and stmt.of not in auth.granted(user):
+            raise Unauthorized(f"You are not authorized to view {stmt.of}'s permissions")
+    roles = auth.granted(stmt.of) if stmt.of is not None else None
     wanted = set(PERMISSIONS if stmt.permissions is None else stmt.permissions)
     on = _with_parents(resource, stmt.recursive) if resource is not None else None
     found = sorted(
