@@ -24,8 +24,16 @@ class ScyllaLiteProcess:
     admin HTTP port), as a user runs it; its addresses are read from the line it prints
     once it listens."""
 
-    def __init__(self, data_dir: Path, *, admin: bool = False, args: Sequence[str] = ()) -> None:
-        args = [sys.executable, "-m", "scylla_lite", "--host", "127.0.0.1", "--port", "0", *args]
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        admin: bool = False,
+        args: Sequence[str] = (),
+        launcher: Sequence[str] = ("-m", "scylla_lite"),
+    ) -> None:
+        """``launcher``: what follows ``python`` (a script that patches the server, then runs its main)."""
+        args = [sys.executable, *launcher, "--host", "127.0.0.1", "--port", "0", *args]
         args += ["--admin-port", "0"] if admin else []
         self.proc = subprocess.Popen(
             [*args, "--data-dir", str(data_dir)],

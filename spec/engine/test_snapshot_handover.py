@@ -10,19 +10,21 @@ was written and fsynced before it, which is what these files hold too.
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scylla_lite import durability
-from scylla_lite.durability import HANDOVER, CommitLog
+from scylla_lite import durability, forked
+from scylla_lite.durability import BACKGROUND_HANDOVER, HANDOVER, CommitLog
 from scylla_lite.engine import Engine
 from scylla_lite.requests import ClientState, QueryOptions
 from scylla_lite.results import Rows
-from spec.server_process import private_server
+from spec.server_process import ScyllaLiteProcess, private_server
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="crashes the embedded engine's data directory"
@@ -188,3 +190,154 @@ def test_a_long_text_batch_weighs_as_what_replaying_it_costs(
             + " APPLY BATCH"
         )
         assert log.generation == 1
+
+
+# ---------------------------------------------------------------- in the background
+needs_fork = pytest.mark.skipif(not forked.SUPPORTED, reason="background snapshots fork (Linux)")
+HELD_SERVER = """
+import sys, time
+from pathlib import Path
+from scylla_lite import __main__, durability
+
+release = Path(sys.argv.pop(1))
+original = durability.CommitLog.write_snapshot
+
+def held(self, generation):
+    deadline = time.monotonic() + 60
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    original(self, generation)
+
+durability.CommitLog.write_snapshot = held
+durability.SNAPSHOT_EVERY_RECORDS = 100
+sys.exit(__main__.main())
+"""
+"""``python -m scylla_lite`` whose background snapshot writer waits for a file to appear."""
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.02)
+
+
+def hold_snapshots(monkeypatch: pytest.MonkeyPatch, release: Path) -> None:
+    """The snapshot writer (the forked child) waits for ``release`` (at most 20 s)."""
+    original = CommitLog.write_snapshot
+
+    def held(self: CommitLog, generation: int) -> None:
+        wait_for(lambda: release.exists() or time.monotonic() > deadline, "the release")
+        original(self, generation)
+
+    deadline = time.monotonic() + 20
+    monkeypatch.setattr(CommitLog, "write_snapshot", held)
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+
+
+@pytest.mark.parametrize("step", BACKGROUND_HANDOVER)
+def test_a_crash_at_each_step_of_a_background_snapshot_loses_and_repeats_nothing(
+    opened: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The steps in `CommitLog.snapshot_in_background`'s order: the loop rotates the log,
+    the child writes and installs the state as of the rotation while the loop goes on
+    taking writes (200 increments, into the new log), then the loop drops the old log."""
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    increment(engine, 1000)
+    crash_after(monkeypatch, step)
+    meanwhile = 0
+    with pytest.raises(Crash):
+        log = engine.log
+        generation = log.rotate_log()
+        log.write_snapshot(generation)
+        increment(engine, 200)
+        meanwhile = 200
+        log.install_snapshot()
+        log.drop_previous_log()
+    monkeypatch.undo()
+
+    engine = opened()
+    assert count(engine) == 1000 + meanwhile
+    increment(engine, 500)
+    assert count(opened()) == 1500 + meanwhile
+    assert not engine.log.previous_path.exists()
+
+
+@needs_fork
+def test_the_server_serves_reads_and_writes_while_a_snapshot_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot held for as long as the test likes does not hold the clients: the
+    writes that come meanwhile are acknowledged, read back, and survive a restart."""
+    release = tmp_path / "release"
+    hold_snapshots(monkeypatch, release)
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+        insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+        for k in range(120):
+            s.execute(insert, (k,), timeout=10)
+        log = server.engine.log  # type: ignore[attr-defined]
+        assert log.background is not None and log.previous_path.exists()
+        for k in range(120, 150):
+            s.execute(insert, (k,), timeout=10)
+        assert s.execute("SELECT count(*) FROM d.t").one()[0] == 150
+        release.touch()
+        wait_for(lambda: log.background is None, "the snapshot")
+        assert not log.previous_path.exists() and log.snapshot_path.exists()
+    engine = Engine(data_dir=tmp_path / "data")
+    assert int.from_bytes(run(engine, "SELECT count(*) FROM d.t").rows[0][0], "big") == 150
+    engine.close()
+
+
+@needs_fork
+def test_a_failed_background_snapshot_keeps_its_log_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: CommitLog, generation: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(CommitLog, "write_snapshot", broken)
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+        insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+        for k in range(120):
+            s.execute(insert, (k,), timeout=10)
+        log = server.engine.log  # type: ignore[attr-defined]
+        wait_for(lambda: log.background is None, "the failed snapshot")
+        assert log.previous_path.exists()  # the rotated log is all that holds its writes
+        monkeypatch.undo()
+    engine = Engine(data_dir=tmp_path / "data")  # the clean stop took the snapshot on the loop
+    assert int.from_bytes(run(engine, "SELECT count(*) FROM d.t").rows[0][0], "big") == 120
+    assert not engine.log.previous_path.exists()
+    engine.close()
+
+
+@needs_fork
+def test_a_killed_server_takes_its_snapshot_writer_with_it_and_restarts_exactly(tmp_path: Path) -> None:
+    """kill -9 while the child writes: the child dies too (no writer left to rename a
+    snapshot under the next server), and the restart replays both logs, once."""
+    release = tmp_path / "release"  # never made: the writer is still waiting when the server dies
+    data = tmp_path / "data"
+    server = ScyllaLiteProcess(data, launcher=("-c", HELD_SERVER, str(release)))
+    s = server.connect()
+    s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+    insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+    for k in range(150):
+        s.execute(insert, (k,), timeout=10)
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    assert len(children) == 1 and (data / "commitlog.previous").exists()
+    assert server.kill() == -signal.SIGKILL
+    wait_for(lambda: not Path(f"/proc/{children[0]}").exists(), "the writer to die", seconds=5)
+
+    again = ScyllaLiteProcess(data)
+    try:
+        assert again.connect().execute("SELECT count(*) FROM d.t").one()[0] == 150
+    finally:
+        assert again.stop() == 0
+    assert not (data / "commitlog.previous").exists()

@@ -14,7 +14,13 @@ The hand-over from one log to the next is idempotent under a crash at any point
 records the generation of the log that follows it. Recovery replays a log only when
 its generation is the snapshot's; an older one is already inside the snapshot (a
 crash after the snapshot was renamed into place but before the new log was), so it
-is dropped instead of being applied twice. Files are private to the server's user
+is dropped instead of being applied twice.
+
+While the server runs, a snapshot is written by a forked copy of the process
+(`forked`, `BACKGROUND_HANDOVER`): the log is rotated first, so the writes that come
+meanwhile go to a log the snapshot will not hold, and the rotated log is deleted once
+the snapshot that holds it is in place. Recovery replays the rotated log too when the
+snapshot never made it. Files are private to the server's user
 (0600 in a 0700 directory): the snapshot holds the role table's password hashes.
 """
 
@@ -33,6 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import forked
 from .requests import UNSET, ClientState, QueryOptions, RawValue
 from .results import finish
 
@@ -65,9 +72,12 @@ after a crash stays a fraction of the data's size while the snapshots' cost per 
 stays constant (they double apart)."""
 PARSED_BYTES_PER_RECORD = 5
 """Replaying a record costs about as much as parsing this many bytes of CQL (~30 us)."""
-HANDOVER = ("write_snapshot", "install_snapshot", "start_log")
+HANDOVER = ("write_snapshot", "install_snapshot", "start_log", "drop_previous_log")
 """The steps of `CommitLog.snapshot`, in order: a crash after any of them loses and
 repeats nothing (the fault-injection spec stops the server after each)."""
+BACKGROUND_HANDOVER = ("rotate_log", "write_snapshot", "install_snapshot", "drop_previous_log")
+"""The steps of `CommitLog.snapshot_in_background`: the log rotates on the event loop,
+the forked child writes and installs the snapshot, and the loop drops the old log."""
 PRIVATE = 0o600
 
 
@@ -157,6 +167,7 @@ class CommitLog:
         self.snapshot_path = self.dir / "snapshot"
         self.snapshot_tmp = self.dir / "snapshot.tmp"
         self.log_tmp = self.dir / "commitlog.tmp"
+        self.previous_path = self.dir / "commitlog.previous"  # rotated, until a snapshot holds it
         self.generation = 0
         self._buffer = bytearray()
         self._appended = 0  # records queued
@@ -167,6 +178,7 @@ class CommitLog:
         self._records = 0  # in the current log
         self.records_before = 0  # in every log the snapshot holds
         self.replaying = False
+        self.background: forked.Forked | None = None  # writing a snapshot in the background
 
     # ------------------------------------------------------------------ writing
     def append(self, record: tuple[Any, ...]) -> None:
@@ -195,7 +207,7 @@ class CommitLog:
         if self._size > SNAPSHOT_EVERY_BYTES or self._records >= max(
             SNAPSHOT_EVERY_RECORDS, self.records_before
         ):
-            self.snapshot()
+            self.snapshot_due()
 
     def _write(self, data: bytes) -> None:
         self._file.write(data)
@@ -214,19 +226,69 @@ class CommitLog:
     def close(self) -> None:
         if self._file is None:
             return
+        self.stop_background()
         self.flush_now()
         self.snapshot()
         self._file.close()
         self._file = None
 
     # ------------------------------------------------------------------ snapshot
+    def snapshot_due(self) -> None:
+        """The log is long enough: snapshot in the background where the platform can
+        fork, unless one is running; on the loop when a failed one left its log behind."""
+        if self.background is not None:
+            return
+        if forked.SUPPORTED and not self.previous_path.exists():
+            self.snapshot_in_background()
+        else:
+            self.snapshot()
+
     def snapshot(self) -> None:
         """Write the whole user schema and data, then start an empty log (`HANDOVER`)."""
+        self.stop_background()
         self.flush_now()
         generation = self.generation + 1
         self.write_snapshot(generation)
         self.install_snapshot()
         self.start_log(generation)
+        self.drop_previous_log()
+
+    def snapshot_in_background(self) -> None:
+        """`BACKGROUND_HANDOVER`: rotate the log, then fork; the child writes the state
+        as of the fork while this process goes on serving (and logging) in the new log."""
+        generation = self.rotate_log()
+
+        def write() -> None:
+            self.write_snapshot(generation)
+            self.install_snapshot()
+
+        self.background = forked.Forked.start(write, self._background_done)
+
+    def _background_done(self, ok: bool) -> None:
+        self.background = None
+        if ok:
+            self.drop_previous_log()
+        else:  # kept: recovery replays it, and the next snapshot is taken on the loop
+            log.warning("snapshot: the background writer failed; %s is kept", self.previous_path)
+
+    def stop_background(self) -> None:
+        """Kill a background snapshot still being written (its log is kept)."""
+        if self.background is not None:
+            self.background.stop()
+            self.background = None
+
+    def rotate_log(self) -> int:
+        """Keep the current log as the previous one and start the next generation's."""
+        self.flush_now()
+        os.replace(self.path, self.previous_path)
+        self.start_log(self.generation + 1)
+        return self.generation
+
+    def drop_previous_log(self) -> None:
+        """The snapshot in place holds the previous log: delete it."""
+        if self.previous_path.exists():
+            self.previous_path.unlink()
+            _fsync_dir(self.dir)
 
     def write_snapshot(self, generation: int) -> None:
         """The snapshot, fsynced beside the current one: it holds every log before ``generation``."""
@@ -276,34 +338,51 @@ class CommitLog:
         for stale in (self.snapshot_tmp, self.log_tmp):  # a hand-over cut short
             stale.unlink(missing_ok=True)
         snapshot_generation = self._load_snapshot() if self.snapshot_path.exists() else 0
-        data = self.path.read_bytes() if self.path.exists() else b""
-        log_generation, start = _log_header(data)
-        if log_generation > snapshot_generation:
-            raise RuntimeError(
-                f"{self.path} continues snapshot generation {log_generation}, but {self.snapshot_path} "
-                f"is generation {snapshot_generation}: the snapshot it follows is missing"
-            )
-        if log_generation < snapshot_generation or not data:
-            # already inside the snapshot (a crash between its rename and the new log)
+        expected, replayed = snapshot_generation, []
+        for path in (self.previous_path, self.path):
+            data = path.read_bytes() if path.exists() else b""
+            found, start = _log_header(data)
+            if not data or found < snapshot_generation:
+                continue  # already inside the snapshot (a crash between its rename and the new log)
+            if found != expected:
+                raise RuntimeError(
+                    f"{path} continues snapshot generation {found}, but {self.snapshot_path} "
+                    f"is generation {snapshot_generation}: the snapshot it follows is missing"
+                )
+            self._replay_log(path, data, start, found)
+            replayed.append(path)
+            expected += 1
+        if replayed == [self.path]:
+            self.drop_previous_log()  # if any, older than the snapshot
+            return  # appends go on where the log ends
+        if replayed:  # a background snapshot never made it: take it now
+            self.generation = expected - 1
+            self.snapshot()
+        else:
             self.start_log(snapshot_generation)
-            return
+            self.drop_previous_log()
+
+    def _replay_log(self, path: Path, data: bytes, start: int, generation: int) -> None:
+        """Apply one log's records; the current log is then reopened for appends, its torn tail cut."""
         records, end = decode_records(data[start:])
         end += start
         if end != len(data):
-            log.warning("commit log: dropping %d torn bytes at the end", len(data) - end)
+            log.warning("commit log: dropping %d torn bytes at the end of %s", len(data) - end, path)
         self.replaying = True
         try:
             for record in records:
                 self._replay(record)
         finally:
             self.replaying = False
-        self.path.chmod(PRIVATE)
+        self._records += sum(replay_cost(r) for r in records)
+        path.chmod(PRIVATE)
+        if path != self.path:
+            return
         self._file = open(self.path, "r+b")  # noqa: SIM115 - kept open for appends
         self._file.truncate(end)
         self._file.seek(end)
         self._size = end - start
-        self._records = sum(replay_cost(r) for r in records)
-        self.generation = log_generation
+        self.generation = generation
 
     def _load_snapshot(self) -> int:
         """Restore the snapshot's state; its log generation (0 before generations existed)."""
