@@ -20,7 +20,7 @@ from . import derived
 from .lwt import Condition, compile_conditions, result_columns
 from .read import clustering_sort_key
 from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields, split_map, term_text
-from .where import Restriction, Where, compile_where
+from .where import Restriction, Where, check_key_length, compile_where
 
 BIGINT, INT, BOOLEAN = native("bigint"), native("int"), native("boolean")
 
@@ -135,7 +135,7 @@ class ModifyPlan:
         """Full clustering keys named by EQ/IN, or None when they name only a prefix/range."""
         ck = self.table.clustering
         if self.where is None:
-            return [tuple(_key_value(f(ex), c) for f, c in zip(self.ck_fns, ck))]
+            return [check_key_length(tuple(_key_value(f(ex), c) for f, c in zip(self.ck_fns, ck)))]
         if any(r.op not in ("=", "IN") for r in restrictions):
             return None
         by_first = {r.column.name: r for r in restrictions}
@@ -156,7 +156,7 @@ class ModifyPlan:
                 tuples = [(_key_value(v, cols[0]),) for v in r.values(ex)]
             keys = [k + t for k in keys for t in tuples]
             pos += len(cols)
-        return keys
+        return [check_key_length(k) for k in keys]
 
     # ------------------------------------------------------------------ run
     def write_context(self, ex: Execution, default_ts: int | None, now: int) -> WriteContext:
@@ -358,7 +358,7 @@ def _valid_key(table: Table, pk: tuple[bytes, ...]) -> tuple[bytes, ...]:
     a single-column key may not be empty (a composite key's components may)."""
     if len(pk) == 1 and not pk[0]:
         raise InvalidRequest("Key may not be empty")
-    return pk
+    return check_key_length(pk)
 
 
 def _attribute(t: CqlType, raw: bytes, what: str) -> int:

@@ -71,7 +71,21 @@ class Where:
                 if v is UNSET:
                     raise InvalidRequest(f"Invalid unset value for column {c.name}")
             choices.append(_dedupe(c.type, vals))
-        return [tuple(k) for k in itertools.product(*choices)]
+        return [check_key_length(tuple(k)) for k in itertools.product(*choices)]
+
+
+MAX_KEY_LENGTH = 65535
+
+
+def check_key_length(values: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Keys are limited to 16 bits, as in ScyllaDB and Cassandra: a single-column key's
+    value, or a compound key's components with two length bytes each (ScyllaDB's
+    compound format), at most 65,535 bytes; the message is Cassandra's (ScyllaDB's
+    is an internal error there, its issue #12247)."""
+    length = len(values[0]) if len(values) == 1 else sum(len(v) + 2 for v in values)
+    if length > MAX_KEY_LENGTH:
+        raise InvalidRequest(f"Key length of {length} is longer than maximum of {MAX_KEY_LENGTH}")
+    return values
 
 
 def _dedupe(t: CqlType, vals: list[bytes]) -> list[bytes]:
