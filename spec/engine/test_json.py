@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 import json
 import re
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -455,3 +456,20 @@ def test_round_trip_keeps_extreme_values(cql: Session, every: str) -> None:
             cql.execute("INSERT INTO e JSON %s", (renumbered(text, k, k + 1_000_000),))
             (back,) = cql.execute(f"SELECT {column} FROM e WHERE k = {k + 1_000_000}").one()
             assert back == value, (column, value)
+
+
+def test_a_varint_of_thousands_of_digits_prints_whole(cql: Session, keyspace: str) -> None:
+    """Past Python's 4,300-digit guard on int to text: toJson, SELECT JSON and CAST print
+    every digit, as ScyllaDB's multiprecision integer does."""
+    cql.execute("CREATE TABLE big (k int PRIMARY KEY, v varint)")
+    value = -(7**6000)  # 5,071 digits
+    cql.execute(cql.prepare("INSERT INTO big (k, v) VALUES (1, ?)"), (value,))  # bound: never text
+    row = cql.execute("SELECT toJson(v) AS j, CAST(v AS text) AS t FROM big WHERE k = 1").one()
+    document = cql.execute("SELECT JSON v FROM big WHERE k = 1").one()[0]
+    guard = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)  # this test's own conversions, for comparing
+    try:
+        assert row.j == row.t == str(value)
+        assert json.loads(document) == {"v": value}
+    finally:
+        sys.set_int_max_str_digits(guard)

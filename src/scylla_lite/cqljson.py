@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest
-from .types import CqlType, parse_date, parse_duration, parse_time, parse_timestamp
+from .types import CqlType, integer_text, parse_date, parse_duration, parse_time, parse_timestamp
 
 if TYPE_CHECKING:
     from .catalog import Table
@@ -79,7 +79,7 @@ def to_json(t: CqlType, data: bytes | None) -> str:
     if not data and name not in ("text", "ascii", "blob", "list", "set", "map", "tuple", "udt"):
         return "null"  # an empty value of a fixed-size type
     if name in _INT_BITS or name == "varint":
-        return str(t.decode(data))
+        return integer_text(t.decode(data))
     if name == "double":
         return _float_text(struct.unpack(">d", data)[0])
     if name == "float":

@@ -21,7 +21,7 @@ from ..protocol.types import cass_type_name
 from ..requests import UNSET
 from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, token_of
-from ..types import CqlType, Desc, native
+from ..types import CqlType, Desc, integer_text, native
 from . import functions, vectors
 from .indexes import indexed_rows, plan_index
 from .read import LiveRow, clustering_sort_key, partition_rows
@@ -972,7 +972,7 @@ def _to_decimal(value: Any) -> decimal.Decimal:
     if isinstance(value, float) and not math.isfinite(value):
         text = "nan" if math.isnan(value) else "-inf" if value < 0 else "inf"
         raise ValueError(f"marshaling error: big_decimal - incorrect integer: {text}")
-    return decimal.Decimal(str(value))
+    return decimal.Decimal(value if isinstance(value, int) else str(value))
 
 
 def _integer_part(d: decimal.Decimal, bits: int | None) -> int:
@@ -998,6 +998,8 @@ def _cql_text(t: CqlType, value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, decimal.Decimal):
         return cqljson.decimal_text(value)  # ScyllaDB's big_decimal::to_string, as toJson
+    if isinstance(value, int):
+        return integer_text(value)
     return str(value)
 
 
