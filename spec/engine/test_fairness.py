@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cassandra import InvalidRequest
+from cassandra import InvalidRequest, cqltypes
 from cassandra.cluster import Cluster, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.protocol import SyntaxException
@@ -24,7 +24,9 @@ from scylla_lite import errors, serve
 from scylla_lite.engine import Engine
 from scylla_lite.execution import batch as batch_module
 from scylla_lite.execution.select import SelectPlan
+from scylla_lite.protocol import messages
 from scylla_lite.requests import ClientState, QueryOptions
+from scylla_lite.results import ColumnSpec, Rows
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="changes the embedded server's slicing"
@@ -87,6 +89,34 @@ def test_an_unpaged_read_lets_others_in_between_its_pages_and_misses_no_row(
     rows = list(result)  # type: ignore[call-overload]
     assert sorted(r.c for r in rows) == list(range(3000))
     assert all(t < 0 for t in relative), f"the small reads waited for the whole unpaged read: {relative}"
+
+
+def test_a_long_result_is_encoded_in_parts_with_others_served_between(
+    sessions: tuple[Session, Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One internal page (no slicing of the read), 300 parts of ten rows to encode,
+    each made slow: the small reads are answered between the parts."""
+    monkeypatch.setattr(engine_module, "INTERNAL_PAGE_ROWS", 100_000)
+    monkeypatch.setattr(messages, "ROWS_PER_PART", 10)
+    parts = messages.encode_result_parts
+
+    def slow_parts(result: Any, version: int = 4) -> Iterator[bytes]:
+        for part in parts(result, version):
+            time.sleep(0.002)
+            yield part
+
+    monkeypatch.setattr(messages, "encode_result_parts", slow_parts)
+    big, small = sessions
+    relative, result = race(big, "SELECT p, c, v FROM f.t", small)
+    assert sorted(r.c for r in result) == list(range(3000))  # type: ignore[attr-defined]
+    assert all(t < 0 for t in relative), f"the small reads waited for the whole encoding: {relative}"
+
+
+def test_the_parts_of_a_result_make_the_whole_result() -> None:
+    columns = [ColumnSpec("k", "t", "a", cqltypes.Int32Type), ColumnSpec("k", "t", "b", cqltypes.UTF8Type)]
+    rows = Rows(columns, [[i.to_bytes(4, "big"), None if i % 3 else b"x" * i] for i in range(5000)])
+    parts = list(messages.encode_result_parts(rows))
+    assert len(parts) > 2 and b"".join(parts) == messages.encode_result(rows)
 
 
 def test_a_long_statement_is_parsed_while_others_are_served(sessions: tuple[Session, Session]) -> None:

@@ -79,6 +79,7 @@ def _address(host: str, port: int) -> str:
 
 
 async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> int:
+    from .garbage import Collector
     from .server import start_server
 
     try:
@@ -110,9 +111,12 @@ async def _run(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> 
         f"scylla_lite {_version()} listening on {_address(server.host, server.port)} ({where}{admin})",
         flush=True,
     )
+    collector = Collector(server.idle_for)
+    collector.start()
     try:
         await stop.wait()
     finally:
+        collector.stop()
         await server.close()
     return 0
 

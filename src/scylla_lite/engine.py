@@ -52,7 +52,7 @@ PREPARED_CACHE_BYTES = 32 * 1024 * 1024
 """The prepared statements' texts; past it the least recently used answer Unprepared
 and the driver prepares them again, as with ScyllaDB's prepared cache."""
 PREPARED_ENTRY_BYTES = 256
-INTERNAL_PAGE_ROWS = 5000
+INTERNAL_PAGE_ROWS = 1000
 """An unpaged read is made this many rows at a time, other clients served in between."""
 
 

@@ -21,6 +21,7 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from .errors import BadCredentials, CqlError, ProtocolError, ServerError
 from .protocol import frames as fr
 from .protocol import messages as msg
 from .requests import ClientState
-from .results import Continues, Outcome, SchemaChange
+from .results import Continues, Outcome, Rows, SchemaChange
 
 if TYPE_CHECKING:
     from .admin import AdminServer
@@ -351,6 +352,7 @@ class Connection(asyncio.Protocol):
 
     def _handle(self, hdr: fr.FrameHeader, body: bytes) -> _Reply:
         version, stream, opcode = hdr.version, hdr.stream, hdr.opcode
+        self.server.last_request = time.monotonic()
         try:
             if hdr.flags & fr.FLAG_COMPRESSION:
                 if self._compression is None:
@@ -439,7 +441,9 @@ class Connection(asyncio.Protocol):
         return self._frame(version, stream, fr.OP_ERROR, msg.encode_error(error, version))
 
     def _result(self, version: int, stream: int, result: Outcome) -> _Reply:
-        if isinstance(result, Continues):
+        if isinstance(result, Continues) or (
+            isinstance(result, Rows) and len(result.rows) > msg.ROWS_PER_PART
+        ):
             return _Reply(b"", True, version, stream, later=self._continue(version, stream, result))
         out = self._frame(version, stream, fr.OP_RESULT, msg.encode_result(result, version))
         sc = result if isinstance(result, SchemaChange) else None
@@ -474,7 +478,11 @@ class Connection(asyncio.Protocol):
                 outcome = outcome.step()
             except CqlError as exc:
                 return self._error(version, stream, exc).frame
-        return self._frame(version, stream, fr.OP_RESULT, msg.encode_result(outcome, version))
+        parts = []
+        for part in msg.encode_result_parts(outcome, version):  # a long row set: in parts too
+            parts.append(part)
+            await asyncio.sleep(0)
+        return self._frame(version, stream, fr.OP_RESULT, b"".join(parts))
 
     def _on_prepare(self, version: int, stream: int, body: bytes) -> _Reply:
         self._require_ready(fr.OP_PREPARE)
@@ -584,6 +592,11 @@ class Server:
         self._connections: set[Connection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
+        self.last_request = time.monotonic()  # when a frame last came in, from any client
+
+    def idle_for(self) -> float:
+        """Seconds since any client last sent a request."""
+        return time.monotonic() - self.last_request
 
     @property
     def engine(self) -> EngineAPI:

@@ -8,7 +8,7 @@ framing and compression live in `frames`.
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from ..errors import (
     AlreadyExists,
@@ -307,13 +307,16 @@ def _write_rows_metadata(
 
 
 def _encode_rows(buf: bytearray, rows: Rows, version: int) -> None:
-    """Cells come serialised from the engine: each is written as a [bytes] (None: null)."""
     _write_rows_metadata(buf, rows.columns, version, rows.paging_state, rows.no_metadata)
     write_int(buf, len(rows.rows))
-    ncols = len(rows.columns)
+    _encode_row_cells(buf, rows.rows, len(rows.columns))
+
+
+def _encode_row_cells(buf: bytearray, rows: list[list[bytes | None]], ncols: int) -> None:
+    """Cells come serialised from the engine: each is written as a [bytes] (None: null)."""
     null = b"\xff\xff\xff\xff"
     pack = _pack_int
-    for row in rows.rows:
+    for row in rows:
         if len(row) != ncols:
             raise ValueError(f"row has {len(row)} values for {ncols} columns")
         for cell in row:
@@ -360,6 +363,26 @@ def _write_schema_change(buf: bytearray, sc: SchemaChange, version: int) -> None
         write_string(buf, sc.name)
         if target in ("FUNCTION", "AGGREGATE"):
             write_string_list(buf, sc.arg_types)
+
+
+ROWS_PER_PART = 2000
+
+
+def encode_result_parts(result: Result, version: int = 4) -> Iterator[bytes]:
+    """`encode_result` in parts, a long row set `ROWS_PER_PART` rows a part, so that a
+    server can serve other clients between them; the parts joined are `encode_result`."""
+    if not isinstance(result, Rows) or len(result.rows) <= ROWS_PER_PART:
+        yield encode_result(result, version)
+        return
+    head = bytearray()
+    write_int(head, RESULT_ROWS)
+    _write_rows_metadata(head, result.columns, version, result.paging_state, result.no_metadata)
+    write_int(head, len(result.rows))
+    yield bytes(head)
+    for start in range(0, len(result.rows), ROWS_PER_PART):
+        part = bytearray()
+        _encode_row_cells(part, result.rows[start : start + ROWS_PER_PART], len(result.columns))
+        yield bytes(part)
 
 
 def encode_result(result: Result, version: int = 4) -> bytes:
