@@ -297,9 +297,14 @@ def _python_key(t: CqlType, v: Any) -> Any:
     return v
 
 
+_TWOS_COMPLEMENT = frozenset({"tinyint", "smallint", "int", "bigint", "varint", "counter", "timestamp"})
+
+
 def _sort_key(t: CqlType, data: bytes) -> Any:
     if t.name in ("text", "ascii", "blob", "boolean", "date", "time", "inet"):
         return data  # unsigned bytewise order is the comparator for these
+    if data and t.name in _TWOS_COMPLEMENT:
+        return int.from_bytes(data, "big", signed=True)  # the value, without the codec's detour
     return _python_key(t, t.decode(data))
 
 

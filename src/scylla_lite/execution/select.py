@@ -4,6 +4,7 @@ and clustering order into pages.
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import itertools
 import math
@@ -480,12 +481,11 @@ class SelectPlan:
     # ------------------------------------------------------------------ run
     def _partitions(self, ex: Execution, start: tuple[int, bytes] | None) -> Iterator[Any]:
         data = self.table.data
-        keys = self.where.partition_keys(self.table, ex) if self.where.partition else None
-        if keys is not None:
-            parts = [p for k in keys if (p := data.partition(k)) is not None]
-            parts.sort(key=lambda p: (p.token, partition_key_bytes(p.key)))
-            for p in parts:
-                if start is None or (p.token, partition_key_bytes(p.key)) >= start:
+        positions = self._key_positions(ex) if self.where.partition else None
+        if positions is not None:
+            first = 0 if start is None else bisect.bisect_left(positions, start)
+            for pos in itertools.islice(positions, first, None):
+                if (p := data.partitions.get(pos)) is not None:
                     yield p
             return
         lo, hi = -(2**63), 2**63 - 1
@@ -510,6 +510,18 @@ class SelectPlan:
             if p.token > hi or (p.token == hi and not hi_incl):
                 break
             yield p
+
+    def _key_positions(self, ex: Execution) -> list[tuple[int, bytes]] | None:
+        """The (token, key bytes) of every partition the key restrictions name, in token
+        order; made once per execution, so the internal pages of an unpaged 50,000-key IN
+        each start by a bisection instead of sorting the keys again."""
+        memo = ("key positions", id(self))
+        if memo not in ex.memo:
+            keys = self.where.partition_keys(self.table, ex)
+            ex.memo[memo] = (
+                None if keys is None else sorted((token_of(k), partition_key_bytes(k)) for k in keys)
+            )
+        return ex.memo[memo]  # type: ignore[no-any-return]
 
     def _row_ok(
         self,
