@@ -18,6 +18,7 @@ from cassandra import InvalidRequest, cqltypes
 from cassandra.cluster import Cluster, Session
 from cassandra.concurrent import execute_concurrent_with_args
 from cassandra.protocol import SyntaxException
+from cassandra.query import BatchStatement, BatchType
 
 from scylla_lite import engine as engine_module
 from scylla_lite import errors, serve
@@ -62,7 +63,7 @@ def sessions(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Session, Session
                 c.shutdown()
 
 
-def race(big: Session, query: str, small: Session) -> tuple[list[float], object]:
+def race(big: Session, query: Any, small: Session) -> tuple[list[float], object]:
     """(when the small reads finished, relative to the big request's end; its result)."""
     done: dict[str, object] = {}
 
@@ -193,3 +194,44 @@ def test_a_batch_computed_in_slices_is_seen_whole_or_not_at_all(
     assert seen <= {0, 400}
     assert all(t < 0 for t in relative), "the small reads waited for the whole batch"
     assert big.execute("SELECT count(*) FROM f.t WHERE p = 8").one()[0] == 400
+
+
+def test_a_long_batch_across_partitions_is_applied_whole_partitions_at_a_time(
+    sessions: tuple[Session, Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ScyllaDB applies a batch's writes to each partition in isolation, not the whole
+    batch at once: applied a few partitions a turn (each write made slow here), the batch
+    lets the small reads in, and a reader sees each partition whole or not at all."""
+    monkeypatch.setattr(batch_module, "APPLY_SLICE", 20)
+    grouped = batch_module.by_partition
+
+    def slow_writes(done: Any) -> list[list[Any]]:
+        def slow(apply: Any) -> Any:
+            return lambda: (time.sleep(0.001), apply())
+
+        return [[slow(apply) for apply in group] for group in grouped(done)]
+
+    monkeypatch.setattr(batch_module, "by_partition", slow_writes)
+    big, small = sessions
+    insert = big.prepare("INSERT INTO f.t (p, c, v) VALUES (?, ?, ?)")
+    batch = BatchStatement(batch_type=BatchType.UNLOGGED)
+    for i in range(600):  # 40 partitions of 15 rows, interleaved
+        batch.add(insert, (100 + i % 40, i, i))
+    counts = small.prepare("SELECT p, count(*) FROM f.t WHERE p IN ? GROUP BY p")
+    done = threading.Event()
+    seen: set[int] = set()
+
+    def read() -> None:
+        while not done.is_set():
+            seen.update(row[1] for row in small.execute(counts, (list(range(100, 140)),)))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        relative, _ = race(big, batch, small)
+    finally:
+        done.set()
+        reader.join(30)
+    assert seen <= {15}, f"a partition was seen half written: {seen}"
+    assert all(t < 0 for t in relative), "the small reads waited for the whole batch to be applied"
+    assert [r[1] for r in big.execute(counts, (list(range(100, 140)),))] == [15] * 40

@@ -2,9 +2,10 @@
 
 All statements of a batch share one write timestamp unless a statement names its
 own. Every statement's writes are computed first, against the data as it was before
-the batch, and only then applied, all of them in one synchronous step that cannot
-fail (`write_all`): a batch is atomic and isolated, and a statement that fails,
-however late, leaves nothing written. The commit log gets the batch as one record
+the batch, and only then applied, which cannot fail: a batch is atomic, and a
+statement that fails, however late, leaves nothing written. As in ScyllaDB, the
+writes to one partition are applied in isolation (in one step); a long batch across
+partitions is applied some partitions a turn (`APPLY_SLICE`), others served between. The commit log gets the batch as one record
 (its text, or a protocol BATCH's statements: `batch_record`), so a restart replays
 all of it or none. A batch with an IF condition is one lightweight transaction on
 one partition (`lwt.CasRequest`): every condition is checked against the partition
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
 COMPUTE_SLICE = 1000
 """Statements of an unconditional batch whose writes are computed in one turn of the loop."""
+APPLY_SLICE = 1000
+"""About as many statements' writes applied in one turn: whole partitions at a time."""
 BATCH_SIZE_FAIL_BYTES = 1024 * 1024
 """ScyllaDB's batch_size_fail_threshold_in_kb (1024 by default): a batch of more than one
 partition that is larger is refused, "Batch too large". ScyllaDB weighs the mutations in
@@ -114,8 +117,8 @@ def apply_all(
     """Compute every statement's writes, then apply them all (a conditional batch: if
     its conditions hold), then ``log`` the batch, as one record, if anything was
     written. A long unconditional batch is computed `COMPUTE_SLICE` statements a turn
-    (`Continues`): other clients are served in between, and the writes are applied at
-    the end in one step, so no reader sees part of the batch."""
+    (`Continues`), other clients served in between; the writes are then applied whole
+    partitions at a time (`by_partition`), so no reader sees part of a partition's."""
     if not items:
         return Void()
     now_micros = items[0][1].now_micros
@@ -134,15 +137,45 @@ def _in_slices(
     items: list[Item],
     contexts: list[WriteContext],
     start: int,
-    done: list[Callable[[], None]],
+    done: list[tuple[Any, Callable[[], None]]],
     log: Callable[[], None],
 ) -> Outcome:
     end = start + COMPUTE_SLICE
-    done += [plan.mutation(ex, wc) for (plan, ex, _, _), wc in zip(items[start:end], contexts[start:end])]
+    done += [
+        (_partition_of(plan, ex), plan.mutation(ex, wc))
+        for (plan, ex, _, _), wc in zip(items[start:end], contexts[start:end])
+    ]
     if end < len(items):
         return Continues(lambda: _in_slices(items, contexts, end, done, log))
-    for apply in done:
-        apply()
+    return _apply_in_slices(by_partition(done), 0, log)
+
+
+def _partition_of(plan: ModifyPlan, ex: Execution) -> tuple[str, str, tuple[bytes, ...]] | None:
+    """The one partition a statement writes (None: several, an IN on the key)."""
+    pks, _ = plan.keys(ex)
+    return (plan.table.keyspace, plan.table.name, pks[0]) if len(pks) == 1 else None
+
+
+def by_partition(done: list[tuple[Any, Callable[[], None]]]) -> list[list[Callable[[], None]]]:
+    """The computed writes grouped by partition, in statement order within each; one
+    group of all when a statement writes several partitions."""
+    if any(where is None for where, _ in done):
+        return [[apply for _, apply in done]]
+    groups: dict[Any, list[Callable[[], None]]] = {}
+    for where, apply in done:
+        groups.setdefault(where, []).append(apply)
+    return list(groups.values())
+
+
+def _apply_in_slices(groups: list[list[Callable[[], None]]], start: int, log: Callable[[], None]) -> Outcome:
+    applied, end = 0, start
+    while end < len(groups) and applied < APPLY_SLICE:
+        for apply in groups[end]:
+            apply()
+        applied += len(groups[end])
+        end += 1
+    if end < len(groups):
+        return Continues(lambda: _apply_in_slices(groups, end, log))
     log()
     return Void()
 
