@@ -253,28 +253,30 @@ class Engine:
         if plan is not None and plan.version == self.catalog.version:
             return plan
         with self._ahead_lock:
-            plan = self._ahead.pop(key, None)
-        if plan is None or plan.version != self.catalog.version:  # none, or the schema changed meanwhile
-            plan = self._compile(text, keyspace, self.catalog.version)
+            ahead = self._ahead.pop(key, None)
+        if ahead is not None and ahead.version == self.catalog.version:
+            return ahead  # not cached: whoever made it frees it (off the loop), and makes it again
+        plan = self._compile(text, keyspace, self.catalog.version)  # none ahead, or the schema changed
         self._plans.put(key, plan, PLAN_BYTES + PLAN_BYTES_PER_CHAR * len(text))
         return plan
 
-    def plan_ahead(self, text: str, keyspace: str | None) -> None:
+    def plan_ahead(self, text: str, keyspace: str | None) -> Plan | None:
         """Parse and compile a long statement on a worker thread, for the `_plan` of it that
         follows on the event loop (a 100,000-statement batch: seconds of work the loop
         spends serving others). Compiling only reads the schema; the plan records the
         schema version read before it started, and the loop takes it only if that is still
         the version, so a schema change made meanwhile means compiling again. Any error is
-        left for the loop's own compile to raise."""
+        left for the loop's own compile to raise. Returned too: the caller frees it, off the loop."""
         version = self.catalog.version
         try:
             plan = self._compile(text, keyspace, version)
         except Exception:
-            return
+            return None
         with self._ahead_lock:
             while len(self._ahead) >= 16:  # never taken (a closed connection): forget the oldest
                 del self._ahead[next(iter(self._ahead))]
             self._ahead[(text, keyspace)] = plan
+        return plan
 
     def _compile(self, text: str, keyspace: str | None, version: Any) -> Plan:
         parsed = parse(text)
@@ -592,10 +594,11 @@ def check_write_consistency(plans: list[ModifyPlan], consistency: int, serial: i
                 '"make sure it is accepted but I don\'t care how many replicas commit it for non-SERIAL reads"'
             )
         return
-    counters = [p for p in plans if p.table.is_counter]
+    tables = {id(p.table): p.table for p in plans}.values()  # a 100,000-statement batch: a few tables
+    counters = [t for t in tables if t.is_counter]
     if counters and name == "ANY":
         raise InvalidRequest(
-            f"Consistency level ANY is not yet supported for counter table {counters[0].table.name}"
+            f"Consistency level ANY is not yet supported for counter table {counters[0].name}"
         )
     if counters and is_serial:
         raise InvalidRequest("Counter operations are inherently non-serializable")

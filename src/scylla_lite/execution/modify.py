@@ -5,6 +5,7 @@ mutations stamped with one write timestamp, plus lightweight-transaction conditi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,8 +108,9 @@ class ModifyPlan:
         s = self.stmt
         return bool(getattr(s, "if_not_exists", False) or getattr(s, "if_exists", False))
 
-    @property
+    @functools.cached_property
     def conditional(self) -> bool:
+        """Cached: a long batch asks it of each of its statements (conditions are fixed once compiled)."""
         return self.existence_condition or bool(self.cas_conditions)
 
     @property
