@@ -246,9 +246,11 @@ def create_keyspace(keyspace: str) -> None:
 
 def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
     """A driver session on the demo's keyspace (created if missing), the database brought up
-    first; coodie is initialised on it so the demo's models work at once. The cluster is shut
-    down by `close`: when the app stops, or at exit."""
-    from coodie.sync import init_coodie
+    first; coodie's default driver is registered on it (a `PagingDriver`) so the demo's
+    models work at once. The cluster is shut down by `close`: when the app stops, or at exit."""
+    from coodie.drivers import register_driver
+
+    from .paging import PagingDriver
 
     cluster = _cluster(**cluster_kwargs)
     if not _opened:
@@ -256,7 +258,7 @@ def connect(keyspace: str, **cluster_kwargs: Any) -> Any:
     _opened.append(cluster)
     session = cluster.connect()
     _create_keyspace(session, keyspace)
-    init_coodie(session=session, keyspace=keyspace)
+    register_driver("default", PagingDriver(session=session, default_keyspace=keyspace), default=True)
     return session
 
 

@@ -298,9 +298,9 @@ def _register(pytestconfig: pytest.Config, scylla: ScyllaBackend, session: Sessi
     if pytestconfig.getoption("--scylla-driver") == "acsylla":
         driver = _acsylla_driver(scylla, keyspace)
     else:
-        from coodie.drivers.cassandra import CassandraDriver
+        from demokit.paging import PagingDriver
 
-        driver = CassandraDriver(session=session, default_keyspace=keyspace)
+        driver = PagingDriver(session=session, default_keyspace=keyspace)
     register_driver("default", driver, default=True)
     return driver
 
