@@ -20,7 +20,10 @@ application = get_wsgi_application()
 def create_app(keyspace: str | None = None):  # type: ignore[no-untyped-def]
     """The Django WSGI app with both databases ready: SQLite migrated, coodie on ``keyspace``
     (default: ``settings.COODIE_KEYSPACE``)."""
+    import django
+
     from django_taskboard.connection import prepare
 
+    django.setup(set_prefix=False)  # a no-op once set up; again after a test unconfigured it
     prepare(keyspace)
     return application
