@@ -278,6 +278,21 @@ class Engine:
             self._ahead[(text, keyspace)] = plan
         return plan
 
+    @staticmethod
+    def release(plan: Plan | None) -> None:
+        """Free a plan `plan_ahead` made, a statement at a time (on a worker thread).
+        Dropped at once, a 100,000-statement batch's plan is freed inside one C call, ~0.3 s
+        that holds the GIL and that no thread switch can cut into."""
+        if plan is None or not isinstance(plan.statement, ast.Batch):
+            return
+        children = getattr(plan.compiled, "children", [])
+        statements = list(plan.statement.statements)  # hold them: the tuple goes cheaply
+        plan.compiled = plan.statement = None  # type: ignore[assignment]
+        while children:
+            children.pop()
+        while statements:
+            statements.pop()
+
     def _compile(self, text: str, keyspace: str | None, version: Any) -> Plan:
         parsed = parse(text)
         compiler = Compiler(catalog=self.catalog, keyspace=keyspace)

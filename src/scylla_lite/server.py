@@ -462,17 +462,20 @@ class Connection(asyncio.Protocol):
     async def _query_parsed_aside(self, version: int, stream: int, text: str, options: Any) -> bytes:
         """A long statement: parsed and compiled on a worker thread, then run on the loop;
         its plan is freed on a worker thread too (a 100,000-statement batch's: ~0.3 s)."""
-        made = [await asyncio.to_thread(self.engine.plan_ahead, text, self.client.keyspace)]  # type: ignore[attr-defined]
+        plan = await asyncio.to_thread(self.engine.plan_ahead, text, self.client.keyspace)  # type: ignore[attr-defined]
         try:
-            try:
-                outcome = self.engine.start_query(self.client, text, options)  # type: ignore[attr-defined]
-            except CqlError as exc:
-                return self._error(version, stream, exc).frame
-            if isinstance(outcome, SchemaChange):
-                self.server.broadcast_schema_change(outcome)
-            return await self._continue(version, stream, outcome)
+            return await self._run_query(version, stream, text, options)  # its frame, gone: plan is ours
         finally:
-            await asyncio.to_thread(made.clear)
+            await asyncio.to_thread(self.engine.release, plan)  # type: ignore[attr-defined]
+
+    async def _run_query(self, version: int, stream: int, text: str, options: Any) -> bytes:
+        try:
+            outcome = self.engine.start_query(self.client, text, options)  # type: ignore[attr-defined]
+        except CqlError as exc:
+            return self._error(version, stream, exc).frame
+        if isinstance(outcome, SchemaChange):
+            self.server.broadcast_schema_change(outcome)
+        return await self._continue(version, stream, outcome)
 
     async def _continue(self, version: int, stream: int, outcome: Outcome) -> bytes:
         """The slices of a long request, one per turn of the loop (others go between)."""
