@@ -175,8 +175,14 @@ def partition_key_bytes(values: tuple[bytes, ...]) -> bytes:
 
 def token_of(values: tuple[bytes, ...]) -> int:
     """The Murmur3Partitioner token, as ScyllaDB computes it."""
-    t = murmur3(partition_key_bytes(values))
-    return t if t != -(2**63) else 2**63 - 1
+    return position_of(values)[0]
+
+
+def position_of(values: tuple[bytes, ...]) -> tuple[int, bytes]:
+    """Where a partition sits in a table: (token, key bytes), the order partitions are kept in."""
+    key = values[0] if len(values) == 1 else partition_key_bytes(values)
+    t = murmur3(key)
+    return (t if t != -(2**63) else 2**63 - 1), key
 
 
 class TableData:
@@ -189,11 +195,10 @@ class TableData:
         self.derived: dict[str, Any] = {}
 
     def partition(self, key: tuple[bytes, ...], create: bool = False) -> Partition | None:
-        token = token_of(key)
-        pos = (token, partition_key_bytes(key))
+        pos = position_of(key)
         part = self.partitions.get(pos)
         if part is None and create:
-            part = self.partitions[pos] = Partition(key, token)
+            part = self.partitions[pos] = Partition(key, pos[0])
         return part
 
     def scan(self, start: tuple[int, bytes] | None = None, inclusive: bool = True) -> Iterator[Partition]:

@@ -21,7 +21,7 @@ from ..errors import InvalidRequest
 from ..protocol.types import cass_type_name
 from ..requests import UNSET
 from ..results import ColumnSpec, Rows
-from ..storage import NO_DELETION, partition_key_bytes, token_of
+from ..storage import NO_DELETION, partition_key_bytes, position_of, token_of
 from ..types import CqlType, Desc, integer_text, native
 from . import functions, vectors
 from .indexes import indexed_rows, plan_index
@@ -518,9 +518,7 @@ class SelectPlan:
         memo = ("key positions", id(self))
         if memo not in ex.memo:
             keys = self.where.partition_keys(self.table, ex)
-            ex.memo[memo] = (
-                None if keys is None else sorted((token_of(k), partition_key_bytes(k)) for k in keys)
-            )
+            ex.memo[memo] = None if keys is None else sorted(map(position_of, keys))
         return ex.memo[memo]  # type: ignore[no-any-return]
 
     def _row_ok(
