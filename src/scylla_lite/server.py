@@ -602,7 +602,9 @@ class Server:
         self.last_request = time.monotonic()  # when a frame last came in, from any client
 
     def idle_for(self) -> float:
-        """Seconds since any client last sent a request."""
+        """Seconds since any client last sent a request, none being answered meanwhile."""
+        if any(conn._pending for conn in self._connections):
+            return 0.0  # clients waiting on writes being made durable send nothing new
         return time.monotonic() - self.last_request
 
     @property
