@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -80,6 +80,28 @@ def race(big: Session, query: Any, small: Session) -> tuple[list[float], object]
         finished.append(time.perf_counter())
     thread.join(120)
     return [t - float(done["at"]) for t in finished], done["result"]  # type: ignore[arg-type]
+
+
+def race_watched(
+    big: Session, statement: Any, small: Session, read: Callable[[], list[int]]
+) -> tuple[list[float], set[int]]:
+    """`race`, while another thread calls ``read`` over and over: (race's timings, every
+    value ``read`` returned meanwhile)."""
+    done = threading.Event()
+    seen: set[int] = set()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.update(read())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        relative, _ = race(big, statement, small)
+    finally:
+        done.set()
+        watcher.join(30)
+    return relative, seen
 
 
 def test_an_unpaged_read_lets_others_in_between_its_pages_and_misses_no_row(
@@ -172,25 +194,13 @@ def test_a_batch_computed_in_slices_is_seen_whole_or_not_at_all(
     and applied in one step at the end: a reader meanwhile sees none of them or all."""
     monkeypatch.setattr(batch_module, "COMPUTE_SLICE", 5)
     big, small = sessions
+    count_p8 = "SELECT count(*) FROM f.t WHERE p = 8"
     batch = (
         "BEGIN UNLOGGED BATCH "
         + " ".join(f"INSERT INTO f.t (p, c, v) VALUES (8, {i}, {i});" for i in range(400))
         + " APPLY BATCH"
     )
-    done = threading.Event()
-    seen: set[int] = set()
-
-    def read() -> None:
-        while not done.is_set():
-            seen.add(small.execute("SELECT count(*) FROM f.t WHERE p = 8").one()[0])
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    try:
-        relative, _ = race(big, batch, small)
-    finally:
-        done.set()
-        reader.join(30)
+    relative, seen = race_watched(big, batch, small, lambda: [small.execute(count_p8).one()[0]])
     assert seen <= {0, 400}
     assert all(t < 0 for t in relative), "the small reads waited for the whole batch"
     assert big.execute("SELECT count(*) FROM f.t WHERE p = 8").one()[0] == 400
@@ -218,20 +228,10 @@ def test_a_long_batch_across_partitions_is_applied_whole_partitions_at_a_time(
     for i in range(600):  # 40 partitions of 15 rows, interleaved
         batch.add(insert, (100 + i % 40, i, i))
     counts = small.prepare("SELECT p, count(*) FROM f.t WHERE p IN ? GROUP BY p")
-    done = threading.Event()
-    seen: set[int] = set()
-
-    def read() -> None:
-        while not done.is_set():
-            seen.update(row[1] for row in small.execute(counts, (list(range(100, 140)),)))
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    try:
-        relative, _ = race(big, batch, small)
-    finally:
-        done.set()
-        reader.join(30)
+    keys = list(range(100, 140))
+    relative, seen = race_watched(
+        big, batch, small, lambda: [row[1] for row in small.execute(counts, (keys,))]
+    )
     assert seen <= {15}, f"a partition was seen half written: {seen}"
     assert all(t < 0 for t in relative), "the small reads waited for the whole batch to be applied"
     assert [r[1] for r in big.execute(counts, (list(range(100, 140)),))] == [15] * 40

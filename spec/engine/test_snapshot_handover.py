@@ -235,6 +235,27 @@ def hold_snapshots(monkeypatch: pytest.MonkeyPatch, release: Path) -> None:
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
 
 
+def rows_past_a_snapshot(s: Any, rows: int) -> Any:
+    """Table d.t with ``rows`` rows, one write a request: past `SNAPSHOT_EVERY_RECORDS`
+    (100 here) a snapshot starts. The prepared INSERT, for more."""
+    s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+    insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+    for k in range(rows):
+        s.execute(insert, (k,), timeout=10)
+    return insert
+
+
+def stored_rows(data_dir: Path) -> tuple[int, bool]:
+    """What a restart on ``data_dir`` finds: the rows of d.t, and whether a rotated log is left."""
+    engine = Engine(data_dir=data_dir)
+    try:
+        rows = run(engine, "SELECT count(*) FROM d.t").rows[0][0]
+        return int.from_bytes(rows, "big"), engine.log.previous_path.exists()
+    finally:
+        engine.close()
+
+
 @pytest.mark.parametrize("step", BACKGROUND_HANDOVER)
 def test_a_crash_at_each_step_of_a_background_snapshot_loses_and_repeats_nothing(
     opened: Callable[[], Engine], monkeypatch: pytest.MonkeyPatch, step: str
@@ -274,22 +295,16 @@ def test_the_server_serves_reads_and_writes_while_a_snapshot_is_written(
     release = tmp_path / "release"
     hold_snapshots(monkeypatch, release)
     with private_server(data_dir=tmp_path / "data") as (server, s):
-        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
-        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
-        insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
-        for k in range(120):
-            s.execute(insert, (k,), timeout=10)
+        insert = rows_past_a_snapshot(s, 120)
         log = server.engine.log  # type: ignore[attr-defined]
         assert log.background is not None and log.previous_path.exists()
         for k in range(120, 150):
-            s.execute(insert, (k,), timeout=10)
+            s.execute(insert, (k,), timeout=10)  # while the snapshot is held
         assert s.execute("SELECT count(*) FROM d.t").one()[0] == 150
         release.touch()
         wait_for(lambda: log.background is None, "the snapshot")
         assert not log.previous_path.exists() and log.snapshot_path.exists()
-    engine = Engine(data_dir=tmp_path / "data")
-    assert int.from_bytes(run(engine, "SELECT count(*) FROM d.t").rows[0][0], "big") == 150
-    engine.close()
+    assert stored_rows(tmp_path / "data") == (150, False)
 
 
 @needs_fork
@@ -302,19 +317,12 @@ def test_a_failed_background_snapshot_keeps_its_log_and_loses_nothing(
     monkeypatch.setattr(CommitLog, "write_snapshot", broken)
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
     with private_server(data_dir=tmp_path / "data") as (server, s):
-        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
-        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
-        insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
-        for k in range(120):
-            s.execute(insert, (k,), timeout=10)
+        rows_past_a_snapshot(s, 120)
         log = server.engine.log  # type: ignore[attr-defined]
         wait_for(lambda: log.background is None, "the failed snapshot")
         assert log.previous_path.exists()  # the rotated log is all that holds its writes
         monkeypatch.undo()
-    engine = Engine(data_dir=tmp_path / "data")  # the clean stop took the snapshot on the loop
-    assert int.from_bytes(run(engine, "SELECT count(*) FROM d.t").rows[0][0], "big") == 120
-    assert not engine.log.previous_path.exists()
-    engine.close()
+    assert stored_rows(tmp_path / "data") == (120, False)  # the clean stop snapshotted on the loop
 
 
 @needs_fork
