@@ -157,15 +157,18 @@ def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each snapshot comes once the log holds as many records as all logs before it (at
-    least SNAPSHOT_EVERY_RECORDS): 350 writes with a floor of 100 snapshot at 100 and 200."""
+    least SNAPSHOT_EVERY_RECORDS): 350 writes with a floor of 100 snapshot at 100 and 200.
+    (Each write waits for a background snapshot to be written: one due meanwhile would
+    come later, `test_a_snapshot_due_while_one_is_written_comes_after_it`.)"""
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
     with private_server(data_dir=tmp_path / "data") as (server, s):
         s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
         insert = s.prepare("INSERT INTO d.t (k) VALUES (?)")
+        log = server.engine.log  # type: ignore[attr-defined]
         for k in range(348):
             s.execute(insert, (k,))
-        log = server.engine.log  # type: ignore[attr-defined]
+            wait_for(lambda: log.background is None, "the snapshot writer")
         assert (log.generation, log.records_before) == (2, 200)
     engine = Engine(data_dir=tmp_path / "data")
     rows = engine.query(ClientState(), "SELECT count(*) FROM d.t", QueryOptions())
@@ -349,3 +352,22 @@ def test_a_killed_server_takes_its_snapshot_writer_with_it_and_restarts_exactly(
     finally:
         assert again.stop() == 0
     assert not (data / "commitlog.previous").exists()
+
+
+@needs_fork
+def test_a_snapshot_due_while_one_is_written_comes_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One writer at a time: while a snapshot is held, the log grows past the next
+    threshold without a second one starting; the first write after it is done starts it."""
+    release = tmp_path / "release"
+    hold_snapshots(monkeypatch, release)
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        insert = rows_past_a_snapshot(s, 350)  # the first snapshot at ~100 records, held
+        log = server.engine.log  # type: ignore[attr-defined]
+        assert log.generation == 1 and log.background is not None
+        release.touch()
+        wait_for(lambda: log.background is None, "the first snapshot")
+        s.execute(insert, (350,))
+        assert log.generation == 2 and log.records_before > 200  # came late, holding more
+    assert stored_rows(tmp_path / "data") == (351, False)
