@@ -51,6 +51,31 @@ def test_a_full_collection_freezes_what_survives_it(idle: list[float]) -> None:
     assert gc.get_freeze_count() == 0  # stop() hands every object back
 
 
+def test_while_objects_pile_up_each_full_collection_walks_only_a_few_thousand(idle: list[float]) -> None:
+    """A big request (a 20,000-statement batch being parsed) makes hundreds of thousands
+    of objects that survive; the GIL is held for as long as a full collection walks,
+    so each one must walk a few thousand of them, not all made since the last."""
+    walked: list[int] = []
+    before = gc.get_threshold()
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            walked.append(sum(len(gc.get_objects(generation=g)) for g in range(3)))
+
+    def body(collector: garbage.Collector) -> None:
+        gc.callbacks.append(count)
+        try:
+            kept = [Node() for _ in range(300_000)]
+        finally:
+            gc.callbacks.remove(count)
+        assert len(walked) >= 5, walked  # the full collections did come
+        assert max(walked) < 30_000, walked  # Python's own rhythm walks ~90,000 at a time
+        del kept
+
+    run_with_collector(idle, body)
+    assert gc.get_threshold() == before  # stop() gives Python its rhythm back
+
+
 def test_garbage_frozen_by_a_collection_is_reclaimed_once_the_server_is_idle(idle: list[float]) -> None:
     def body(collector: garbage.Collector) -> None:
         node = Node()
