@@ -42,6 +42,7 @@ class Restriction:
     values: Callable[[Execution], list[Any]]  # the right-hand side, as a list of serialised values
     element: TermFn | None = None  # m[key] relations
     multi: bool = False  # a (c1, c2, ...) relation: values are serialised tuples, even of one column
+    constant: bool = False  # the values are literals: the same in every execution
 
     @property
     def column(self) -> Column:
@@ -156,7 +157,9 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
             if col.type.name != "map":
                 raise InvalidRequest(f"Cannot use CONTAINS KEY on non-map column {col.name}")
             receiver = receiver.renamed(f"key({col.name})", col.type.params[0])
-        r = Restriction([col], rel.op, _rhs_values(compiler, rel, receiver), element)
+        r = Restriction(
+            [col], rel.op, _rhs_values(compiler, rel, receiver), element, constant=_literal(rel.rhs)
+        )
         if rel.op == "IS NOT":
             continue  # only meaningful in materialized view definitions
         if col.kind == "partition_key" and element is None and rel.op in ("=", "IN"):
@@ -168,6 +171,13 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
         else:
             where.others.append(r)
     return where
+
+
+def _literal(rhs: ast.Term | tuple[ast.Term, ...]) -> bool:
+    """Is ``rhs`` a literal, or a list of literals (what a long IN list is)?"""
+    if isinstance(rhs, tuple):
+        return all(isinstance(t, ast.Literal) for t in rhs)
+    return isinstance(rhs, ast.Literal)
 
 
 def _tuple_rhs(
