@@ -149,6 +149,14 @@ def test_a_batch_with_a_failing_statement_writes_nothing(cql: Session, tables: s
         InvalidRequest,
         "Attempted to set an element on a list which is null",
     )
+    long_batch = " ".join(f"INSERT INTO a (k, v) VALUES ({k}, {k});" for k in range(1500))
+    refused(  # a long batch is computed a slice at a time: a bad TTL in its last one
+        cql,
+        tables,
+        f"BEGIN UNLOGGED BATCH {long_batch} INSERT INTO a (k, v) VALUES (0, 0) USING TTL -1; APPLY BATCH",
+        InvalidRequest,
+        "A TTL must be greater or equal to 0",
+    )
 
 
 BATCHES = 1000

@@ -129,24 +129,25 @@ def apply_all(
             log()
         return result
     ts = default_ts if default_ts is not None else now_micros
-    contexts = [plan.write_context(ex, ts, now_s) for plan, ex, _, _ in items]
-    return _in_slices(items, contexts, 0, [], log)
+    return _in_slices(items, (ts, now_s), 0, [], log)
 
 
 def _in_slices(
     items: list[Item],
-    contexts: list[WriteContext],
+    when: tuple[int, int],
     start: int,
     done: list[tuple[Any, Callable[[], None]]],
     log: Callable[[], None],
 ) -> Outcome:
+    """The writes of statements ``start`` on, `COMPUTE_SLICE` of them: each one's write
+    parameters (``when``: timestamp, now in seconds), partition and mutation."""
     end = start + COMPUTE_SLICE
     done += [
-        (_partition_of(plan, ex), plan.mutation(ex, wc))
-        for (plan, ex, _, _), wc in zip(items[start:end], contexts[start:end])
+        (_partition_of(plan, ex), plan.mutation(ex, plan.write_context(ex, *when)))
+        for plan, ex, _, _ in items[start:end]
     ]
     if end < len(items):
-        return Continues(lambda: _in_slices(items, contexts, end, done, log))
+        return Continues(lambda: _in_slices(items, when, end, done, log))
     return _apply_in_slices(by_partition(done), 0, log)
 
 
