@@ -165,10 +165,11 @@ def test_a_long_in_lists_partitions_are_found_while_others_are_served(
     partition_keys = Where.partition_keys
 
     def watched(where: Where, table: Any, ex: Any) -> Any:
-        try:
-            on_loop.append(asyncio.get_running_loop() is not None)
-        except RuntimeError:
-            on_loop.append(False)
+        if (table.keyspace, table.name) == ("f", "t"):  # not the driver's reads of system tables
+            try:
+                on_loop.append(asyncio.get_running_loop() is not None)
+            except RuntimeError:
+                on_loop.append(False)
         return partition_keys(where, table, ex)
 
     monkeypatch.setattr(Where, "partition_keys", watched)
