@@ -590,15 +590,18 @@ def check_consistency(
     if isinstance(stmt, ast.Select) and name in ("ANY", "EACH_QUORUM"):
         raise InvalidRequest(f"{name} ConsistencyLevel is only supported for writes")
     if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and isinstance(compiled, ModifyPlan):
-        check_write_consistency([compiled], consistency, serial)
+        check_write_consistency([compiled.table], compiled.conditional, consistency, serial)
 
 
-def check_write_consistency(plans: list[ModifyPlan], consistency: int, serial: int | None) -> None:
+def check_write_consistency(
+    tables: list[Table], conditional: bool, consistency: int, serial: int | None
+) -> None:
     """ScyllaDB's validate_for_write / validate_counter_for_write, and for a conditional
-    statement or batch its Paxos (serial) and commit consistency levels."""
+    statement or batch its Paxos (serial) and commit consistency levels, for writes to
+    ``tables``."""
     name = CONSISTENCY_NAMES.get(consistency, str(consistency))
     is_serial = name in ("SERIAL", "LOCAL_SERIAL")
-    if any(p.conditional for p in plans):
+    if conditional:
         if serial is not None and CONSISTENCY_NAMES.get(serial) not in ("SERIAL", "LOCAL_SERIAL"):
             raise InvalidRequest(
                 "Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL"
@@ -609,7 +612,6 @@ def check_write_consistency(plans: list[ModifyPlan], consistency: int, serial: i
                 '"make sure it is accepted but I don\'t care how many replicas commit it for non-SERIAL reads"'
             )
         return
-    tables = {id(p.table): p.table for p in plans}.values()  # a 100,000-statement batch: a few tables
     counters = [t for t in tables if t.is_counter]
     if counters and name == "ANY":
         raise InvalidRequest(
