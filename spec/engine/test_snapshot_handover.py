@@ -9,6 +9,8 @@ was written and fsynced before it, which is what these files hold too.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import signal
 import stat
@@ -216,6 +218,28 @@ durability.SNAPSHOT_EVERY_RECORDS = 100
 sys.exit(__main__.main())
 """
 """``python -m scylla_lite`` whose background snapshot writer waits for a file to appear."""
+
+
+@needs_fork
+def test_the_snapshot_writer_gives_way_to_the_server(tmp_path: Path) -> None:
+    """The forked writer runs at a lower CPU priority than the server (on two cores it
+    competes with the server and its clients), and without the cyclic collector, whose
+    walks would copy the pages it shares with the server."""
+    report = tmp_path / "child"
+
+    def work() -> None:
+        report.write_text(f"{os.getpriority(os.PRIO_PROCESS, 0)} {gc.isenabled()}")
+
+    async def main() -> bool:
+        ended: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        forked.Forked.start(work, ended.set_result)
+        return await asyncio.wait_for(ended, 30)
+
+    assert asyncio.run(main())
+    priority, collecting = report.read_text().split()
+    assert int(priority) >= os.getpriority(os.PRIO_PROCESS, 0) + forked.NICENESS
+    assert collecting == "False"
+    assert gc.isenabled()  # the server's own collector is untouched
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
