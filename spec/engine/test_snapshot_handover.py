@@ -28,6 +28,8 @@ from scylla_lite.requests import ClientState, QueryOptions
 from scylla_lite.results import Rows
 from spec.server_process import ScyllaLiteProcess, private_server
 
+needs_fork = pytest.mark.skipif(not forked.SUPPORTED, reason="background snapshots fork (Linux)")
+
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="crashes the embedded engine's data directory"
 )
@@ -155,14 +157,19 @@ def test_the_data_files_are_private_to_the_servers_user(opened: Callable[[], Eng
     assert stat.S_IMODE(engine.log.dir.stat().st_mode) == 0o700
 
 
+@pytest.mark.parametrize(
+    "aside", [pytest.param(True, marks=needs_fork), False], ids=["forked", "on the loop"]
+)
 def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aside: bool
 ) -> None:
-    """Each snapshot comes once the log holds as many records as all logs before it (at
-    least SNAPSHOT_EVERY_RECORDS): 350 writes with a floor of 100 snapshot at 100 and 200.
-    (Each write waits for a background snapshot to be written: one due meanwhile would
-    come later, `test_a_snapshot_due_while_one_is_written_comes_after_it`.)"""
+    """Written in the background, a snapshot comes every SNAPSHOT_EVERY_RECORDS records
+    (100 here: at 100, 200, 300 of 348 writes), so a crash replays at most that many;
+    written on the loop (no fork), once the log holds as many as all logs before it (at
+    100 and 200). (Each write waits for a background snapshot to be written: one due
+    meanwhile would come later, `test_a_snapshot_due_while_one_is_written_comes_after_it`.)"""
     monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    monkeypatch.setattr(forked, "SUPPORTED", aside)
     with private_server(data_dir=tmp_path / "data") as (server, s):
         s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
         s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
@@ -171,7 +178,7 @@ def test_snapshots_follow_the_number_of_writes_so_replay_stays_short(
         for k in range(348):
             s.execute(insert, (k,))
             wait_for(lambda: log.background is None, "the snapshot writer")
-        assert (log.generation, log.records_before) == (2, 200)
+        assert (log.generation, log.records_before) == ((3, 300) if aside else (2, 200))
     engine = Engine(data_dir=tmp_path / "data")
     rows = engine.query(ClientState(), "SELECT count(*) FROM d.t", QueryOptions())
     assert isinstance(rows, Rows) and int.from_bytes(rows.rows[0][0] or b"", "big") == 348
@@ -198,7 +205,6 @@ def test_a_long_text_batch_weighs_as_what_replaying_it_costs(
 
 
 # ---------------------------------------------------------------- in the background
-needs_fork = pytest.mark.skipif(not forked.SUPPORTED, reason="background snapshots fork (Linux)")
 HELD_SERVER = """
 import sys, time
 from pathlib import Path
