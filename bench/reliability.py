@@ -195,10 +195,13 @@ def main() -> None:
         print(f"restart at {args.rows:,} rows (goal < 3 s):")
         server = Server(data)
         print(f"  ready after kill -9 (snapshot + replay): {server.ready:.2f} s")
+        cluster, session = server.session()
+        session.execute(text_batch(1_000_000, 1_000))  # a write since the last snapshot
+        cluster.shutdown()
         print(f"  clean stop (final snapshot):             {server.stop():.2f} s")
         server = Server(data)
         print(f"  ready from the snapshot:                 {server.ready:.2f} s")
-        server.stop()
+        print(f"  clean stop with nothing written since:   {server.stop():.2f} s")
     finally:
         shutil.rmtree(data.parent, ignore_errors=True)
 

@@ -157,6 +157,29 @@ def test_the_data_files_are_private_to_the_servers_user(opened: Callable[[], Eng
     assert stat.S_IMODE(engine.log.dir.stat().st_mode) == 0o700
 
 
+def test_a_clean_stop_with_nothing_logged_since_the_last_snapshot_writes_none(
+    opened: Callable[[], Engine],
+) -> None:
+    """Writing a snapshot of 200k rows takes a clean stop ~2.5 s; after only reads since
+    the last one, the one in place already holds everything."""
+    engine = opened()
+    run(engine, "CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+    run(engine, "CREATE TABLE d.c (k int PRIMARY KEY, n counter)")
+    increment(engine, 10)
+    engine.close()
+    snapshot = engine.log.snapshot_path
+    written = snapshot.stat()
+    engine = opened()
+    assert count(engine) == 10  # a read: nothing logged
+    engine.close()
+    assert (snapshot.stat().st_ino, snapshot.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    engine = opened()
+    increment(engine, 1)
+    engine.close()
+    assert snapshot.stat().st_ino != written.st_ino  # a write since: a new snapshot
+    assert count(opened()) == 11
+
+
 @pytest.mark.parametrize(
     "aside", [pytest.param(True, marks=needs_fork), False], ids=["forked", "on the loop"]
 )
