@@ -14,6 +14,7 @@ import gc
 import os
 import signal
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -269,6 +270,46 @@ def test_the_snapshot_writer_gives_way_to_the_server(tmp_path: Path) -> None:
     assert int(priority) >= os.getpriority(os.PRIO_PROCESS, 0) + forked.NICENESS
     assert collecting == "False"
     assert gc.isenabled()  # the server's own collector is untouched
+
+
+@needs_fork
+def test_a_snapshot_falling_due_during_a_long_statement_forks_after_its_plan_is_freed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long statement's plan is freed at its end, on a worker thread; freed just after
+    a fork, it would copy every page it touches (~100 ms for 20,000 statements, the loop
+    waiting on the GIL). A snapshot falling due meanwhile (another request made the
+    batch's record durable) starts once the plan is freed."""
+    events: list[str] = []
+    release, start = Engine.release, forked.Forked.start
+
+    def slow_release(plan: Any) -> None:
+        time.sleep(0.5)  # the reads below come meanwhile
+        release(plan)
+        events.append("freed")
+
+    def noted_start(cls: type, work: Callable[[], None], on_exit: Callable[[bool], None]) -> Any:
+        events.append("forked")
+        return start(work, on_exit)
+
+    monkeypatch.setattr(Engine, "release", staticmethod(slow_release))
+    monkeypatch.setattr(forked.Forked, "start", classmethod(noted_start))
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        s.execute("CREATE KEYSPACE d WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE d.t (k int PRIMARY KEY)")
+        statements = " ".join(f"INSERT INTO d.t (k) VALUES ({k});" for k in range(600))  # ~21 KB
+        batch = s.execute_async(f"BEGIN UNLOGGED BATCH {statements} APPLY BATCH", timeout=60)
+        answered = threading.Event()
+        batch.add_callbacks(lambda _: answered.set(), lambda _: answered.set())
+        while not answered.is_set():
+            s.execute("SELECT k FROM d.t WHERE k = 0")
+        batch.result()
+        log = server.engine.log  # type: ignore[attr-defined]
+        wait_for(lambda: log.background is None, "the snapshot writer")
+        assert log.generation == 1  # the snapshot came, once
+    assert events == ["freed", "forked"]
+    assert stored_rows(tmp_path / "data") == (600, False)
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:

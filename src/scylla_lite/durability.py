@@ -180,6 +180,7 @@ class CommitLog:
         self.records_before = 0  # in every log the snapshot holds
         self.replaying = False
         self.background: forked.Forked | None = None  # writing a snapshot in the background
+        self.holds = 0  # no snapshot starts while positive (`Engine.snapshots_held`)
 
     # ------------------------------------------------------------------ writing
     def append(self, record: tuple[Any, ...]) -> None:
@@ -205,6 +206,11 @@ class CommitLog:
             self._synced = upto
         finally:
             self._flushing = None
+        self.snapshot_if_due()
+
+    def snapshot_if_due(self) -> None:
+        if self._file is None:
+            return  # closed
         if self._size > SNAPSHOT_EVERY_BYTES or self._records >= self.records_allowed():
             self.snapshot_due()
 
@@ -241,9 +247,10 @@ class CommitLog:
     # ------------------------------------------------------------------ snapshot
     def snapshot_due(self) -> None:
         """The log is long enough: snapshot in the background where the platform can
-        fork, unless one is running; on the loop when a failed one left its log behind."""
-        if self.background is not None:
-            return
+        fork, unless one is running or snapshots are held; on the loop when a failed one
+        left its log behind."""
+        if self.background is not None or self.holds:
+            return  # checked again by the next write, and as the hold ends
         if forked.SUPPORTED and not self.previous_path.exists():
             self.snapshot_in_background()
         else:

@@ -461,12 +461,14 @@ class Connection(asyncio.Protocol):
 
     async def _query_parsed_aside(self, version: int, stream: int, text: str, options: Any) -> bytes:
         """A long statement: parsed and compiled on a worker thread, then run on the loop;
-        its plan is freed on a worker thread too (a 100,000-statement batch's: ~0.3 s)."""
+        its plan is freed on a worker thread too (a 100,000-statement batch's: ~0.3 s),
+        before any snapshot falling due meanwhile forks."""
         plan = await asyncio.to_thread(self.engine.plan_ahead, text, self.client.keyspace)  # type: ignore[attr-defined]
-        try:
-            return await self._run_query(version, stream, text, options)  # its frame, gone: plan is ours
-        finally:
-            await asyncio.to_thread(self.engine.release, plan)  # type: ignore[attr-defined]
+        with self.engine.snapshots_held():  # type: ignore[attr-defined]
+            try:
+                return await self._run_query(version, stream, text, options)  # its frame, gone: plan is ours
+            finally:
+                await asyncio.to_thread(self.engine.release, plan)  # type: ignore[attr-defined]
 
     async def _run_query(self, version: int, stream: int, text: str, options: Any) -> bytes:
         try:
