@@ -240,7 +240,7 @@ class CommitLog:
         self.stop_background()
         self.flush_now()
         if self._records or self.previous_path.exists():
-            self.snapshot()  # else the one in place holds everything: a stop of 200k rows in ~0.3 s, not ~2.5
+            self.snapshot()  # else the one in place holds everything: a stop at 200k rows in ~0.7 s, not ~2
         self._file.close()
         self._file = None
 
