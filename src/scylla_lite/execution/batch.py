@@ -5,9 +5,9 @@ own. Every statement's writes are computed first, against the data as it was bef
 the batch, and only then applied, which cannot fail: a batch is atomic, and a
 statement that fails, however late, leaves nothing written. As in ScyllaDB, the
 writes to one partition are applied in isolation (in one step); a long batch across
-partitions is applied some partitions a turn (`APPLY_SLICE`), others served between. The commit log gets the batch as one record
-(its text, or a protocol BATCH's statements: `batch_record`), so a restart replays
-all of it or none. A batch with an IF condition is one lightweight transaction on
+partitions is applied some partitions a turn (`APPLY_SLICE`), others served between.
+The commit log gets the batch as one record (its text, or a protocol BATCH's
+statements: `batch_record`), so a restart replays all of it or none. A batch with an IF condition is one lightweight transaction on
 one partition (`lwt.CasRequest`): every condition is checked against the partition
 as it was before the batch, then all statements apply or none, at the transaction's
 time, and the answer has a row per statement.
@@ -56,15 +56,10 @@ class BatchPlan:
     def __post_init__(self) -> None:
         """What every execution checks, known once (a 100,000-statement batch: ~50 ms a look)."""
         self.conditional = any(c.conditional for c in self.children)
-        self.tables = tables_of(self.children)
+        self.tables: list[Table] = list({id(c.table): c.table for c in self.children}.values())
 
     def items(self, ex: Execution, keyspace: str | None) -> Iterator[Item]:
         return ((child, ex, "", keyspace) for child in self.children)
-
-
-def tables_of(plans: list[ModifyPlan]) -> list[Table]:
-    """The tables ``plans`` write, each once (a long batch's: a few)."""
-    return list({id(p.table): p.table for p in plans}.values())
 
 
 def compile_batch(engine: Engine, compiler: Compiler, stmt: ast.Batch, keyspace: str | None) -> BatchPlan:
@@ -292,12 +287,11 @@ def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Out
         values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
         assert isinstance(plan.compiled, ModifyPlan)
         items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
-    plans = [p for p, _, _, _ in items]
-    check_kinds(kind, plans)
+    bplan = BatchPlan(kind, [p for p, _, _, _ in items])
+    check_kinds(kind, bplan.children)
     from ..engine import check_write_consistency
 
-    conditional = any(p.conditional for p in plans)
-    check_write_consistency(tables_of(plans), conditional, options.consistency, options.serial_consistency)
+    check_write_consistency(bplan.tables, bplan.conditional, options.consistency, options.serial_consistency)
     check_size(items, sum(len(text) + _bytes(ex.values) for _, ex, text, _ in items))
     return apply_all(
         engine, items, options.timestamp, lambda: engine.logged(batch_record(kind, items, options.timestamp))
