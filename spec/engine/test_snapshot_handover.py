@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cassandra.cluster import NoHostAvailable
 
 from scylla_lite import durability, forked
 from scylla_lite.durability import BACKGROUND_HANDOVER, HANDOVER, CommitLog
@@ -343,6 +344,15 @@ def rows_past_a_snapshot(s: Any, rows: int) -> Any:
     return insert
 
 
+def stored_keys(data_dir: Path) -> set[int]:
+    """The keys of d.t a restart on ``data_dir`` finds."""
+    engine = Engine(data_dir=data_dir)
+    try:
+        return {int.from_bytes(row[0], "big") for row in run(engine, "SELECT k FROM d.t").rows}
+    finally:
+        engine.close()
+
+
 def stored_rows(data_dir: Path) -> tuple[int, bool]:
     """What a restart on ``data_dir`` finds: the rows of d.t, and whether a rotated log is left."""
     engine = Engine(data_dir=data_dir)
@@ -523,3 +533,67 @@ def test_a_snapshot_due_while_one_is_written_comes_after_it(
         s.execute(insert, (350,))
         assert log.generation == 2 and log.records_before > 200  # came late, holding more
     assert stored_rows(tmp_path / "data") == (351, False)
+
+
+# ---------------------------------------------------------------- a failing disk
+def write_each(s: Any, insert: Any, keys: range, before: Callable[[int], None] = lambda k: None) -> set[int]:
+    """Write each key, one request each; the keys acknowledged (a refusal must say why)."""
+    acknowledged = set()
+    for k in keys:
+        before(k)
+        try:
+            s.execute(insert, (k,), timeout=10)
+        except NoHostAvailable as exc:  # the driver's word for a Server error from its only host
+            assert "Failed to make the write durable: the commit log failed" in str(exc)
+            continue
+        acknowledged.add(k)
+    return acknowledged
+
+
+def test_once_the_log_fails_nothing_more_is_acknowledged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills half-way through a record, then has room again. A torn record ends
+    the log at recovery, so a write acknowledged after it would be lost: like ScyllaDB,
+    which isolates a node on a commit-log error, the server acknowledges nothing more
+    (reads included: they could show what is not durable) until it restarts."""
+    write, full = CommitLog._write, threading.Event()
+
+    def write_or_fail(self: CommitLog, data: bytes) -> None:
+        if full.is_set():
+            self._file.write(data[: len(data) // 2])
+            self._file.flush()
+            raise OSError(28, "No space left on device")
+        write(self, data)
+
+    monkeypatch.setattr(CommitLog, "_write", write_or_fail)
+    with private_server(data_dir=tmp_path / "data") as (_, s):
+        insert = rows_past_a_snapshot(s, 10)
+        acknowledged = write_each(s, insert, range(10, 14), lambda k: full.set() if k == 10 else full.clear())
+        with pytest.raises(NoHostAvailable, match="nothing is acknowledged until the server restarts"):
+            s.execute("SELECT k FROM d.t WHERE k = 0")
+    assert acknowledged == set()
+    assert stored_keys(tmp_path / "data") == set(range(10))
+
+
+@needs_fork
+def test_a_failed_rotation_acknowledges_nothing_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer thread cannot rotate the log while the forked child installs the
+    snapshot of the cut: a write acknowledged after that, into the log the snapshot
+    replaces, would be dropped at restart. Every acknowledged write is there."""
+
+    def broken(self: CommitLog, pending: bytes) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(CommitLog, "retire_log", broken)
+    monkeypatch.setattr(durability, "SNAPSHOT_EVERY_RECORDS", 100)
+    with private_server(data_dir=tmp_path / "data") as (server, s):
+        insert = rows_past_a_snapshot(s, 0)
+        acknowledged = write_each(s, insert, range(200))
+        log = server.engine.log  # type: ignore[attr-defined]
+        wait_for(lambda: log.background is None, "the snapshot writer")
+        assert log.snapshot_path.exists() and len(acknowledged) < 200
+        monkeypatch.undo()
+    assert acknowledged <= stored_keys(tmp_path / "data")

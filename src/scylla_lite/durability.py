@@ -87,6 +87,13 @@ and installs the snapshot, in either order; then the writer thread drops the old
 PRIVATE = 0o600
 
 
+class LogFailed(Exception):
+    """The log's file work failed once: from then on no request is answered as done
+    (ScyllaDB isolates a node on a commit-log I/O error). Records written after a
+    failed one could be cut off with it at recovery (a torn record ends the log), or
+    land in a log that a snapshot already replaces."""
+
+
 @dataclass(frozen=True)
 class Rotation:
     """A log cut where a snapshot forks: the records queued for it but not yet written
@@ -198,6 +205,7 @@ class CommitLog:
         self._rotation: Rotation | None = None  # queued for the writer thread
         self._retired = False  # the rotated log's snapshot is in place: delete it
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="commitlog")  # file work, in order
+        self.failed: LogFailed | None = None
 
     # ------------------------------------------------------------------ writing
     def append(self, record: tuple[Any, ...]) -> None:
@@ -209,7 +217,11 @@ class CommitLog:
 
     async def sync(self) -> None:
         target = self._appended
-        while self._synced < target:
+        while True:
+            if self.failed is not None:
+                raise self.failed
+            if self._synced >= target:
+                return
             if self._flushing is None:
                 self._flushing = asyncio.ensure_future(self._flush())
             await asyncio.shield(self._flushing)
@@ -218,7 +230,10 @@ class CommitLog:
         try:
             work, upto = self._take()
             if any(work):
-                await asyncio.get_running_loop().run_in_executor(self._writer, self._write_out, *work)
+                try:
+                    await asyncio.get_running_loop().run_in_executor(self._writer, self._write_out, *work)
+                except Exception as exc:
+                    raise self.fail(exc) from exc
             self._synced = max(self._synced, upto)
         finally:
             self._flushing = None
@@ -227,8 +242,9 @@ class CommitLog:
 
     def _kick(self) -> None:
         """Start a flush for hand-over work queued while none could take it."""
-        if self._flushing is None and (self._rotation is not None or self._retired):
+        if self._flushing is None and self.failed is None and (self._rotation is not None or self._retired):
             self._flushing = asyncio.ensure_future(self._flush())
+            self._flushing.add_done_callback(_retrieved)  # no request waits for it: `fail` logged any error
 
     def _take(self) -> tuple[tuple[Rotation | None, bool, bytes], int]:
         """The file work queued so far, and the records it makes durable."""
@@ -236,6 +252,15 @@ class CommitLog:
         self._rotation, self._retired = None, False
         self._buffer.clear()
         return work, self._appended
+
+    def fail(self, exc: Exception) -> LogFailed:
+        """Stop acknowledging anything: the first failure of the log's file work."""
+        if self.failed is None:
+            self.failed = LogFailed(
+                f"the commit log failed ({exc}); nothing is acknowledged until the server restarts"
+            )
+            log.error("%s", self.failed)
+        return self.failed
 
     def _write_out(self, rotation: Rotation | None, retired: bool, data: bytes) -> None:
         """On the writer thread: the hand-over's file steps before the records that follow them."""
@@ -247,8 +272,8 @@ class CommitLog:
             self._write(data)
 
     def snapshot_if_due(self) -> None:
-        if self._file is None:
-            return  # closed
+        if self._file is None or self.failed is not None:
+            return  # closed, or failed: what is on disk stays as it is
         if self._size > SNAPSHOT_EVERY_BYTES or self._records >= self.records_allowed():
             self.snapshot_due()
 
@@ -267,17 +292,23 @@ class CommitLog:
     def flush_now(self) -> None:
         """Write everything queued and wait for it, after any flush in flight (shutdown,
         a snapshot on the loop, or no event loop)."""
+        if self.failed is not None:
+            raise self.failed
         work, upto = self._take()
-        self._writer.submit(self._write_out, *work).result()
+        try:
+            self._writer.submit(self._write_out, *work).result()
+        except Exception as exc:
+            raise self.fail(exc) from exc
         self._synced = max(self._synced, upto)
 
     def close(self) -> None:
         if self._file is None:
             return
         self.stop_background()
-        self.flush_now()
-        if self._records or self.previous_path.exists():
-            self.snapshot()  # else the one in place holds everything: a stop at 200k rows in ~0.7 s, not ~2
+        if self.failed is None:
+            self.flush_now()
+            if self._records or self.previous_path.exists():
+                self.snapshot()  # else the one in place holds everything: a stop at 200k rows in ~0.7 s, not ~2
         self._file.close()
         self._file = None
         self._writer.shutdown()
@@ -519,6 +550,11 @@ class CommitLog:
                 engine.run_modify(plan, plan.compiled, ex, ts, list(values), client)  # type: ignore[arg-type]
         except Exception as exc:
             log.warning("commit log: skipping a record that no longer applies (%s): %s", exc, text[:80])
+
+
+def _retrieved(done: asyncio.Future[None]) -> None:
+    if not done.cancelled():
+        done.exception()
 
 
 @contextlib.contextmanager
