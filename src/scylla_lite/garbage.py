@@ -44,7 +44,7 @@ class Collector:
 
     def start(self) -> None:
         self._cleanup()
-        young, middle, _ = self._thresholds = gc.get_threshold()
+        young, middle, _ = self._thresholds
         gc.set_threshold(young, middle, FULL_AFTER_MIDDLE)
         gc.callbacks.append(self._after_collection)
         self._schedule()

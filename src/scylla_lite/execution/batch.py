@@ -7,10 +7,11 @@ statement that fails, however late, leaves nothing written. As in ScyllaDB, the
 writes to one partition are applied in isolation (in one step); a long batch across
 partitions is applied some partitions a turn (`APPLY_SLICE`), others served between.
 The commit log gets the batch as one record (its text, or a protocol BATCH's
-statements: `batch_record`), so a restart replays all of it or none. A batch with an IF condition is one lightweight transaction on
-one partition (`lwt.CasRequest`): every condition is checked against the partition
-as it was before the batch, then all statements apply or none, at the transaction's
-time, and the answer has a row per statement.
+statements: `batch_record`), so a restart replays all of it or none. A batch with an
+IF condition is one lightweight transaction on one partition (`lwt.CasRequest`):
+every condition is checked against the partition as it was before the batch, then
+all statements apply or none, at the transaction's time, and the answer has a row
+per statement.
 """
 
 from __future__ import annotations
