@@ -278,11 +278,13 @@ def ensure_coodie(keyspace: str) -> Any:
     from coodie.drivers import get_driver
     from coodie.exceptions import ConfigurationError
 
+    from .coodie_private import driver_keyspace
+
     try:
         driver = get_driver()
     except ConfigurationError:
         driver = None
-    if driver is not None and getattr(driver, "_default_keyspace", None) == keyspace:
+    if driver is not None and driver_keyspace(driver) == keyspace:
         return driver
     connect(keyspace)
     return get_driver()

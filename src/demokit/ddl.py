@@ -23,7 +23,9 @@ from coodie.aio.document import Document as AsyncDocument
 from coodie.aio.document import MaterializedView as AsyncMaterializedView
 from coodie.schema import ColumnDefinition, build_schema
 from coodie.sync.document import Document, MaterializedView
-from coodie.usertype import UserType, _extract_udt_dependencies, extract_udt_classes
+from coodie.usertype import UserType, extract_udt_classes
+
+from . import coodie_private
 
 _BASES: tuple[type, ...] = (Document, AsyncDocument, UserType)
 _VIEWS: tuple[type, ...] = (MaterializedView, AsyncMaterializedView)
@@ -68,12 +70,16 @@ def schema_statements(classes: Iterable[type], keyspace: str) -> list[str]:
         for udt in udts:
             if udt not in types:
                 types.add(udt)
-                add(cql_builder.build_create_type(udt.type_name(), keyspace, udt._get_field_cql_types()))
+                add(
+                    cql_builder.build_create_type(
+                        udt.type_name(), keyspace, coodie_private.udt_field_types(udt)
+                    )
+                )
 
     for cls in classes:
         _check_keyspace_not_pinned(cls)
         if issubclass(cls, UserType):
-            add_types([*_extract_udt_dependencies(cls), cls])
+            add_types([*coodie_private.udt_dependencies(cls), cls])
         elif issubclass(cls, _VIEWS):
             add(_view(cls, keyspace))
         else:
@@ -95,9 +101,10 @@ def _columns(cls: Any) -> list[ColumnDefinition]:
 
 
 def _table(cls: Any, keyspace: str, tables: dict[str, set[str]], add: Any) -> None:
-    table, schema = cls._get_table(), _columns(cls)
+    table, schema = coodie_private.table_name(cls), _columns(cls)
     if table not in tables:
-        add(cql_builder.build_create_table(table, keyspace, schema, table_options=cls._get_table_options()))
+        options = coodie_private.table_options(cls)
+        add(cql_builder.build_create_table(table, keyspace, schema, table_options=options))
         tables[table] = {c.name for c in schema}
     for col in schema:  # a polymorphic subclass adds its own columns to the shared table
         if col.name not in tables[table]:
@@ -115,14 +122,11 @@ def _view(cls: Any, keyspace: str) -> str:
     partition = sorted((c for c in schema if c.primary_key), key=lambda c: c.partition_key_index)
     clustering = sorted((c for c in schema if c.clustering_key), key=lambda c: c.clustering_key_index)
     return cql_builder.build_create_materialized_view(
-        view_name=cls._get_table(),
+        view_name=coodie_private.table_name(cls),
         keyspace=keyspace,
-        base_table=cls._get_base_table(),
-        columns=cls._get_view_columns(),
         primary_key_columns=[c.name for c in partition],
         clustering_columns=[c.name for c in clustering] or None,
-        where_clause=cls._get_where_clause(),
-        clustering_order=cls._get_clustering_order(),
+        **coodie_private.view_definition(cls),
     )
 
 

@@ -32,6 +32,7 @@ from batch_importer.importer import (
 )
 from batch_importer.manifest import MAX_ROWS, generate_records, read_manifest, write_records
 from batch_importer.models import CargoItem
+from demokit.coodie_private import qualified_table
 from demokit.registry import keyspace_for
 
 
@@ -58,82 +59,84 @@ def _console(svg: str | None) -> Console:
 
 
 def create_app(keyspace: str | None = None) -> click.Group:
-    """The click group; it connects (through `ensure_coodie`) only when a command needs it."""
+    """The click group on ``keyspace``; a command connects (`ensure_coodie`) only when it needs to."""
     keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
-
-    @click.group(help=f"📦 LOADMASTER — import cargo manifests into keyspace {keyspace} with BatchQuery.")
-    def app() -> None:
-        pass
-
-    @app.command(help="Write a deterministic sample manifest (.csv or .json) of ROWS rows.")
-    @click.option("--rows", type=click.IntRange(1, MAX_ROWS), default=10_000, show_default=True)
-    @click.option("--planets", type=click.IntRange(1, 10), default=10, show_default=True)
-    @click.argument("path", type=click.Path(dir_okay=False))
-    def generate(rows: int, planets: int, path: str) -> None:
-        if Path(path).suffix.lower() not in (".csv", ".json"):
-            raise click.ClickException(f"{path}: use a .csv or .json file name")
-        write_records(path, generate_records(rows, planets=planets))
-        click.secho(f"✔ wrote {rows:,} rows over {planets} planet(s) to {path}", fg="green")
-
-    @app.command("import", help="Import a .csv/.json manifest; bad rows are rejected, good rows imported.")
-    @click.argument("path", type=click.Path(dir_okay=False))
-    @click.option(
-        "--logged/--unlogged",
-        default=True,
-        show_default=True,
-        help="BEGIN BATCH (batchlog, all-or-nothing across replicas) or BEGIN UNLOGGED BATCH",
+    return click.Group(
+        "batch-importer",
+        commands=[generate, import_, count],
+        help=f"📦 LOADMASTER — import cargo manifests into keyspace {keyspace} with BatchQuery.",
+        context_settings={"obj": keyspace},  # what each command's @click.pass_obj receives
     )
-    @click.option(
-        "--batch-size",
-        type=click.IntRange(1, MAX_BATCH_SIZE),
-        default=DEFAULT_BATCH_SIZE,
-        show_default=True,
-        help="statements per batch (every batch holds one partition)",
+
+
+@click.command(help="Write a deterministic sample manifest (.csv or .json) of ROWS rows.")
+@click.option("--rows", type=click.IntRange(1, MAX_ROWS), default=10_000, show_default=True)
+@click.option("--planets", type=click.IntRange(1, 10), default=10, show_default=True)
+@click.argument("path", type=click.Path(dir_okay=False))
+def generate(rows: int, planets: int, path: str) -> None:
+    if Path(path).suffix.lower() not in (".csv", ".json"):
+        raise click.ClickException(f"{path}: use a .csv or .json file name")
+    write_records(path, generate_records(rows, planets=planets))
+    click.secho(f"✔ wrote {rows:,} rows over {planets} planet(s) to {path}", fg="green")
+
+
+@click.command("import", help="Import a .csv/.json manifest; bad rows are rejected, good rows imported.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--logged/--unlogged",
+    default=True,
+    show_default=True,
+    help="BEGIN BATCH (batchlog, all-or-nothing across replicas) or BEGIN UNLOGGED BATCH",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, MAX_BATCH_SIZE),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="statements per batch (every batch holds one partition)",
+)
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option("--svg", type=click.Path(dir_okay=False), default=None, help="also save the output as SVG")
+@click.pass_context
+def import_(
+    ctx: click.Context, path: str, logged: bool, batch_size: int, workers: int, svg: str | None
+) -> None:
+    console = _console(svg)
+    manifest = read_manifest(path)  # a file-level error stops here: nothing written
+    colour = ORANGE if logged else STEEL_LIGHT
+    kind = "LOGGED" if logged else "UNLOGGED"
+    console.print(
+        f"[bold {ORANGE}][📦 LOADMASTER][/]  Importing cargo manifest [bold]{escape(Path(path).name)}[/]: "
+        f"{manifest.total:,} rows, [{colour}]{kind}[/] batches of ≤ {batch_size}"
     )
-    @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
-    @click.option("--svg", type=click.Path(dir_okay=False), default=None, help="also save the output as SVG")
-    @click.pass_context
-    def import_(
-        ctx: click.Context, path: str, logged: bool, batch_size: int, workers: int, svg: str | None
-    ) -> None:
-        console = _console(svg)
-        manifest = read_manifest(path)  # a file-level error stops here: nothing written
-        colour = ORANGE if logged else STEEL_LIGHT
-        kind = "LOGGED" if logged else "UNLOGGED"
-        console.print(
-            f"[bold {ORANGE}][📦 LOADMASTER][/]  Importing cargo manifest [bold]{escape(Path(path).name)}[/]: "
-            f"{manifest.total:,} rows, [{colour}]{kind}[/] batches of ≤ {batch_size}"
-        )
-        _connect(keyspace)
-        report = import_rows(
-            [doc for _, doc in manifest.rows],
-            logged=logged,
-            batch_size=batch_size,
-            workers=workers,
-            console=console,
-        )
-        report.rejects = manifest.rejects
-        render_report(report, console)
-        if svg:
-            save_offline_svg(console, svg)
-        if report.rejects:
-            ctx.exit(1)
+    _connect(ctx.obj)
+    report = import_rows(
+        [doc for _, doc in manifest.rows],
+        logged=logged,
+        batch_size=batch_size,
+        workers=workers,
+        console=console,
+    )
+    report.rejects = manifest.rejects
+    render_report(report, console)
+    if svg:
+        save_offline_svg(console, svg)
+    if report.rejects:
+        ctx.exit(1)
 
-    @app.command(help="Rows per planet, counted by the database (SELECT COUNT(*) per partition).")
-    def count() -> None:
-        _connect(keyspace)
-        Console(highlight=False).print(planet_counts())
 
-    return app
+@click.command(help="Rows per planet, counted by the database (SELECT COUNT(*) per partition).")
+@click.pass_obj
+def count(keyspace: str) -> None:
+    _connect(keyspace)
+    Console(highlight=False).print(planet_counts())
 
 
 def planet_counts() -> Table:
     """Rows per planet, each counted by the database (``SELECT COUNT(*)`` on its partition)."""
     from coodie.drivers import get_driver
 
-    rows = get_driver().execute(
-        f"SELECT DISTINCT planet FROM {CargoItem._get_keyspace()}.{CargoItem._get_table()}", []
-    )
+    rows = get_driver().execute(f"SELECT DISTINCT planet FROM {qualified_table(CargoItem)}", [])
     table = Table(title=f"[bold {ORANGE}]cargo per planet", border_style=STEEL_LIGHT)
     table.add_column("planet", style="bold")
     table.add_column("rows", justify="right")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from demokit.coodie_private import table_name
 from demokit.database import connect
 
 
@@ -26,5 +27,5 @@ class Command(BaseCommand):
 
         keyspace = options["keyspace"] or settings.COODIE_KEYSPACE
         connect(keyspace)
-        sync_tables(lambda model: self.stdout.write(f"  ✔ {keyspace}.{model._get_table()}"))
+        sync_tables(lambda model: self.stdout.write(f"  ✔ {keyspace}.{table_name(model)}"))
         self.stdout.write(self.style.SUCCESS(f"coodie tables synced in keyspace {keyspace}"))
