@@ -39,15 +39,24 @@ def palette_css(accents: dict[str, str] | None = None) -> str:
     return f":root {{\n{body}}}\n"
 
 
-def mount_fastapi(app: Any, package_dir: Path) -> Any:
-    """Serve the shared theme at ``/static/demokit`` and the demo's ``static/`` at ``/static``;
-    return the ``Jinja2Templates`` that look in the demo's ``templates/`` first, then in
-    demokit's (its ``base.html`` layout)."""
-    import jinja2
+def mount_fastapi(app: Any, package_dir: Path) -> None:
+    """Serve the shared theme at ``/static/demokit`` and the demo's ``static/`` at ``/static``."""
     from fastapi.staticfiles import StaticFiles
-    from fastapi.templating import Jinja2Templates
 
     app.mount("/static/demokit", StaticFiles(directory=static_dir() / "demokit"), name="demokit")
     app.mount("/static", StaticFiles(directory=package_dir / "static"), name="static")
-    loader = jinja2.FileSystemLoader([package_dir / "templates", templates_dir()])
-    return Jinja2Templates(env=jinja2.Environment(loader=loader, autoescape=True))
+
+
+def mount_flask(app: Any) -> None:
+    """Serve the shared theme at ``/static/demokit`` from a Flask app (its own ``static/`` is
+    Flask's), and look for templates in the app's ``templates/`` first, then in demokit's."""
+    from flask import Blueprint
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app.jinja_loader = ChoiceLoader(
+        [FileSystemLoader(Path(app.root_path) / "templates"), FileSystemLoader(templates_dir())]
+    )
+    static = Blueprint(
+        "demokit", __name__, static_folder=str(static_dir() / "demokit"), static_url_path="/static/demokit"
+    )
+    app.register_blueprint(static)

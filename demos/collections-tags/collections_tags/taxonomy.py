@@ -20,7 +20,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BeforeValidator, Field, JsonValue, ValidationInfo
 
 from collections_tags.models import Byline
-from demokit.bodies import Body, FormBlank, in_form
+from demokit.bodies import BadBody, Body, FormBlank, in_form
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
@@ -37,6 +37,13 @@ class TaxonomyError(ValueError):
 
 class NotFound(LookupError):
     """No article with that id."""
+
+
+def status_of(exc: Exception) -> int:
+    """404 for a missing article, a refused body's own status, 422 for any other bad input."""
+    if isinstance(exc, NotFound):
+        return 404
+    return exc.status if isinstance(exc, BadBody) else 422
 
 
 # kind of value each (column, op) takes

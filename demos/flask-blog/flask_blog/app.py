@@ -17,8 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
-from jinja2 import ChoiceLoader, FileSystemLoader
+from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from demokit import theme
@@ -46,10 +45,6 @@ def create_app(keyspace: str | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,  # a bigger form is a 413 before any field is read
         PAGE_SIZE=int(os.environ.get("FLASK_BLOG_PAGE_SIZE", "9")),
     )
-    # templates: this demo's own first, then demokit's shared base layout
-    app.jinja_loader = ChoiceLoader(
-        [FileSystemLoader(HERE / "templates"), FileSystemLoader(theme.templates_dir())]
-    )
     app.jinja_env.globals.update(
         demo_title=TITLE,
         demo_tagline=TAGLINE,
@@ -57,21 +52,14 @@ def create_app(keyspace: str | None = None) -> Flask:
         static_url="/static",
         keyspace=keyspace,
     )
-    # the shared palette and base stylesheet, served by the app itself (never a CDN)
-    app.register_blueprint(
-        Blueprint(
-            "demokit",
-            __name__,
-            static_folder=str(theme.static_dir() / "demokit"),
-            static_url_path="/static/demokit",
-        )
-    )
+    theme.mount_flask(app)  # the shared theme and base layout, served by the app itself (never a CDN)
     app.register_blueprint(blog)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> Any:
-        if request.path.startswith("/api/"):
-            return jsonify(error=exc.description), exc.code or 500
-        return render_template("error.html", error=exc), exc.code or 500
-
+    app.register_error_handler(HTTPException, http_error)
     return app
+
+
+def http_error(exc: HTTPException) -> Any:
+    """An HTTP error as JSON ``{"error": …}`` under ``/api/``, else the themed error page."""
+    if request.path.startswith("/api/"):
+        return jsonify(error=exc.description), exc.code or 500
+    return render_template("error.html", error=exc), exc.code or 500

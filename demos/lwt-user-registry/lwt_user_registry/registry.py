@@ -25,6 +25,7 @@ from lwt_user_registry.models import BattleStats, Identity
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,24}$")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+MAX_BODY = 4096  # a registration or an edit: a few short fields
 
 
 class Invalid(ValueError):

