@@ -70,6 +70,8 @@ from typing import Any
 
 import pytest
 
+from pytest_scylla.coodie_registry import saved_registry
+
 CQL_PORT = 9042
 #: Loopback addresses tried, in order, for an endpoint on port 9042.
 LOOPBACK_CANDIDATES = tuple(f"127.0.0.{i}" for i in range(1, 33))
@@ -484,13 +486,8 @@ def _keep_session_driver_registered(request: pytest.FixtureRequest) -> Iterator[
     if request.node.path.name != "test_encryption.py":
         yield
         return
-    import coodie.drivers as drivers
-
-    saved, default = dict(drivers._registry), drivers._default_driver_name
-    yield
-    drivers._registry.clear()
-    drivers._registry.update(saved)
-    drivers._default_driver_name = default
+    with saved_registry():
+        yield
 
 
 def _exception_class(dotted: str) -> type[BaseException]:

@@ -1,4 +1,5 @@
-"""pytest_scylla: the spec's database fixtures, options and markers (see `pytest_scylla.plugin`)."""
+"""pytest_scylla: the spec's options and markers (`pytest_scylla.plugin`), its database
+fixtures (`pytest_scylla.database`) and demo fixtures (`pytest_scylla.demo_fixtures`)."""
 
 from .backend import ScyllaBackend, ServerClock
 from .recorder import CqlRecorder
