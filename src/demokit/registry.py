@@ -67,6 +67,18 @@ class Demo:
     seed: str
     models: tuple[str, ...]
     app: str | None = None
+    description: str = ""  # [project] description: "<the story's title>: <what it shows>"
+
+    @property
+    def title(self) -> str:
+        """The name and the story's title: ``fastapi-catalog — The Infinite Bazaar``."""
+        story = self.description.partition(": ")[0]
+        return f"{self.name} — {story}" if story else self.name
+
+    @property
+    def summary(self) -> str:
+        """What the demo shows, from its description (after the story's title)."""
+        return self.description.partition(": ")[2] or self.description
 
     @property
     def top_level_modules(self) -> set[str]:
@@ -186,7 +198,8 @@ def load(path: Path) -> Demo:
         or not all(isinstance(m, str) and _MODULE_RE.fullmatch(m) for m in models)
     ):
         raise DemoConfigError(f"{where}: models must be a module name or a list of them, not {models!r}")
-    return Demo(path.name, path, kind, keyspace, seed, tuple(models), app)
+    description = str(data.get("project", {}).get("description", ""))
+    return Demo(path.name, path, kind, keyspace, seed, tuple(models), app, description)
 
 
 def discover(root: Path | str | None = None) -> list[Demo]:

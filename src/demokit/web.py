@@ -11,8 +11,7 @@ module-level ``APIRouter``s and reach the database through ``request.state`` (``
     pages = APIRouter()
 
     def create_app(keyspace: str | None = None) -> FastAPI:
-        return web.create_fastapi(__file__, keyspace, title=..., description=...,
-                                  documents=[Product], routers=[pages, api])
+        return web.create_fastapi(__file__, keyspace, documents=[Product], routers=[pages, api])
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from fastapi.templating import Jinja2Templates
 
 from . import theme
 from .database import ensure_coodie
-from .registry import keyspace_for
+from .registry import demo_at, keyspace_for
 
 ErrorHandler = Callable[..., Any]
 
@@ -57,15 +56,14 @@ def create_fastapi(
     package_file: str,
     keyspace: str | None,
     *,
-    title: str,
-    description: str,
     documents: Sequence[Any],
     routers: Sequence[APIRouter],
     errors: Mapping[type[Exception], ErrorHandler] | None = None,
     state: Mapping[str, Any] | None = None,
     on_start: Callable[[], Any] | None = None,
 ) -> FastAPI:
-    """A demo's app on ``keyspace`` (None: the demo's own, `demokit.registry.keyspace_for`).
+    """A demo's app on ``keyspace`` (None: the demo's own, `demokit.registry.keyspace_for`),
+    titled and described by its ``pyproject.toml`` (``description = "<story>: <what it shows>"``).
 
     ``documents`` are synced at start-up, then ``on_start`` runs (a model to load, say);
     ``errors`` maps exception classes to handlers; ``state`` is set on ``app.state`` (a
@@ -81,7 +79,10 @@ def create_fastapi(
             on_start()
         yield {"driver": driver, "keyspace": name}
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan, docs_url=None, redoc_url=None)
+    demo = demo_at(package_file)
+    app = FastAPI(
+        title=demo.title, description=demo.summary, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
     theme.mount_fastapi(app, Path(package_file).resolve().parent)

@@ -22,11 +22,5 @@ from demokit import web
 
 
 def create_app(keyspace: str | None = None) -> FastAPI:
-    return web.create_fastapi(
-        __file__,
-        keyspace,
-        title="collections-tags — The Infinite Taxonomy",
-        description="list, set, map, frozen and UDT columns, mutated in place with coodie.",
-        documents=[Article],  # CREATE TYPE byline, TABLE articles, INDEX articles_tags_idx
-        routers=[pages, api],
-    )
+    # syncing Article sends CREATE TYPE byline, TABLE articles, INDEX articles_tags_idx
+    return web.create_fastapi(__file__, keyspace, documents=[Article], routers=[pages, api])

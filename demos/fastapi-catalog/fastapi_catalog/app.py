@@ -36,8 +36,6 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     return web.create_fastapi(
         __file__,
         keyspace,
-        title="fastapi-catalog — The Infinite Bazaar",
-        description="Products on ScyllaDB through async coodie: secondary index, clustering order, HTMX.",
         documents=[Product, ProductByCategory],
         routers=[pages, api],
         errors={BadInput: bad_input, BadBody: bad_input, HTTPException: http_error},

@@ -30,8 +30,6 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     return web.create_fastapi(
         __file__,
         keyspace,
-        title="lwt-user-registry — The Identity Wars",
-        description="Unique registration and optimistic locking with coodie's lightweight transactions.",
         documents=[Identity, BattleStats],
         routers=[api, pages],
         errors={RequestValidationError: invalid_request},

@@ -39,8 +39,6 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     return web.create_fastapi(
         __file__,
         keyspace,
-        title="realtime-counters — The Popularity Singularity",
-        description="Live vote counters: coodie CounterDocument increment()/decrement() on ScyllaDB.",
         documents=[Item, ItemVotes],
         routers=[pages, api],
         errors={VoteError: refused, BadBody: refused},

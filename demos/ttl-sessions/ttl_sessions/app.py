@@ -61,14 +61,7 @@ api = APIRouter()
 
 
 def create_app(keyspace: str | None = None) -> FastAPI:
-    return web.create_fastapi(
-        __file__,
-        keyspace,
-        title="ttl-sessions — The Memory Thief",
-        description="Session tokens that expire: coodie save(ttl=...), __default_ttl__ and CQL TTL().",
-        documents=[MemoryToken],
-        routers=[pages, api],
-    )
+    return web.create_fastapi(__file__, keyspace, documents=[MemoryToken], routers=[pages, api])
 
 
 # --------------------------------------------------------------------------- the page

@@ -118,8 +118,6 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     return web.create_fastapi(
         __file__,
         keyspace,
-        title="vector-search — The Embedding Dimension",
-        description="Semantic product search: all-MiniLM-L6-v2 embeddings, coodie `order_by_ann`, ScyllaDB.",
         documents=[ProductEmbedding],
         routers=[pages, api],
         on_start=embeddings.model,  # load it now, once per process, not on the first search
