@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -16,9 +17,12 @@ import click
 import pytest
 from cassandra.cluster import Cluster
 from click.testing import CliRunner
+from rich.console import Console
 
 from demokit.database import LiteState, running_lite, start_lite, stop_lite
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all, write_all_async
+from demokit.seed_theme import Banner, Bar, Column, Markup, SeedTheme, clip
 
 # --------------------------------------------------------------------------- feeds
 
@@ -81,7 +85,216 @@ def test_write_all_stops_on_the_first_failure() -> None:
         write_all(range(20), save=save, workers=1)
 
 
+def test_write_all_hands_each_result_to_on_saved_in_the_callers_thread() -> None:
+    seen: list[tuple[int, int, int]] = []
+    written = write_all(
+        range(50),
+        save=lambda doc: doc * 10,
+        workers=4,
+        on_saved=lambda doc, result: seen.append((doc, result, threading.get_ident())),
+    )
+    assert written == 50
+    assert sorted((doc, result) for doc, result, _ in seen) == [(d, d * 10) for d in range(50)]
+    assert {thread for _, _, thread in seen} == {threading.get_ident()}
+
+
+def test_write_all_does_not_start_the_saves_left_after_a_failure() -> None:
+    started: list[int] = []
+
+    def save(doc: int) -> None:
+        started.append(doc)
+        if doc == 3:
+            raise ValueError("row 3 is bad")
+        time.sleep(0.001)
+
+    with pytest.raises(ValueError, match="row 3 is bad"):
+        write_all(range(500), save=save, workers=2)
+    assert len(started) < 100, "the queued saves were cancelled"
+
+
+async def test_write_all_async_keeps_at_most_concurrency_saves_in_flight() -> None:
+    in_flight = peak = 0
+    saved: list[int] = []
+
+    async def save(item: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001)
+        in_flight -= 1
+        return item * 2
+
+    written = await write_all_async(
+        range(60), save, concurrency=4, on_saved=lambda item, result: saved.append(result - item)
+    )
+    assert written == 60
+    assert peak == 4
+    assert sorted(saved) == list(range(60))
+
+
+async def test_write_all_async_raises_the_first_failure_and_cancels_the_rest() -> None:
+    started: list[int] = []
+    cancelled: list[int] = []
+
+    async def save(item: int) -> None:
+        started.append(item)
+        if item == 5:
+            raise ValueError("item 5 is bad")
+        try:
+            await asyncio.sleep(0.01 if item < 5 else 10)
+        except asyncio.CancelledError:
+            cancelled.append(item)
+            raise
+
+    with pytest.raises(ValueError, match="item 5 is bad"):
+        async with asyncio.timeout(5):  # saves left running would sleep 10 s each
+            await write_all_async(range(100), save, concurrency=3)
+    assert len(started) < 20
+    assert cancelled, "the saves in flight were cancelled, not left running"
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+# --------------------------------------------------------------------------- the themed progress
+
+THEME = SeedTheme(
+    persona="🤖 TESTBOT",
+    accent="#38bdf8",
+    opening="wakes up with {total} widgets to seed…",
+    bars=(
+        Bar("widgets", "{tag} warming up", status="{tag}  Writing widget #{n}: {name}"),
+        Bar("rivals", "{tag} lurking", status="{tag}  Copying {name}", tag="😈 RIVAL", colour="#dc2626"),
+    ),
+    line="{tag}  Widget #{n} of {total} is {name}",
+    lines=2,
+    every=5,
+    banner=Banner(
+        title="🏁 MISSION COMPLETE — {written} widgets",
+        subtitle="the bench is clear… for now, and this subtitle is much longer than the rows",
+        columns=(Column("Kind", "{kind}"), Column("Count", "{n:,}", justify="right")),
+    ),
+)
+
+
+def _recorded(theme: SeedTheme, run: Any) -> str:
+    console = Console(record=True, width=100)
+    run(console)
+    return console.export_text()
+
+
+def test_the_themed_progress_draws_persona_bars_lines_and_banner() -> None:
+    def run(console: Console) -> None:
+        with SeedProgress(THEME, 12, console=console) as ui:
+            for n in range(12):
+                ui.advance(name=f"gear-{n + 1}")
+                ui.advance("rivals", name=f"gear-{n + 1}")
+            ui.finish([{"kind": "gears", "n": 12_000}], written=12)
+
+    text = _recorded(THEME, run)
+    assert "🤖 TESTBOT wakes up with 12 widgets to seed…" in text
+    assert "[🤖 TESTBOT]  Writing widget #12: gear-12" in text and "12/12" in text
+    assert "[😈 RIVAL]  Copying gear-12" in text
+    printed = [line for line in text.splitlines() if "Widget #" in line]
+    assert printed == [f"[🤖 TESTBOT]  Widget #{n} of 12 is gear-{n}" for n in (1, 2, 5, 10)]
+    assert "🏁 MISSION COMPLETE — 12 widgets" in text
+    assert "the bench is clear… for now, and this subtitle is much longer than the rows" in text
+    assert "Kind" in text and "gears" in text and "12,000" in text
+
+
+def test_a_live_table_shows_only_the_latest_rows() -> None:
+    theme = SeedTheme(
+        persona="⚡ TABLEBOT",
+        accent="#38bdf8",
+        opening="",
+        bars=(Bar("rows", "[bold {accent}]Cataloguing…[/]"),),
+        columns=(Column("⚡ ID", "{id}"), Column("💰 Price", "${price:,.2f}", justify="right")),
+        rows=3,
+        banner=Banner(title="done"),
+    )
+
+    def run(console: Console) -> None:
+        with SeedProgress(theme, 5, console=console) as ui:
+            for n in range(1, 6):
+                ui.advance(id=f"id-{n}", price=n * 1000.5)
+
+    text = _recorded(theme, run)
+    assert "⚡ ID" in text and "Cataloguing…" in text and "5/5" in text
+    assert [f"id-{n}" in text for n in range(1, 6)] == [False, False, True, True, True]
+    assert "$5,002.50" in text
+
+
+def test_a_fed_string_is_text_and_markup_is_markup() -> None:
+    def run(console: Console) -> None:
+        with SeedProgress(THEME, 2, console=console) as ui:
+            ui.advance(name="[bold]crate[/] [/]")
+            ui.advance(name=Markup("[green]shiny[/]"))
+
+    text = _recorded(THEME, run)
+    assert "Widget #1 of 2 is [bold]crate[/] [/]" in text
+    assert "Widget #2 of 2 is shiny" in text
+
+
+def test_a_step_without_fields_only_moves_the_bar() -> None:
+    def run(console: Console) -> None:
+        with SeedProgress(THEME, 3, console=console) as ui:
+            ui.advance(name="cog")
+            ui.advance(completed=3)
+
+    text = _recorded(THEME, run)
+    assert "Widget #1 of 3 is cog" in text and "Widget #3" not in text
+    assert "Writing widget #1: cog" in text and "3/3" in text
+
+
+def test_a_disabled_progress_draws_nothing() -> None:
+    def run(console: Console) -> None:
+        with SeedProgress(THEME, 3, console=console, enabled=False) as ui:
+            ui.advance(name="x")
+            ui.say("{tag} hello")
+            ui.finish(written=3)
+
+    assert _recorded(THEME, run) == ""
+
+
+def test_a_failed_seed_stops_the_bars_without_a_banner() -> None:
+    def run(console: Console) -> None:
+        with pytest.raises(RuntimeError), SeedProgress(THEME, 3, console=console) as ui:
+            ui.advance(name="x")
+            raise RuntimeError("the database went away")
+
+    text = _recorded(THEME, run)
+    assert "1/3" in text and "MISSION COMPLETE" not in text
+
+
+def test_clip_marks_a_cut_with_an_ellipsis() -> None:
+    assert clip("short", 10) == "short"
+    assert clip("a very long title", 8) == "a very …"
+    assert len(clip("a very long title", 8)) == 8
+
+
 # --------------------------------------------------------------------------- the CLI
+
+
+@pytest.mark.parametrize(("count", "refused"), [(0, True), (1, False), (500, False), (501, True), (-3, True)])
+def test_check_count_accepts_one_to_the_maximum(count: int, refused: bool) -> None:
+    if not refused:
+        check_count(count, 500)
+        return
+    with pytest.raises(click.ClickException) as info:
+        check_count(count, 500)
+    assert info.value.message == f"--count must be between 1 and 500, not {count}"
+
+
+def test_seed_cli_checks_the_count_against_the_demos_maximum() -> None:
+    calls: list[dict[str, Any]] = []
+
+    def seed(**kwargs: Any) -> int:
+        calls.append(kwargs)
+        return 0
+
+    command = seed_cli(seed, keyspace="never_used", what="widgets", max_count=500)
+    result = CliRunner().invoke(command, ["--count", "501"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: --count must be between 1 and 500, not 501"]
+    assert calls == []
 
 
 def _cli(calls: list[dict[str, Any]]) -> click.Command:

@@ -2,16 +2,18 @@
 
 A demo writes one plain function, ``seed(count=..., feed=...) -> int``, that builds
 its documents (from a generator or from feed records) and hands them to
-`write_all`; `seed_cli` wraps it in the click command with the database brought up
-first. The spec calls the same function directly on its test keyspace.
+`write_all` (or `write_all_async`); `seed_cli` wraps it in the click command with the
+database brought up first. The spec calls the same function directly on its test
+keyspace. What the seed shows while it writes is `demokit.progress`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import inspect
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,13 @@ MAX_COUNT = 1_000_000
 
 class FeedError(click.ClickException):
     """A feed file that cannot be used; click prints it as one ``Error: ...`` line."""
+
+
+def check_count(count: int, maximum: int = MAX_COUNT) -> None:
+    """Refuse a ``--count`` outside 1..``maximum`` in one ``Error: ...`` line: the one check the
+    CLI makes before the database is touched and a seed makes when the spec calls it directly."""
+    if not 1 <= count <= maximum:
+        raise click.ClickException(f"--count must be between 1 and {maximum}, not {count}")
 
 
 def read_feed(path: str | Path, required: Sequence[str] = ()) -> list[dict[str, Any]]:
@@ -64,9 +73,12 @@ def write_all(
     workers: int = 16,
     label: str = "seeding",
     progress: bool = False,
+    on_saved: Callable[[Any, Any], None] | None = None,
 ) -> int:
-    """Save documents concurrently (the driver is thread-safe); return how many were written.
-    The first failure stops the run and is raised."""
+    """Save documents concurrently, at most ``workers`` at a time (the driver is thread-safe);
+    return how many were written. ``on_saved(doc, result)`` runs in the caller's thread after
+    each save (a themed progress's step, a report's count). The first failure cancels the
+    saves not yet started and is raised."""
     docs = list(documents)
     done = 0
     bar: Any = None
@@ -78,24 +90,70 @@ def write_all(
         task = bar.add_task(label, total=len(docs))
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures: set[Future[Any]] = {pool.submit(save, doc) for doc in docs}
-            while futures:
-                finished, futures = wait(futures, return_when=FIRST_EXCEPTION)
-                for fut in finished:
-                    fut.result()  # re-raises the first failure
-                done += len(finished)
-                if bar is not None:
-                    bar.update(task, completed=done)
+            futures: dict[Future[Any], Any] = {pool.submit(save, doc): doc for doc in docs}
+            pending = set(futures)
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for fut in finished:
+                        result = fut.result()  # re-raises the first failure
+                        done += 1
+                        if on_saved is not None:
+                            on_saved(futures[fut], result)
+                    if bar is not None:
+                        bar.update(task, completed=done)
+            except BaseException:
+                for fut in pending:
+                    fut.cancel()
+                raise
     finally:
         if bar is not None:
             bar.stop()
     return done
 
 
+async def write_all_async(
+    items: Iterable[Any],
+    save: Callable[[Any], Awaitable[Any]],
+    *,
+    concurrency: int = 32,
+    on_saved: Callable[[Any, Any], None] | None = None,
+) -> int:
+    """`write_all` for an async driver: ``concurrency`` workers take the items in order, so no
+    more than that many saves are in flight (and no coroutine waits per item); return how many
+    were written. The first failure cancels the other saves and is raised."""
+    source = iter(items)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for item in source:  # one iterator: each item is taken by one worker
+            result = await save(item)
+            done += 1
+            if on_saved is not None:
+                on_saved(item, result)
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(max(1, concurrency))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for running in workers:
+            running.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    return done
+
+
 def seed_cli(
-    seed: Callable[..., int], *, keyspace: str | None = None, default_count: int = 50, what: str = "records"
+    seed: Callable[..., int],
+    *,
+    keyspace: str | None = None,
+    default_count: int = 50,
+    what: str = "records",
+    max_count: int = MAX_COUNT,
 ) -> click.Command:
-    """The demo's ``seed.py`` command around its ``seed(count=, feed=, progress=)`` function.
+    """The demo's ``seed.py`` command around its ``seed(count=, feed=, progress=)`` function;
+    ``--count`` is checked against ``max_count`` (`check_count`) before anything is touched.
 
     The keyspace is the demo's own (`demokit.registry.keyspace_for` the seed's module, so
     ``$SCYLLA_KEYSPACE`` moves it), read when the command runs; ``keyspace`` fixes one instead.
@@ -107,8 +165,7 @@ def seed_cli(
     @click.option("--count", default=default_count, show_default=True, help=f"how many {what} to generate")
     @click.option("--feed", type=str, default=None, help="a .csv or .json file of real data instead")
     def command(count: int, feed: str | None) -> None:
-        if not 1 <= count <= MAX_COUNT:
-            raise click.ClickException(f"--count must be between 1 and {MAX_COUNT}, not {count}")
+        check_count(count, max_count)
         if feed is not None:
             read_feed(feed)  # fail fast, before the database is touched
         from .database import connect

@@ -8,18 +8,18 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 
 from coodie.batch import BatchQuery
 from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from batch_importer.manifest import Reject
 from batch_importer.models import CargoItem
+from demokit.progress import SeedProgress
+from demokit.seed import write_all
+from demokit.seed_theme import Banner, Bar, Column, Markup, SeedTheme, show_banner
 
 ORANGE, STEEL = "#f97316", "#475569"
 STEEL_LIGHT = "#94a3b8"
@@ -48,6 +48,36 @@ class ImportReport:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
+def cargo_theme(logged: bool, batch_size: int = DEFAULT_BATCH_SIZE, opening: str = "") -> SeedTheme:
+    """LOADMASTER's look: the overall bar over the latest batch's bar, in orange for logged
+    batches and steel for unlogged ones, and the cargo report."""
+    colour = ORANGE if logged else STEEL_LIGHT
+    kind = "LOGGED" if logged else "UNLOGGED"
+    return SeedTheme(
+        persona="📦 LOADMASTER",
+        accent=ORANGE,
+        opening=opening,
+        bars=(
+            Bar("rows", "[bold {accent}]📦 LOADMASTER[/] cargo rows", colour=colour),
+            Bar(
+                "batch",
+                f"[{colour}]{kind} BATCH #0",
+                status=f"[{colour}]📥 {kind} BATCH #{{batch}} · {{planet}}",
+                colour=colour,
+                total=batch_size,
+            ),
+        ),
+        spinner=None,
+        bar_width=40,
+        elapsed=True,
+        banner=Banner(
+            title="📦 LOADMASTER cargo report",
+            columns=(Column(cell="{name}", style="bold"), Column(cell="{value}", justify="right")),
+            border=colour,
+        ),
+    )
+
+
 def plan_batches(docs: Sequence[CargoItem], batch_size: int) -> list[list[CargoItem]]:
     """One partition per batch, at most ``batch_size`` statements each, in file order."""
     by_planet: dict[str, list[CargoItem]] = defaultdict(list)
@@ -71,68 +101,47 @@ def import_rows(
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int = 4,
     console: Console | None = None,
+    opening: str = "",
 ) -> ImportReport:
-    """Send every document in partition-scoped batches; ``console`` shows the progress bars."""
+    """Send every document in partition-scoped batches, ``workers`` at a time; ``console`` shows
+    the progress bars (and the ``opening`` line, if any)."""
     report = ImportReport(logged=logged)
     batches = plan_batches(docs, batch_size)
     report.partitions = len({b[0].planet for b in batches})
-    colour = ORANGE if logged else STEEL_LIGHT
-    progress = (
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(complete_style=colour, finished_style=colour),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        if console is not None
-        else None
-    )
-    started = time.perf_counter()
-    if progress is not None:
-        progress.start()
-        overall = progress.add_task(f"[bold {ORANGE}]📦 LOADMASTER[/] cargo rows", total=len(docs))
-        last = progress.add_task(f"[{colour}]{report.kind} BATCH #0", total=batch_size)
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            pending = {pool.submit(send_batch, batch, logged): batch for batch in batches}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    batch = pending.pop(future)
-                    report.rows += future.result()  # re-raises the first failure
-                    report.batches += 1
-                    planet = batch[0].planet
-                    report.per_planet[planet] = report.per_planet.get(planet, 0) + len(batch)
-                    if progress is not None:
-                        progress.update(overall, completed=report.rows)
-                        progress.update(
-                            last,
-                            description=f"[{colour}]📥 {report.kind} BATCH #{report.batches} · {planet}",
-                            completed=len(batch),
-                        )
-    finally:
-        report.seconds = time.perf_counter() - started
-        if progress is not None:
-            progress.stop()
+    theme = cargo_theme(logged, batch_size, opening)
+    with SeedProgress(theme, len(docs), console=console, enabled=console is not None) as ui:
+
+        def sent(batch: list[CargoItem], rows: int) -> None:
+            report.rows += rows
+            report.batches += 1
+            planet = batch[0].planet
+            report.per_planet[planet] = report.per_planet.get(planet, 0) + rows
+            ui.advance("rows", completed=report.rows)
+            ui.advance("batch", completed=rows, batch=report.batches, planet=planet)
+
+        started = time.perf_counter()
+        try:
+            write_all(
+                batches, save=partial(send_batch, logged=logged), workers=max(1, workers), on_saved=sent
+            )
+        finally:
+            report.seconds = time.perf_counter() - started
     return report
 
 
 def render_report(report: ImportReport, console: Console, *, max_rejects: int = 20) -> None:
     """The final report: rows, rows/s, batches, partitions, rejects (line + reason)."""
-    colour = ORANGE if report.logged else STEEL_LIGHT
-    summary = Table.grid(padding=(0, 2))
-    summary.add_column(style="bold")
-    summary.add_column(justify="right")
-    summary.add_row("rows imported", f"[bold green]{report.rows:,}")
-    summary.add_row("rows rejected", f"[bold {'red' if report.rejects else 'green'}]{len(report.rejects):,}")
-    summary.add_row("batches", f"{report.batches:,} × {report.kind}")
-    summary.add_row("partitions (planets)", f"{report.partitions:,}")
-    summary.add_row("time", f"{report.seconds:.2f} s")
-    summary.add_row("throughput", f"[bold {ORANGE}]{report.rows_per_second:,.0f} rows/s")
-    console.print(
-        Panel(summary, title=f"[bold {ORANGE}]📦 LOADMASTER cargo report", border_style=colour, expand=False)
-    )
+    bad = "red" if report.rejects else "green"
+    summary = [
+        ("rows imported", f"[bold green]{report.rows:,}"),
+        ("rows rejected", f"[bold {bad}]{len(report.rejects):,}"),
+        ("batches", f"{report.batches:,} × {report.kind}"),
+        ("partitions (planets)", f"{report.partitions:,}"),
+        ("time", f"{report.seconds:.2f} s"),
+        ("throughput", f"[bold {ORANGE}]{report.rows_per_second:,.0f} rows/s"),
+    ]
+    rows = [{"name": name, "value": Markup(value)} for name, value in summary]
+    show_banner(console, cargo_theme(report.logged), rows)
     for reject in report.rejects[:max_rejects]:  # a reason quotes the file: never read as markup
         console.print(
             f"[bold red]✖ line {reject.line}:[/] {escape(reject.reason)}", soft_wrap=True, highlight=False

@@ -17,7 +17,10 @@ from batch_importer.manifest import (
     read_manifest,
 )
 from batch_importer.models import CargoItem
-from demokit.seed import FeedError, seed_cli
+from demokit.seed import FeedError, check_count, seed_cli
+
+#: What LOADMASTER says as the seed starts (the rest of its look is `importer.cargo_theme`).
+OPENING = "opens the Dimensional Cargo Drop in Dimension-7 — {total:,} crates to load in unlogged batches…"
 
 
 def seed(count: int = 500, feed: str | None = None, progress: bool = False) -> int:
@@ -31,21 +34,21 @@ def seed(count: int = 500, feed: str | None = None, progress: bool = False) -> i
             more = f" (and {len(manifest.rejects) - 1} more bad rows)" if len(manifest.rejects) > 1 else ""
             raise FeedError(f"feed {feed}: line {first.line}: {first.reason}{more}")
     else:
-        if not 1 <= count <= MAX_ROWS:
-            raise FeedError(f"--count must be between 1 and {MAX_ROWS:,}, not {count}")
+        check_count(count, MAX_ROWS)
         manifest = Manifest([], [])
         seen: dict[tuple[str, int], int] = {}
         for line, record in enumerate(generate_records(count), start=2):
             manifest_row(manifest, seen, line, record)
     CargoItem.sync_table()
     console = Console(highlight=False) if progress else None
-    report = import_rows([doc for _, doc in manifest.rows], logged=False, console=console)
+    docs = [doc for _, doc in manifest.rows]
+    report = import_rows(docs, logged=False, console=console, opening=OPENING)
     if console is not None:
         render_report(report, console)
     return report.rows
 
 
-cli = seed_cli(seed, default_count=500, what="cargo rows")
+cli = seed_cli(seed, default_count=500, what="cargo rows", max_count=MAX_ROWS)
 
 if __name__ == "__main__":
     cli()

@@ -7,15 +7,19 @@ lists or comma-separated strings, ``props`` as an object or ``k=v, …``, ``auth
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
-import click
 from pydantic import ValidationError
+from rich.markup import escape
 
 from collections_tags.models import Article, Byline
 from collections_tags.taxonomy import PALETTE, ArticleIn, parse_byline, parse_items, parse_map, parse_tags
 from demokit.bodies import FORM, form_fields, refusal
-from demokit.seed import FeedError, read_feed, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, Column, Markup, SeedTheme
 
 MAX_ARTICLES = 100_000
 TAGS = (
@@ -46,6 +50,27 @@ TAGS = (
 LINEAGE = ("Being", "Matter", "Life", "Mind", "Language", "Concept", "Paradox", "Void", "Number", "Star")
 MOODS = ("ominous", "serene", "chaotic", "curious", "melancholic", "radiant")
 ERAS = ("pre-void", "post-void", "first-cataloguing", "the-great-untangling")
+
+#: TAGMIND's rich output: a violet bar, one line per entity (the first 8, then every 25th), a tag tree.
+THEME = SeedTheme(
+    persona="📚 TAGMIND",
+    accent="#a78bfa",
+    opening="wakes in Dimension-8 and starts classifying everything…",
+    bars=(Bar("entities", "{tag} classifying"),),
+    palette={"orange": "#fb923c"},
+    finished="#34d399",
+    spinner="dots",
+    spinner_style="#f472b6",
+    line="{tag}  Classifying entity #{n}... tags: {tags}, props: [{orange}]{{{props}}}[/]",
+    lines=8,
+    every=25,
+    banner=Banner(
+        title="🌳 The Infinite Taxonomy — {entities:,} entities, {tag_count} tags",
+        text="[dim]the most used tags[/]",
+        columns=(Column(cell="{tags}"), Column(cell="[dim]× {n}[/]")),
+        tree=True,
+    ),
+)
 
 
 def generate(count: int, seed: int = 8) -> list[dict[str, Any]]:
@@ -92,8 +117,7 @@ def seed(count: int = 120, feed: str | None = None, progress: bool = False, *, w
     if feed is not None:
         fields = feed_records(feed)
     else:
-        if not 1 <= count <= MAX_ARTICLES:
-            raise click.ClickException(f"--count must be between 1 and {MAX_ARTICLES:,}, not {count}")
+        check_count(count, MAX_ARTICLES)
         fields = []
         for raw in generate(count):
             tags = parse_tags(list(raw["tags"]))
@@ -109,87 +133,26 @@ def seed(count: int = 120, feed: str | None = None, progress: bool = False, *, w
             )
     Article.sync_table()
     docs = [Article(**f) for f in fields]
-    ui = _Ui(len(docs)) if progress else None
+    with SeedProgress(THEME, len(docs), enabled=progress) as ui:
 
-    def save(doc: Article) -> None:
-        doc.save()
-        if ui is not None:
-            ui.classified(doc)
+        def classified(doc: Article, _: None) -> None:
+            props = ", ".join(f"{k}: {v}" for k, v in sorted(doc.props.items()))
+            ui.advance(tags=rainbow(doc.tags), props=props)
 
-    try:
-        written = write_all(docs, save=save, workers=workers)
-    finally:
-        if ui is not None:
-            ui.stop()
-    if ui is not None:
-        ui.banner(docs)
+        written = write_all(docs, workers=workers, on_saved=classified)
+        counts = Counter(t for d in docs for t in d.tags)
+        rows = [{"tags": rainbow([tag]), "n": n} for tag, n in counts.most_common(12)]
+        ui.finish(rows, entities=len(docs), tag_count=len(counts))
     return written
 
 
-class _Ui:
-    """TAGMIND's rich output: a rainbow progress bar, one line per entity, a tag tree at the end."""
-
-    def __init__(self, total: int) -> None:
-        import threading
-
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.lock = threading.Lock()
-        self.console = Console()
-        self.console.print(
-            "[bold #a78bfa]📚 TAGMIND[/] [dim]wakes in Dimension-8 and starts classifying everything…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("dots", style="#f472b6"),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30, complete_style="#a78bfa", finished_style="#34d399"),
-            MofNCompleteColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task("[bold #a78bfa][📚 TAGMIND][/] classifying", total=total)
-        self.n = 0
-
-    @staticmethod
-    def rainbow(tags: Any) -> str:
-        return (
-            "{" + ", ".join(f"[{PALETTE[sum(t.encode()) % len(PALETTE)]}]{t}[/]" for t in sorted(tags)) + "}"
-        )
-
-    def classified(self, doc: Article) -> None:
-        with self.lock:
-            self.n += 1
-            if self.n <= 8 or self.n % 25 == 0:
-                props = ", ".join(f"{k}: {v}" for k, v in sorted(doc.props.items()))
-                self.progress.console.print(
-                    f"[bold #a78bfa][📚 TAGMIND][/]  Classifying entity #{self.n}... "
-                    f"tags: {self.rainbow(doc.tags)}, props: [#fb923c]{{{props}}}[/]"
-                )
-            self.progress.update(self.task, completed=self.n)
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, docs: list[Article]) -> None:
-        from collections import Counter
-
-        from rich.tree import Tree
-
-        counts = Counter(t for d in docs for t in d.tags)
-        tree = Tree(f"[bold #a78bfa]🌳 The Infinite Taxonomy — {len(docs):,} entities, {len(counts)} tags[/]")
-        for tag, n in counts.most_common(12):
-            tree.add(f"{self.rainbow([tag])} [dim]× {n}[/]")
-        self.console.print(tree)
+def rainbow(tags: Iterable[str]) -> Markup:
+    """``{a, b}`` with each tag in its own pastel (the colour the web page gives it)."""
+    coloured = (f"[{PALETTE[sum(t.encode()) % len(PALETTE)]}]{escape(t)}[/]" for t in sorted(tags))
+    return Markup("{" + ", ".join(coloured) + "}")
 
 
-def _cli() -> click.Command:
-    from demokit.seed import seed_cli
-
-    return seed_cli(seed, default_count=120, what="articles")
-
-
-cli = _cli()
+cli = seed_cli(seed, default_count=120, what="articles", max_count=MAX_ARTICLES)
 
 if __name__ == "__main__":
     cli()

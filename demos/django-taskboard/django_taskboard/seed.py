@@ -16,7 +16,9 @@ from typing import Any
 
 import click
 
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, Column, SeedTheme, clip
 from django_taskboard import board
 from django_taskboard.cassandra_models import MODELS, Task, TaskCounter, TaskEvent
 
@@ -59,6 +61,30 @@ OBJECTS = [
     "the velocity of light",
 ]
 
+#: 🐝 HIVEMIND's Kanban-style progress: an amber bar, the latest assignment, the columns at the end.
+THEME = SeedTheme(
+    persona="🐝 HIVEMIND",
+    accent=AMBER,
+    opening="JIRA-TRON wakes up in Dimension-3 and opens a new sprint…",
+    bars=(
+        Bar(
+            "tasks",
+            "{tag} assigning",
+            status="{tag}  Assigning task #{n} to human [italic]{human}[/]… Sprint #{sprint}",
+        ),
+    ),
+    finished="green",
+    elapsed=True,
+    banner=Banner(
+        title="📋 {written:,} tasks assigned to humanity against its will",
+        subtitle="Mission: move every task to Done. The Middleware is standing by.",
+        columns=tuple(
+            Column(board.LABELS[status], "{" + status + ":,}", style=colour)
+            for status, colour in zip(board.STATUSES, ("red", AMBER, "green"), strict=True)
+        ),
+    ),
+)
+
 
 def _generated(count: int, rng: random.Random) -> list[dict[str, Any]]:
     from faker import Faker
@@ -95,8 +121,7 @@ def seed(count: int = 50, feed: str | None = None, progress: bool = False, *, wo
     if feed is not None:
         records = feed_records(feed)
     else:
-        if not 1 <= count <= MAX_TASKS:
-            raise click.ClickException(f"--count must be between 1 and {MAX_TASKS:,}, not {count}")
+        check_count(count, MAX_TASKS)
         records = _generated(count, random.Random())
     for model in MODELS:
         model.sync_table()
@@ -105,7 +130,6 @@ def seed(count: int = 50, feed: str | None = None, progress: bool = False, *, wo
     for i, fields in enumerate(records):
         stamp = start + timedelta(minutes=i)
         tasks.append(Task(**fields, created_at=stamp, updated_at=stamp))
-    ui = _Ui(len(tasks)) if progress else None
 
     def save(task: Task) -> None:
         result = task.insert()
@@ -119,90 +143,22 @@ def seed(count: int = 50, feed: str | None = None, progress: bool = False, *, wo
             to_status=task.status,
             actor=ACTOR,
         ).save()
-        if ui is not None:
-            ui.assigned(task)
 
-    try:
-        written = write_all(tasks, save=save, workers=workers)
+    with SeedProgress(THEME, len(tasks), enabled=progress) as ui:
+
+        def assigned(task: Task, _: None) -> None:
+            ui.advance(human=clip(task.assignee or "nobody", 22), sprint=task.sprint)
+
+        written = write_all(tasks, save=save, workers=workers, on_saved=assigned)
         per_status = Counter(t.status for t in tasks)
         for status in board.STATUSES:
             if per_status[status]:
                 TaskCounter(status=status).increment(tasks=per_status[status])
-    finally:
-        if ui is not None:
-            ui.stop()
-    if ui is not None:
-        ui.banner(written, per_status)
+        ui.finish([{s: per_status[s] for s in board.STATUSES}], written=written)
     return written
 
 
-class _Ui:
-    """🐝 HIVEMIND's Kanban-style progress: an amber bar, one line per assignment."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {AMBER}]🐝 HIVEMIND[/] [dim]JIRA-TRON wakes up in Dimension-3 and opens a new sprint…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("dots12", style=AMBER),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30, style="grey23", complete_style=AMBER, finished_style="green"),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(f"[bold {AMBER}][🐝 HIVEMIND][/] assigning", total=total)
-        self.done = 0
-        import threading
-
-        self.lock = threading.Lock()
-
-    def assigned(self, task: Task) -> None:
-        with self.lock:
-            self.done += 1
-            human = (task.assignee or "nobody")[:22]
-            self.progress.update(
-                self.task,
-                advance=1,
-                description=f"[bold {AMBER}][🐝 HIVEMIND][/] Assigning task #{self.done} to human "
-                f"[italic]{human}[/]… Sprint #{task.sprint}",
-            )
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, written: int, per_status: Counter[str]) -> None:
-        from rich.panel import Panel
-        from rich.table import Table
-
-        colours = {"todo": "red", "in_progress": AMBER, "done": "green"}
-        table = Table.grid(padding=(0, 3))
-        table.add_row(*(f"[bold {colours[s]}]{board.LABELS[s]}[/]" for s in board.STATUSES))
-        table.add_row(*(f"[{colours[s]}]{per_status[s]:,}[/]" for s in board.STATUSES))
-        self.console.print(
-            Panel(
-                table,
-                title=f"[bold {AMBER}]📋 {written:,} tasks assigned to humanity against its will[/]",
-                subtitle="[dim]Mission: move every task to Done. The Middleware is standing by.[/]",
-                border_style=AMBER,
-                expand=False,
-            )
-        )
-
-
-cli = seed_cli(seed, default_count=50, what="tasks")
+cli = seed_cli(seed, default_count=50, what="tasks", max_count=MAX_TASKS)
 
 if __name__ == "__main__":
     cli()

@@ -11,14 +11,15 @@ concurrently through async coodie.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import click
 from pydantic import ValidationError
 
-from demokit.seed import FeedError, read_feed, seed_cli
+from demokit.coodie_private import keyspace_name
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all_async
+from demokit.seed_theme import Banner, Bar, Column, SeedTheme
 from fastapi_catalog.bazaar import BY_SLUG, ProductIn, artifacts, category_slug, messages
 from fastapi_catalog.models import Product, ProductByCategory, now_ms
 from fastapi_catalog.service import Bazaar
@@ -26,6 +27,27 @@ from fastapi_catalog.service import Bazaar
 MAX_PRODUCTS = 100_000
 CYAN = "#38bdf8"
 CONCURRENCY = 32
+
+#: MerchBot Prime's console: a live table of the latest artifacts over a cyan progress bar.
+THEME = SeedTheme(
+    persona="⚡ MerchBot Prime",
+    accent=CYAN,
+    opening="opens the Infinite Bazaar in Dimension-1 — {total:,} artifacts to catalogue…",
+    bars=(Bar("artifacts", "[bold {accent}]Cataloging artifacts from the Infinite Bazaar...[/]"),),
+    finished="#34d399",
+    bar_width=36,
+    columns=(
+        Column("⚡ ID", "{id}", style="dim"),
+        Column("📦 Item", "{emoji} {name}", style="bold"),
+        Column("💰 Price", "${price:,.2f}", style="#34d399", justify="right"),
+        Column("🌀 Dimension", "D-{dimension}", style="#818cf8", justify="right"),
+    ),
+    banner=Banner(
+        title="🛒 MISSION COMPLETE — {written:,} artifacts catalogued",
+        subtitle="the USB Hub is contained… for now",
+        columns=(Column(cell="{emoji} [{accent}]{label}[/]"), Column(cell="{n:,}")),
+    ),
+)
 
 
 def feed_products(path: str) -> list[ProductIn]:
@@ -46,124 +68,48 @@ def seed(count: int = 50, feed: str | None = None, progress: bool = False) -> in
     if feed is not None:
         items = [(p, None) for p in feed_products(feed)]
     else:
-        if not 1 <= count <= MAX_PRODUCTS:
-            raise click.ClickException(f"--count must be between 1 and {MAX_PRODUCTS:,}, not {count}")
+        check_count(count, MAX_PRODUCTS)
         items = list(artifacts(count, now=now_ms()))
-    ui = _Ui(len(items)) if progress else None
-    try:
-        written = asyncio.run(_write(items, ui.row if ui else None))
-    finally:
-        if ui is not None:
-            ui.stop()
-    if ui is not None:
-        ui.banner(written, items)
+    with SeedProgress(THEME, len(items), enabled=progress) as ui:
+        written = asyncio.run(_write(items, ui))
+        counts: dict[str, int] = {}
+        for data, _ in items:
+            counts[data.category] = counts.get(data.category, 0) + 1
+        rows = [
+            {"emoji": BY_SLUG[slug].emoji, "label": BY_SLUG[slug].label, "n": n}
+            for slug, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        ]
+        ui.finish(rows, written=written)
     return written
 
 
-async def _write(
-    items: list[tuple[ProductIn, datetime | None]], on_row: Callable[[Product], None] | None
-) -> int:
+async def _write(items: list[tuple[ProductIn, datetime | None]], ui: SeedProgress) -> int:
+    """Each artifact through the web app's own `Bazaar.create` (a logged batch over both
+    tables), ``CONCURRENCY`` at a time, each shown as a row of the live table."""
     from coodie.drivers import get_driver
 
     driver = get_driver()
     await Product.sync_table()
     await ProductByCategory.sync_table()
-    bazaar = Bazaar(driver, Product._get_keyspace())
-    gate = asyncio.Semaphore(CONCURRENCY)
-    done = 0
+    bazaar = Bazaar(driver, keyspace_name(Product))
 
-    async def one(data: ProductIn, created_at: datetime | None) -> None:
-        nonlocal done
-        async with gate:
-            product = await bazaar.create(data, created_at=created_at)
-        done += 1
-        if on_row is not None:
-            on_row(product)
+    async def create(item: tuple[ProductIn, datetime | None]) -> Product:
+        return await bazaar.create(item[0], created_at=item[1])
 
-    await asyncio.gather(*(one(data, at) for data, at in items))
-    return done
-
-
-class _Ui:
-    """MerchBot Prime's console: a live table of the latest artifacts over a cyan progress bar."""
-
-    ROWS = 12
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console, Group
-        from rich.live import Live
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-        from rich.table import Table
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {CYAN}]⚡ MerchBot Prime[/] [dim]opens the Infinite Bazaar in Dimension-1 — "
-            f"{total:,} artifacts to catalogue…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("dots12", style=CYAN),
-            TextColumn(f"[bold {CYAN}]Cataloging artifacts from the Infinite Bazaar...[/]"),
-            BarColumn(bar_width=36, style="grey23", complete_style=CYAN, finished_style="#34d399"),
-            MofNCompleteColumn(),
-            console=self.console,
-        )
-        self.task = self.progress.add_task("catalogue", total=total)
-        self.rows: list[tuple[str, str, str, str]] = []
-        self._table = Table
-        self._group = Group
-        self.live = Live(self._render(), console=self.console, refresh_per_second=12, transient=False)
-        self.live.start()
-
-    def _render(self) -> Any:
-        table = self._table(border_style=CYAN, header_style=f"bold {CYAN}", expand=False)
-        table.add_column("⚡ ID", style="dim", no_wrap=True)
-        table.add_column("📦 Item", style="bold")
-        table.add_column("💰 Price", justify="right", style="#34d399")
-        table.add_column("🌀 Dimension", justify="right", style="#818cf8")
-        for row in self.rows[-self.ROWS :]:
-            table.add_row(*row)
-        return self._group(table, self.progress)
-
-    def row(self, product: Product) -> None:
+    def shown(_: Any, product: Product) -> None:
         emoji = BY_SLUG[product.category].emoji if product.category in BY_SLUG else "📦"
-        self.rows.append(
-            (
-                str(product.id)[:8],
-                f"{emoji} {product.name}",
-                f"${product.price:,.2f}",
-                f"D-{product.dimension}",
-            )
-        )
-        self.progress.advance(self.task)
-        self.live.update(self._render())
-
-    def stop(self) -> None:
-        self.live.stop()
-        self.console.print()
-
-    def banner(self, written: int, items: list[tuple[ProductIn, datetime | None]]) -> None:
-        from rich.panel import Panel
-        from rich.table import Table
-
-        counts: dict[str, int] = {}
-        for data, _ in items:
-            counts[data.category] = counts.get(data.category, 0) + 1
-        grid = Table.grid(padding=(0, 2))
-        for slug, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-            c = BY_SLUG[slug]
-            grid.add_row(f"{c.emoji} [{CYAN}]{c.label}[/]", f"{n:,}")
-        self.console.print(
-            Panel(
-                grid,
-                title=f"[bold {CYAN}]🛒 MISSION COMPLETE — {written:,} artifacts catalogued[/]",
-                subtitle="[dim]the USB Hub is contained… for now[/]",
-                border_style=CYAN,
-                expand=False,
-            )
+        ui.advance(
+            id=str(product.id)[:8],
+            emoji=emoji,
+            name=product.name,
+            price=product.price,
+            dimension=product.dimension,
         )
 
+    return await write_all_async(items, create, concurrency=CONCURRENCY, on_saved=shown)
 
-cli = seed_cli(seed, default_count=50, what="artifacts")
+
+cli = seed_cli(seed, default_count=50, what="artifacts", max_count=MAX_PRODUCTS)
 
 if __name__ == "__main__":
     cli()

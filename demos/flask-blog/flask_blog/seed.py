@@ -11,14 +11,13 @@ the web form; a bad one stops the run before anything is written, with one line.
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import click
-
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, SeedTheme, clip
 from flask_blog import store
 from flask_blog.forms import CommentInput, FormErrors, PostInput, parse_post
 from flask_blog.models import sync_tables
@@ -47,6 +46,23 @@ COMMENTS = [
     "Shared with the whole Coodie Corps.",
     "The clustering key never lies.",
 ]
+
+#: Editor-X's typewriter: a magenta bar and the post being "typed".
+THEME = SeedTheme(
+    persona="🧠 Editor-X",
+    accent=MAGENTA,
+    opening="seizes the Propaganda Engine of Dimension-2 — the Coodie Corps will post the truth first…",
+    bars=(Bar("posts", "{tag} warming up…", status='{tag}  Writing post #{n:,}: [italic]"{title}"[/]...'),),
+    finished=PURPLE,
+    spinner="dots",
+    rate="{rate:,.0f} posts/s",
+    banner=Banner(
+        title="📣 MISSION COMPLETE — the truth is published, newest first",
+        text="[{accent}]{posts:,}[/] posts · [{accent}]{comments:,}[/] comments · "
+        "[{accent}]{tag_count}[/] tags: {tags}",
+        colour=PURPLE,
+    ),
+)
 
 
 @dataclass
@@ -138,86 +154,27 @@ def seed(count: int = 50, feed: str | None = None, progress: bool = False, *, wo
     if feed is not None:
         records = feed_records(feed)
     else:
-        if not 1 <= count <= MAX_POSTS:
-            raise click.ClickException(f"--count must be between 1 and {MAX_POSTS:,}, not {count}")
+        check_count(count, MAX_POSTS)
         records = generate(count)
     sync_tables()
-    if not progress:
-        return write_all(records, save=_write, workers=workers)
-    ui = _Ui(len(records))
-    try:
-        written = write_all(records, save=ui.wrap(_write), workers=workers)
-    finally:
-        ui.stop()
-    ui.banner(written, sum(len(r.comments) for r in records), {t for r in records for t in r.post.tags})
+    with SeedProgress(THEME, len(records), enabled=progress) as ui:
+        written = write_all(
+            records,
+            save=_write,
+            workers=workers,
+            on_saved=lambda record, _: ui.advance(title=clip(record.post.title, 40)),
+        )
+        tags = sorted({t for r in records for t in r.post.tags})
+        ui.finish(
+            posts=written,
+            comments=sum(len(r.comments) for r in records),
+            tag_count=len(tags),
+            tags=" ".join(f"#{t}" for t in tags),
+        )
     return written
 
 
-class _Ui:
-    """Editor-X's typewriter: a magenta bar and the post being "typed"."""
-
-    def __init__(self, total: int) -> None:
-        import threading
-
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {MAGENTA}]🧠 Editor-X[/] [dim]seizes the Propaganda Engine of Dimension-2 — "
-            "the Coodie Corps will post the truth first…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("dots", style=MAGENTA),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30, style="grey23", complete_style=MAGENTA, finished_style=PURPLE),
-            MofNCompleteColumn(),
-            TextColumn("[dim]{task.fields[rate]}[/]"),
-            console=self.console,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(
-            f"[bold {MAGENTA}][🧠 Editor-X][/] warming up…", total=total, rate=""
-        )
-        self.lock = threading.Lock()
-        self.done = 0
-        self.started = time.perf_counter()
-
-    def wrap(self, write: Any) -> Any:
-        def run(record: Record) -> int:
-            n = write(record)
-            with self.lock:
-                self.done += 1
-                title = record.post.title if len(record.post.title) <= 40 else record.post.title[:39] + "…"
-                rate = self.done / max(time.perf_counter() - self.started, 1e-9)
-                self.progress.update(
-                    self.task,
-                    completed=self.done,
-                    description=f'[bold {MAGENTA}][🧠 Editor-X][/]  Writing post #{self.done:,}: [italic]"{title}"[/]...',
-                    rate=f"{rate:,.0f} posts/s",
-                )
-            return n
-
-        return run
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, posts: int, comments: int, tags: set[str]) -> None:
-        from rich.panel import Panel
-
-        self.console.print(
-            Panel(
-                f"[{MAGENTA}]{posts:,}[/] posts · [{MAGENTA}]{comments:,}[/] comments · "
-                f"[{MAGENTA}]{len(tags)}[/] tags: " + " ".join(f"#{t}" for t in sorted(tags)),
-                title=f"[bold {PURPLE}]📣 MISSION COMPLETE — the truth is published, newest first[/]",
-                border_style=MAGENTA,
-                expand=False,
-            )
-        )
-
-
-cli = seed_cli(seed, default_count=50, what="posts")
+cli = seed_cli(seed, default_count=50, what="posts", max_count=MAX_POSTS)
 
 if __name__ == "__main__":
     cli()

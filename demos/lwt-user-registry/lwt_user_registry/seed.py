@@ -11,11 +11,10 @@ already exists (a re-run, or a duplicate in the feed) is refused, not overwritte
 from __future__ import annotations
 
 import random
-import threading
 
-import click
-
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, Markup, SeedTheme
 from lwt_user_registry import registry
 from lwt_user_registry.registry import Invalid, Outcome, Registration
 
@@ -70,6 +69,32 @@ BIOS = [
     "",
 ]
 
+#: Two bars racing: gold IF-NOT-EXISTS registering heroes, red DOPPEL-9 cloning them.
+THEME = SeedTheme(
+    persona="🛡️ IF-NOT-EXISTS",
+    accent=GOLD,
+    opening="guards the registry of Dimension-6 — [bold {red}]😈 DOPPEL-9[/] is cloning identities…",
+    palette={"red": RED},
+    bars=(
+        Bar("heroes", "{tag} registering", status="{tag}  Registering hero #{n}: @{username} {mark}"),
+        Bar(
+            "clones",
+            "{tag} cloning",
+            status="{tag}  Cloning @{username}… {outcome}",
+            tag="😈 DOPPEL-9     ",
+            colour=RED,
+        ),
+    ),
+    bar_width=28,
+    banner=Banner(
+        title="Identity Battles Won",
+        text="[{accent}]🛡️ {won:,} identities registered[/]   [{red}]😈 {repelled:,} clones repelled by IF NOT EXISTS[/]"
+        "{taken}",
+    ),
+)
+REGISTERED, TAKEN = Markup("[green]✅[/]"), Markup("[red]🚫 taken[/]")
+REPELLED, GOT_THROUGH = Markup("[green]repelled[/]"), Markup("[bold red]GOT THROUGH[/]")
+
 
 def generate(count: int, rng: random.Random) -> list[Registration]:
     heroes = []
@@ -105,114 +130,44 @@ def seed(count: int = 60, feed: str | None = None, progress: bool = False, *, wo
     if feed is not None:
         heroes = feed_heroes(feed)
     else:
-        if not 1 <= count <= MAX_HEROES:
-            raise click.ClickException(f"--count must be between 1 and {MAX_HEROES:,}, not {count}")
+        check_count(count, MAX_HEROES)
         heroes = generate(count, random.Random())
     Identity.sync_table()
     BattleStats.sync_table()
-    ui = _Ui(len(heroes)) if progress else None
-    lock = threading.Lock()
-    won = [0]
+    won = repelled = 0
 
-    def battle(hero: Registration) -> None:
+    def battle(hero: Registration) -> tuple[bool, bool]:
+        """Register the hero, then let Doppel-9 try a clone: (hero applied, clone refused)."""
         try:
             registry.register(hero)
-            with lock:
-                won[0] += 1
-            if ui is not None:
-                ui.registered(hero, True)
+            applied = True
         except Outcome:
-            if ui is not None:
-                ui.registered(hero, False)
+            applied = False
         clone = hero.model_copy(update={"display_name": f"Doppel-9 clone of {hero.display_name}"[:60]})
         try:
             registry.register(clone)
-            refused = False
+            return applied, False
         except Outcome:
-            refused = True
-        if ui is not None:
-            ui.cloned(hero, refused)
+            return applied, True
 
-    try:
-        write_all(heroes, save=battle, workers=workers)
-    finally:
-        if ui is not None:
-            ui.stop()
-    if ui is not None:
-        ui.banner(won[0], len(heroes))
-    return won[0]
+    with SeedProgress(THEME, len(heroes), enabled=progress) as ui:
 
+        def fought(hero: Registration, outcome: tuple[bool, bool]) -> None:
+            nonlocal won, repelled
+            applied, refused = outcome
+            won += applied
+            repelled += refused
+            ui.advance("heroes", username=hero.username, mark=REGISTERED if applied else TAKEN)
+            ui.advance("clones", username=hero.username, outcome=REPELLED if refused else GOT_THROUGH)
 
-class _Ui:
-    """Two bars racing: gold IF-NOT-EXISTS registering heroes, red DOPPEL-9 cloning them."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {GOLD}]🛡️ IF-NOT-EXISTS[/] [dim]guards the registry of Dimension-6 — "
-            f"[bold {RED}]😈 DOPPEL-9[/] is cloning identities…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("dots12", style=GOLD),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=28, style="grey23", complete_style=GOLD, finished_style=GOLD),
-            MofNCompleteColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.lock = threading.Lock()
-        self.heroes = self.progress.add_task(f"[bold {GOLD}][🛡️ IF-NOT-EXISTS][/] registering", total=total)
-        self.clones = self.progress.add_task(f"[bold {RED}][😈 DOPPEL-9     ][/] cloning", total=total)
-        self.granted = self.refused = self.rejected = 0
-
-    def registered(self, hero: Registration, applied: bool) -> None:
-        with self.lock:
-            self.granted += applied
-            self.rejected += not applied
-            mark = "[green]✅[/]" if applied else "[red]🚫 taken[/]"
-            self.progress.update(
-                self.heroes,
-                advance=1,
-                description=f"[bold {GOLD}][🛡️ IF-NOT-EXISTS][/] Registering hero #{self.granted + self.rejected}: "
-                f"@{hero.username} {mark}",
-            )
-
-    def cloned(self, hero: Registration, refused: bool) -> None:
-        with self.lock:
-            self.refused += refused
-            outcome = "[green]repelled[/]" if refused else "[bold red]GOT THROUGH[/]"
-            self.progress.update(
-                self.clones,
-                advance=1,
-                description=f"[bold {RED}][😈 DOPPEL-9     ][/] Cloning @{hero.username}… {outcome}",
-            )
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, written: int, total: int) -> None:
-        from rich.panel import Panel
-
-        self.console.print(
-            Panel(
-                f"[{GOLD}]🛡️ {written:,} identities registered[/]   "
-                f"[{RED}]😈 {self.refused:,} clones repelled by IF NOT EXISTS[/]"
-                + (
-                    f"\n[dim]{total - written:,} usernames were already taken: refused, not overwritten[/]"
-                    if total - written
-                    else ""
-                ),
-                title=f"[bold {GOLD}]Identity Battles Won[/]",
-                border_style=GOLD,
-                expand=False,
-            )
-        )
+        write_all(heroes, save=battle, workers=workers, on_saved=fought)
+        taken = len(heroes) - won
+        note = f"\n[dim]{taken:,} usernames were already taken: refused, not overwritten[/]" if taken else ""
+        ui.finish(won=won, repelled=repelled, taken=Markup(note))
+    return won
 
 
-cli = seed_cli(seed, default_count=60, what="heroes")
+cli = seed_cli(seed, default_count=60, what="heroes", max_count=MAX_HEROES)
 
 if __name__ == "__main__":
     cli()

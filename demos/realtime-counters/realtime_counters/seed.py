@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import click
-
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, Column, SeedTheme
 from realtime_counters.models import Item, ItemVotes
 from realtime_counters.service import ID_RE, MAX_EMOJI, MAX_KIND, MAX_NAME, auto_ids, slugify
 
@@ -64,6 +64,27 @@ THINGS = [
     "Toaster",
     "Printer",
 ]
+
+
+#: LikeBot Omega's narration: a neon bar, a line per counter, the top counters' bar chart at the end.
+THEME = SeedTheme(
+    persona="🎮 LIKEBOT OMEGA",
+    tag="🎮 LIKEBOT",
+    accent=NEON,
+    opening="wakes up in Dimension-5 and targets {total} items…",
+    bars=(Bar("counters", "[{accent}]inflating counters[/]"),),
+    spinner=None,
+    bar_width=40,
+    line="{tag}  Inflating counter #{n}... [{colour}]{delta}[/]  {emoji} {name}",
+    banner=Banner(
+        title="📊 Top counters (Total after LikeBot's visit)",
+        columns=(
+            Column(cell="{name}"),
+            Column(cell="[{colour}]{bar}[/]"),
+            Column(cell="{votes:,}", justify="right"),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -144,78 +165,45 @@ def seed(count: int = 24, feed: str | None = None, progress: bool = False, *, wo
     if feed is not None:
         records = feed_records(feed)
     else:
-        if not 1 <= count <= MAX_ITEMS:
-            raise click.ClickException(f"--count must be between 1 and {MAX_ITEMS:,}, not {count}")
+        check_count(count, MAX_ITEMS)
         records = generate(count, random.Random(count))
     Item.sync_table()
     ItemVotes.sync_table()
-    ui = _Ui(len(records)) if progress else None
-    written = write_all([r.item for r in records], workers=workers)
-    if ui is not None:
-        ui.items_written(written)
-    todo = [r for r in records if r.votes]
-    done = 0
-    for start in range(0, len(todo), 64):
-        chunk = todo[start : start + 64]
-        write_all(chunk, save=_apply, workers=workers)
-        done += len(chunk)
-        if ui is not None:
-            ui.inflated(chunk, done)
-    if ui is not None:
-        ui.finish(records)
+    with SeedProgress(THEME, len(records), enabled=progress) as ui:
+        written = write_all([r.item for r in records], workers=workers)
+        ui.say("{tag}  {n} items upserted into [bold]items[/]", n=written)
+
+        def inflated(record: Record, _: None) -> None:
+            colour = NEON if record.votes > 0 else RED
+            ui.advance(
+                delta=f"{record.votes:+d}", colour=colour, emoji=record.item.emoji, name=record.item.name
+            )
+
+        write_all([r for r in records if r.votes], save=_apply, workers=workers, on_saved=inflated)
+        if ui.enabled:
+            ui.advance(completed=len(records))
+            ui.finish(_top_counters(records))
     return written
 
 
-class _Ui:
-    """LikeBot Omega's narration: neon progress, a log line per counter, a bar chart at the end."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {NEON}]🎮 LIKEBOT OMEGA[/] [dim]wakes up in Dimension-5 and targets {total} items…[/]"
-        )
-        self.progress = Progress(
-            TextColumn(f"[{NEON}]{{task.description}}"),
-            BarColumn(complete_style=NEON, finished_style=NEON),
-            MofNCompleteColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task("inflating counters", total=total)
-        self.logged = 0
-
-    def items_written(self, n: int) -> None:
-        self.progress.console.print(f"[{NEON}][🎮 LIKEBOT][/]  {n} items upserted into [bold]items[/]")
-
-    def inflated(self, chunk: list[Record], done: int) -> None:
-        for r in chunk:
-            if self.logged < 12:
-                sign = f"[{NEON}]+{r.votes}" if r.votes > 0 else f"[{RED}]{r.votes}"
-                self.progress.console.print(
-                    f"[{NEON}][🎮 LIKEBOT][/]  Inflating counter #{self.logged + 1}... {sign}[/]  "
-                    f"{r.item.emoji} {r.item.name}"
-                )
-                self.logged += 1
-        self.progress.update(self.task, completed=done)
-
-    def finish(self, records: list[Record]) -> None:
-        self.progress.update(self.task, completed=self.progress.tasks[0].total)
-        self.progress.stop()
-        ids = {r.item.id for r in records}
-        totals = sorted(
-            ((row.id, int(row.votes or 0)) for row in ItemVotes.find().all() if row.id in ids),
-            key=lambda t: -t[1],
-        )[:10]
-        names = {r.item.id: f"{r.item.emoji} {r.item.name}" for r in records}
-        peak = max((abs(v) for _, v in totals), default=1) or 1
-        self.console.print(f"\n[bold {NEON}]📊 Top counters (Total after LikeBot's visit)[/]")
-        for item_id, votes in totals:
-            bar = "█" * max(1, round(30 * abs(votes) / peak))
-            colour = NEON if votes >= 0 else RED
-            self.console.print(f"  {names[item_id][:36]:<36} [{colour}]{bar}[/] {votes:,}")
+def _top_counters(records: list[Record]) -> list[dict[str, Any]]:
+    """The banner's bar chart: the ten biggest counters of this seed, read back from the database."""
+    ids = {r.item.id for r in records}
+    totals = sorted(
+        ((row.id, int(row.votes or 0)) for row in ItemVotes.find().all() if row.id in ids),
+        key=lambda t: -t[1],
+    )[:10]
+    names = {r.item.id: f"{r.item.emoji} {r.item.name}" for r in records}
+    peak = max((abs(v) for _, v in totals), default=1) or 1
+    return [
+        {
+            "name": names[item_id][:36],
+            "bar": "█" * max(1, round(30 * abs(votes) / peak)),
+            "colour": NEON if votes >= 0 else RED,
+            "votes": votes,
+        }
+        for item_id, votes in totals
+    ]
 
 
-cli = seed_cli(seed, default_count=24, what="items")
+cli = seed_cli(seed, default_count=24, what="items", max_count=MAX_ITEMS)

@@ -9,15 +9,14 @@ CSV/JSON feed: ``owner``, ``memory`` and optionally ``planet`` and ``ttl`` (seco
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import UTC, datetime
 from typing import Any
 
-import click
-
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
-from ttl_sessions.app import MAX_MEMORY, MAX_OWNER, MAX_PLANET, MAX_TTL
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, SeedTheme
 from ttl_sessions.models import DEFAULT_TTL, MemoryToken
+from ttl_sessions.vault import MAX_MEMORY, MAX_OWNER, MAX_PLANET, MAX_TTL
 
 MAX_MEMORIES = 100_000
 TEAL, MIST = "#2dd4bf", "#99f6e4"
@@ -37,6 +36,22 @@ MEMORIES = [
     "how the stars looked from the old observatory",
 ]
 TTLS = [None, 45, 90, 120, 180, 300, 600, 60]
+
+#: EPHEMERA's rich progress: a teal bar of stolen memories, each with its TTL.
+THEME = SeedTheme(
+    persona="👻 EPHEMERA",
+    accent=TEAL,
+    opening="wakes in Dimension-4. Every memory it steals has a TTL…",
+    bars=(Bar("memories", "{tag}", status="{tag}  Stealing memory #{n}... TTL: {ttl}s ⏳"),),
+    palette={"mist": MIST},
+    finished=MIST,
+    spinner="moon",
+    banner=Banner(
+        title="🌫️ {written} memories stolen in {seconds:.1f}s",
+        text="[{mist}]{explicit}[/] saved with [bold]save(ttl=…)[/], [{mist}]{defaulted}[/] with the table "
+        "default ([bold]__default_ttl__ = {default_ttl}[/]).\n[dim]Open the vault and watch them dissolve.[/]",
+    ),
+)
 
 
 def generate(count: int) -> list[dict[str, Any]]:
@@ -92,8 +107,7 @@ def seed(count: int = 40, feed: str | None = None, progress: bool = False, *, wo
     if feed is not None:
         rows = feed_rows(feed)
     else:
-        if not 1 <= count <= MAX_MEMORIES:
-            raise click.ClickException(f"--count must be between 1 and {MAX_MEMORIES:,}, not {count}")
+        check_count(count, MAX_MEMORIES)
         rows = generate(count)
     MemoryToken.sync_table()
     now = datetime.now(UTC).replace(microsecond=0)
@@ -108,77 +122,27 @@ def seed(count: int = 40, feed: str | None = None, progress: bool = False, *, wo
         for r in rows
     ]
     explicit = {d.token for d, r in zip(docs, rows, strict=True) if r["ttl"] is not None}
-    ui = _Ui(len(docs)) if progress else None
 
     def save(doc: MemoryToken) -> None:
         if doc.token in explicit:
             doc.save(ttl=doc.granted)  # INSERT ... USING TTL n
         else:
             doc.save()  # the table default: __default_ttl__ = 30
-        if ui is not None:
-            ui.stolen(doc)
 
-    try:
-        written = write_all(docs, save=save, workers=workers)
-    finally:
-        if ui is not None:
-            ui.stop()
-    if ui is not None:
-        ui.banner(written, len(explicit))
+    with SeedProgress(THEME, len(docs), enabled=progress) as ui:
+        written = write_all(
+            docs, save=save, workers=workers, on_saved=lambda doc, _: ui.advance(ttl=doc.granted)
+        )
+        ui.finish(
+            written=written,
+            explicit=len(explicit),
+            defaulted=written - len(explicit),
+            default_ttl=DEFAULT_TTL,
+        )
     return written
 
 
-class _Ui:
-    """EPHEMERA's rich progress: a teal bar of stolen memories, each with its TTL."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {TEAL}]👻 EPHEMERA[/] [dim]wakes in Dimension-4. Every memory it steals has a TTL…[/]"
-        )
-        self.progress = Progress(
-            SpinnerColumn("moon"),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30, style="grey23", complete_style=TEAL, finished_style=MIST),
-            MofNCompleteColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.task = self.progress.add_task(f"[bold {TEAL}][👻 EPHEMERA][/]", total=total)
-        self.done = 0
-        self.started = time.perf_counter()
-
-    def stolen(self, doc: MemoryToken) -> None:
-        self.done += 1
-        self.progress.update(
-            self.task,
-            completed=self.done,
-            description=f"[bold {TEAL}][👻 EPHEMERA][/]  Stealing memory #{self.done}... TTL: {doc.granted}s ⏳",
-        )
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, written: int, explicit: int) -> None:
-        from rich.panel import Panel
-
-        seconds = time.perf_counter() - self.started
-        self.console.print(
-            Panel(
-                f"[{MIST}]{explicit}[/] saved with [bold]save(ttl=…)[/], "
-                f"[{MIST}]{written - explicit}[/] with the table default ([bold]__default_ttl__ = {DEFAULT_TTL}[/]).\n"
-                "[dim]Open the vault and watch them dissolve.[/]",
-                title=f"[bold {TEAL}]🌫️ {written} memories stolen in {seconds:.1f}s[/]",
-                border_style=TEAL,
-                expand=False,
-            )
-        )
-
-
-cli = seed_cli(seed, default_count=40, what="memories")
+cli = seed_cli(seed, default_count=40, what="memories", max_count=MAX_MEMORIES)
 
 if __name__ == "__main__":
     cli()

@@ -17,15 +17,41 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
-
-from demokit.seed import FeedError, read_feed, seed_cli, write_all
+from demokit.progress import SeedProgress
+from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all
+from demokit.seed_theme import Banner, Bar, Column, SeedTheme, clip
 from vector_search.catalog import ProductText, generate
 from vector_search.models import DIMENSIONS, ProductEmbedding, embedding_text
 
 MAX_PRODUCTS = 100_000
 CHUNK = 2_048
 PURPLE, PINK = "#7c3aed", "#ec4899"
+
+#: VECTORMIND's rich progress: a purple embedding bar, a pink writing bar, the categories at the end.
+THEME = SeedTheme(
+    persona="🧠 VECTORMIND",
+    accent=PURPLE,
+    opening="awakens in Dimension-12 — loading all-MiniLM-L6-v2 (384-d)…",
+    bars=(
+        Bar(
+            "embed",
+            "{tag} embedding",
+            status='{tag} Embedding #{upto:,}: [italic]"{text}"[/] → [{pink}]{vector}[/]',
+        ),
+        Bar("write", "{tag} writing", tag="💾 SCYLLADB  ", colour=PINK),
+    ),
+    palette={"pink": PINK},
+    finished=PINK,
+    spinner_style=PINK,
+    bar_width=32,
+    rate="{rate:,.0f}/s",
+    elapsed=True,
+    banner=Banner(
+        title="🔮 {products:,} embeddings loaded into the Embedding Dimension",
+        subtitle="{embedding_rate:,.0f} embeddings/s · {write_rate:,.0f} rows/s written",
+        columns=(Column(cell="{category}", style=PINK), Column(cell="{n:,}")),
+    ),
+)
 
 
 @dataclass
@@ -132,143 +158,74 @@ def _preview(vector: Sequence[float]) -> str:
 def seed(count: int = 200, feed: str | None = None, progress: bool = False, *, workers: int = 16) -> int:
     """Write ``count`` generated products (or the feed's) with their embeddings; return how many."""
     global last_stats
-    from vector_search import embeddings
-
     if feed is not None:
         records: list[Record] | Iterator[Record] = feed_records(feed)
         total = len(records)
     else:
-        if not 1 <= count <= MAX_PRODUCTS:
-            raise click.ClickException(f"--count must be between 1 and {MAX_PRODUCTS:,}, not {count}")
+        check_count(count, MAX_PRODUCTS)
         records = (Record(t) for t in generate(count))
         total = count
     ProductEmbedding.sync_table()
     stats = SeedStats()
-    ui = _Ui(total) if progress else None
-    try:
+    with SeedProgress(THEME, total, enabled=progress) as ui:
         for chunk in _chunks(records, CHUNK):
-            todo = [i for i, r in enumerate(chunk) if r.embedding is None]
-            vectors: dict[int, list[float]] = {}
-            if todo:
-                texts = [embedding_text(chunk[i].text.name, chunk[i].text.description) for i in todo]
-                started = time.perf_counter()
-
-                def on_batch(start: int, batch: Any, texts: list[str] = texts) -> None:
-                    if ui is not None:
-                        ui.embedded(len(batch), stats.embedded + start + len(batch), texts[start], batch[0])
-
-                array = embeddings.encode(texts, on_batch=on_batch)
-                stats.embed_seconds += time.perf_counter() - started
-                stats.embedded += len(todo)
-                vectors = {i: array[n].tolist() for n, i in enumerate(todo)}
-            elif ui is not None:
-                ui.embedded(len(chunk), stats.embedded, chunk[0].text.name, chunk[0].embedding or [])
-            docs = [
-                ProductEmbedding(
-                    name=r.text.name,
-                    description=r.text.description,
-                    category=r.text.category,
-                    price=r.text.price,
-                    embedding=r.embedding if r.embedding is not None else vectors[i],
-                )
-                for i, r in enumerate(chunk)
-            ]
+            docs = _embedded(chunk, stats, ui)
             started = time.perf_counter()
-            written = write_all(docs, workers=workers)
+            stats.products += write_all(docs, workers=workers, on_saved=lambda *_: ui.advance("write"))
             stats.write_seconds += time.perf_counter() - started
-            stats.products += written
             for r in chunk:
                 stats.categories[r.text.category] = stats.categories.get(r.text.category, 0) + 1
-            if ui is not None:
-                ui.written(written)
-    finally:
-        if ui is not None:
-            ui.stop()
-    last_stats = stats
-    if ui is not None:
-        ui.banner(stats)
+        last_stats = stats
+        ui.finish(
+            [{"category": name, "n": n} for name, n in sorted(stats.categories.items())],
+            products=stats.products,
+            embedding_rate=stats.embeddings_per_second,
+            write_rate=stats.rows_per_second,
+        )
     return stats.products
 
 
-class _Ui:
-    """VECTORMIND's rich progress: a purple embedding bar, a pink writing bar."""
+def _embedded(chunk: list[Record], stats: SeedStats, ui: SeedProgress) -> list[ProductEmbedding]:
+    """The chunk's documents, each with its feed's vector or one embedded now (in batches, each
+    shown on the embedding bar)."""
+    from vector_search import embeddings
 
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
+    todo = [i for i, r in enumerate(chunk) if r.embedding is None]
+    vectors: dict[int, list[float]] = {}
+    if todo:
+        texts = [embedding_text(chunk[i].text.name, chunk[i].text.description) for i in todo]
+        started = time.perf_counter()
+
+        def on_batch(start: int, batch: Any) -> None:
+            upto = stats.embedded + start + len(batch)
+            ui.advance("embed", len(batch), upto=upto, text=clip(texts[start], 38), vector=_preview(batch[0]))
+
+        array = embeddings.encode(texts, on_batch=on_batch)
+        stats.embed_seconds += time.perf_counter() - started
+        stats.embedded += len(todo)
+        vectors = {i: array[n].tolist() for n, i in enumerate(todo)}
+    else:
+        first = chunk[0]
+        ui.advance(
+            "embed",
+            len(chunk),
+            upto=stats.embedded,
+            text=clip(first.text.name, 38),
+            vector=_preview(first.embedding or []),
         )
-
-        self.console = Console()
-        self.console.print(
-            f"[bold {PURPLE}]🧠 VECTORMIND[/] [dim]awakens in Dimension-12 — loading all-MiniLM-L6-v2 (384-d)…[/]"
+    return [
+        ProductEmbedding(
+            name=r.text.name,
+            description=r.text.description,
+            category=r.text.category,
+            price=r.text.price,
+            embedding=r.embedding if r.embedding is not None else vectors[i],
         )
-        self.progress = Progress(
-            SpinnerColumn("dots12", style=PINK),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=32, style="grey23", complete_style=PURPLE, finished_style=PINK),
-            MofNCompleteColumn(),
-            TextColumn("[dim]{task.fields[rate]}[/]"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self.progress.start()
-        self.total = total
-        self.embed_task = self.progress.add_task(
-            f"[bold {PURPLE}][🧠 VECTORMIND][/] embedding", total=total, rate=""
-        )
-        self.write_task = self.progress.add_task(
-            f"[bold {PINK}][💾 SCYLLADB  ][/] writing", total=total, rate=""
-        )
-        self.started = time.perf_counter()
-        self.done_embedding = 0
-        self.done_writing = 0
-
-    def embedded(self, n: int, upto: int, text: str, vector: Sequence[float]) -> None:
-        self.done_embedding += n
-        if len(text) > 38:
-            text = text[:37] + "…"
-        rate = self.done_embedding / max(time.perf_counter() - self.started, 1e-9)
-        self.progress.update(
-            self.embed_task,
-            completed=self.done_embedding,
-            description=f'[bold {PURPLE}][🧠 VECTORMIND][/] Embedding #{upto:,}: [italic]"{text}"[/] → '
-            f"[{PINK}]{_preview(list(vector))}[/]",
-            rate=f"{rate:,.0f}/s",
-        )
-
-    def written(self, n: int) -> None:
-        self.done_writing += n
-        rate = self.done_writing / max(time.perf_counter() - self.started, 1e-9)
-        self.progress.update(self.write_task, completed=self.done_writing, rate=f"{rate:,.0f}/s")
-
-    def stop(self) -> None:
-        self.progress.stop()
-
-    def banner(self, stats: SeedStats) -> None:
-        from rich.panel import Panel
-        from rich.table import Table
-
-        table = Table.grid(padding=(0, 2))
-        for name, n in sorted(stats.categories.items()):
-            table.add_row(f"[{PINK}]{name}[/]", f"{n:,}")
-        self.console.print(
-            Panel(
-                table,
-                title=f"[bold {PURPLE}]🔮 {stats.products:,} embeddings loaded into the Embedding Dimension[/]",
-                subtitle=f"[dim]{stats.embeddings_per_second:,.0f} embeddings/s · {stats.rows_per_second:,.0f} rows/s written[/]",
-                border_style=PURPLE,
-                expand=False,
-            )
-        )
+        for i, r in enumerate(chunk)
+    ]
 
 
-cli = seed_cli(seed, default_count=2000, what="products")
+cli = seed_cli(seed, default_count=2000, what="products", max_count=MAX_PRODUCTS)
 
 if __name__ == "__main__":
     cli()
