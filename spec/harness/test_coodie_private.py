@@ -4,14 +4,13 @@ here, by name, instead of somewhere inside a demo."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from coodie.drivers import get_driver
 from coodie.fields import PrimaryKey
 from coodie.sync.document import Document, MaterializedView
 from coodie.usertype import UserType
-from typing_extensions import Annotated
 
 from demokit import coodie_private
 from demokit.ddl import schema_statements
