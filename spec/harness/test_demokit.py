@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
@@ -220,6 +221,28 @@ def test_a_live_table_shows_only_the_latest_rows() -> None:
     assert "⚡ ID" in text and "Cataloguing…" in text and "5/5" in text
     assert [f"id-{n}" in text for n in range(1, 6)] == [False, False, True, True, True]
     assert "$5,002.50" in text
+
+
+@pytest.mark.parametrize("columns", [(), (Column("⚡ ID", "{id}"),)], ids=["bars", "live table"])
+def test_the_banner_starts_on_a_line_of_its_own_in_a_log(columns: tuple[Column, ...]) -> None:
+    """Piped to a file (``make run | tee``, a CI log), rich does not end the bars' last line
+    itself: the banner must not be glued to it."""
+    theme = SeedTheme(
+        persona="P",
+        accent="cyan",
+        opening="",
+        bars=(Bar("rows", "writing"),),
+        columns=columns,
+        banner=Banner(title="MISSION COMPLETE"),
+    )
+    log = io.StringIO()
+    with SeedProgress(theme, 2, console=Console(file=log, width=100)) as ui:
+        ui.advance(id="a")
+        ui.advance(id="b")
+        ui.finish()
+    (bar_line,) = [line for line in log.getvalue().splitlines() if "2/2" in line]
+    assert bar_line.rstrip().endswith("2/2")
+    assert any(line.startswith("╭─ MISSION COMPLETE") for line in log.getvalue().splitlines())
 
 
 def test_a_fed_string_is_text_and_markup_is_markup() -> None:

@@ -160,6 +160,7 @@ class SeedProgress:
         with self._lock:
             if self._live is not None:
                 self._live.stop()
+                self.console.line()  # a blank line between the table and the banner
             elif self._progress is not None:
                 self._progress.stop()
             self._live = self._progress = None
