@@ -20,7 +20,10 @@ from typing import Any
 
 import click
 
+from .progress import SeedProgress
 from .registry import KEYSPACE_ENV, DemoConfigError, keyspace_for
+from .seed_theme import Banner, Bar, SeedTheme
+from .theme import PALETTE
 
 MAX_COUNT = 1_000_000
 
@@ -77,39 +80,32 @@ def write_all(
 ) -> int:
     """Save documents concurrently, at most ``workers`` at a time (the driver is thread-safe);
     return how many were written. ``on_saved(doc, result)`` runs in the caller's thread after
-    each save (a themed progress's step, a report's count). The first failure cancels the
-    saves not yet started and is raised."""
+    each save (a themed progress's step, a report's count); ``progress`` alone draws a plain
+    `SeedProgress` bar labelled ``label``. The first failure cancels the saves not yet
+    started and is raised."""
     docs = list(documents)
-    done = 0
-    bar: Any = None
-    if progress:
-        from rich.progress import Progress
-
-        bar = Progress(transient=False)
-        bar.start()
-        task = bar.add_task(label, total=len(docs))
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures: dict[Future[Any], Any] = {pool.submit(save, doc): doc for doc in docs}
-            pending = set(futures)
-            try:
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                    for fut in finished:
-                        result = fut.result()  # re-raises the first failure
-                        done += 1
-                        if on_saved is not None:
-                            on_saved(futures[fut], result)
-                    if bar is not None:
-                        bar.update(task, completed=done)
-            except BaseException:
-                for fut in pending:
-                    fut.cancel()
-                raise
-    finally:
-        if bar is not None:
-            bar.stop()
-    return done
+    theme = SeedTheme(
+        persona="", accent=PALETTE["accent"], opening="", bars=(Bar("records", label),), banner=Banner("")
+    )
+    with (
+        SeedProgress(theme, len(docs), enabled=progress) as ui,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        futures: dict[Future[Any], Any] = {pool.submit(save, doc): doc for doc in docs}
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    result = fut.result()  # re-raises the first failure
+                    if on_saved is not None:
+                        on_saved(futures[fut], result)
+                    ui.advance()
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+    return len(docs)
 
 
 async def write_all_async(
