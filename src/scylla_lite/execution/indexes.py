@@ -33,6 +33,7 @@ from ..results import SchemaChange, Void
 from ..storage import Partition, partition_key_bytes, token_of
 from . import derived, vectors
 from .derived import Position
+from .options import option_value
 from .read import LiveRow, clustering_sort_key, live_row, partition_rows, static_values
 from .terms import split_collection, split_map, token_value
 from .where import FILTERING_MSG, Restriction, Where
@@ -288,7 +289,6 @@ def _same_target(a: Index, b: Index) -> bool:
 
 
 def _option(term: ast.Term) -> Any:
-    from .ddl import option_value
 
     return option_value(term)
 

@@ -27,6 +27,7 @@ from ..results import SchemaChange, Void
 from ..storage import NO_DELETION, Cell, MultiCell, Partition, partition_key_bytes
 from . import derived
 from .derived import Position
+from .options import table_options
 from .read import LiveRow, clustering_sort_key
 from .terms import Compiler, Execution, term_text
 from .where import Restriction, Where, compile_where, matches, matches_clustering
@@ -167,7 +168,6 @@ def _copy(cell: Cell | MultiCell | None, shadow: int, now: int) -> Cell | MultiC
 def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, now: int) -> Any:
     """ScyllaDB's create_view_statement: its checks in its order, then the view is built
     from the base table's data."""
-    from .ddl import table_options
 
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     options = table_options(stmt.options, is_view=True)
