@@ -23,13 +23,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidRequest
-from .types import CqlType, integer_text, parse_date, parse_duration, parse_time, parse_timestamp
+from .types import INT_BITS, CqlType, integer_text, parse_date, parse_duration, parse_time, parse_timestamp
 
 if TYPE_CHECKING:
     from .catalog import Table
 
 _EPOCH = dt.datetime(1970, 1, 1)
-_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
 
 
 class JsonValueError(ValueError):
@@ -78,7 +77,7 @@ def to_json(t: CqlType, data: bytes | None) -> str:
     name = t.name
     if not data and name not in ("text", "ascii", "blob", "list", "set", "map", "tuple", "udt"):
         return "null"  # an empty value of a fixed-size type
-    if name in _INT_BITS or name == "varint":
+    if name in INT_BITS or name == "varint":
         return integer_text(t.decode(data))
     if name == "double":
         return _float_text(struct.unpack(">d", data)[0])
@@ -260,7 +259,7 @@ def from_json(t: CqlType, v: Any) -> bytes:
 
     name = t.name
     try:
-        if name in _INT_BITS:
+        if name in INT_BITS:
             return _encode(t, _integer(t, v))
         if name == "varint":
             if isinstance(v, str):
@@ -372,7 +371,7 @@ def _integer(t: CqlType, v: Any) -> int:
             raise JsonValueError(f"Unable to make {t.name} from '{v}'") from None
     else:
         n = _integral(v)
-    bits = _INT_BITS[t.name]
+    bits = INT_BITS[t.name]
     if not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
         raise JsonValueError(f"Value {n} out of range")
     return n

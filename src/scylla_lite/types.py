@@ -59,6 +59,8 @@ NATIVE: dict[str, type[ct._CassandraType]] = {
 }
 ALIASES = {"varchar": "text"}
 INTEGER_TYPES = {"tinyint", "smallint", "int", "bigint", "varint", "counter"}
+INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
+"""The width of each fixed-size integer type (varint has none)."""
 NUMERIC_TYPES = INTEGER_TYPES | {"float", "double", "decimal"}
 COLLECTIONS = {"list", "set", "map"}
 
@@ -494,7 +496,7 @@ def _iso_duration(text: str, up: str, b: _DurationBuilder) -> None:
 
 
 def _int_in_range(t: CqlType, n: int) -> int:
-    bits = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}.get(t.name)
+    bits = INT_BITS.get(t.name)
     if bits is not None and not -(2 ** (bits - 1)) <= n < 2 ** (bits - 1):
         raise ValueError(f"Unable to make {t.name} from '{n}'")
     return n

@@ -22,7 +22,7 @@ from ..protocol.types import cass_type_name
 from ..requests import UNSET
 from ..results import ColumnSpec, Rows
 from ..storage import NO_DELETION, partition_key_bytes, position_of, token_of
-from ..types import CqlType, Desc, integer_text, native
+from ..types import INT_BITS, CqlType, Desc, integer_text, native
 from . import functions, vectors
 from .indexes import indexed_rows, plan_index
 from .read import LiveRow, clustering_sort_key, partition_rows
@@ -873,16 +873,13 @@ class _Aggregate:
         total = self.total
         if kind == "avg":
             total = _average(t, total, self.count)
-        elif t.name in _INT_BITS:
-            bits = _INT_BITS[t.name]
+        elif t.name in INT_BITS:
+            bits = INT_BITS[t.name]
             if not -(2 ** (bits - 1)) <= total < 2 ** (bits - 1):
                 raise InvalidRequest("Sum overflow. Values should be casted to a wider type.")
         if t.name in ("float", "double"):
             total = float(total)
         return t.encode(total)
-
-
-_INT_BITS = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}
 
 
 def _average(t: CqlType, total: Any, count: int) -> Any:
@@ -913,7 +910,7 @@ def _f32(x: float) -> float:
 
 def _wrap(t: CqlType, n: Any) -> Any:
     """Integer aggregates overflow like Java's fixed-width arithmetic."""
-    bits = {"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64, "counter": 64}.get(t.name)
+    bits = INT_BITS.get(t.name)
     if bits is None or not isinstance(n, int):
         return n
     n &= (1 << bits) - 1
@@ -989,7 +986,7 @@ def _number(dst: CqlType, value: Any) -> Any:
     if dst.name == "decimal":
         return _to_decimal(value)
     if isinstance(value, decimal.Decimal):
-        return _wrap(dst, _integer_part(value, _INT_BITS.get(dst.name)))
+        return _wrap(dst, _integer_part(value, INT_BITS.get(dst.name)))
     return _wrap(dst, int(value))
 
 
