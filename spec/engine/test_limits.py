@@ -20,7 +20,7 @@ import pytest
 from cassandra.cluster import Session
 from cassandra.protocol import ResultMessage
 
-from scylla_lite import engine as engine_module
+from scylla_lite import planner as planner_module
 from scylla_lite import server as server_module
 from scylla_lite.server import BackgroundServer
 from spec.server_process import private_server
@@ -34,8 +34,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[BackgroundServer, Session]]:
     """A private server whose budgets are small enough to reach in a test, and a session on it."""
-    monkeypatch.setattr(engine_module, "PREPARED_CACHE_BYTES", 64 * 1024)
-    monkeypatch.setattr(engine_module, "PLAN_CACHE_BYTES", 4 * 1024 * 1024)
+    monkeypatch.setattr(planner_module, "PREPARED_CACHE_BYTES", 64 * 1024)
+    monkeypatch.setattr(planner_module, "PLAN_CACHE_BYTES", 4 * 1024 * 1024)
     monkeypatch.setattr(server_module, "FRAME_TIMEOUT", 0.5)
     monkeypatch.setattr(server_module, "PARTIAL_FRAME_BUDGET", 1024 * 1024)
     with private_server() as (server, session):
@@ -56,7 +56,7 @@ def test_prepared_statements_past_the_budget_are_evicted_and_prepared_again(
     first = session.prepare("SELECT v FROM l.t WHERE k = 0 AND c = ?")
     for i in range(2000):  # a flood of distinct statements
         session.prepare(f"SELECT v FROM l.t WHERE k = 0 AND c = ? LIMIT {i + 1}")
-    prepared = server.engine._prepared  # type: ignore[attr-defined]
+    prepared = server.engine.planner.prepared  # type: ignore[attr-defined]
     assert prepared.cost <= 64 * 1024 and len(prepared) < 2000
     assert first.query_id not in prepared
     assert session.execute(first, (7,)).one().v == "x" * 100  # Unprepared, prepared again, answered
@@ -66,7 +66,7 @@ def test_statements_past_the_plan_budget_are_forgotten(small: tuple[BackgroundSe
     server, session = small
     for i in range(40):  # each ~6 KB of text, each distinct: ~17 MB of plans by the estimate
         session.execute(f"INSERT INTO l.t (k, c, v) VALUES (1, {i}, '{'y' * 6000}')")
-    plans = server.engine._plans  # type: ignore[attr-defined]
+    plans = server.engine.planner.plans  # type: ignore[attr-defined]
     assert 0 < plans.cost <= 4 * 1024 * 1024 and len(plans) < 40
     assert session.execute("SELECT count(*) FROM l.t WHERE k = 1").one()[0] == 40
 

@@ -179,12 +179,12 @@ def test_executing_after_the_server_forgets_the_statement_reprepares(
     insert = cql.prepare("INSERT INTO t (k, c, v) VALUES (?, ?, ?)")
     select = cql.prepare("SELECT v FROM t WHERE k = ? AND c = ?")
     cql.execute(insert, (1, 1, "before"))
-    server.call(server.engine._prepared.clear)
+    server.call(server.engine.planner.prepared.clear)
     cql.execute(
         insert, (1, 2, "after")
     )  # the server answers UNPREPARED; the driver prepares again and retries
     assert cql.execute(select, (1, 2)).one().v == "after"
-    server.call(server.engine._prepared.clear)
+    server.call(server.engine.planner.prepared.clear)
     batch = BatchStatement()
     batch.add(insert, (2, 1, "batched"))
     batch.add(insert, (2, 2, "batched"))

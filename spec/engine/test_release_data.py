@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from scylla_lite.durability import LOG_HEADER_SIZE, decode_records
 from spec.engine.release_data import ARGS, LOGIN, read_back
 from spec.server_process import ScyllaLiteProcess
 
@@ -28,6 +29,21 @@ def data_dir(tmp_path: Path) -> Path:
     shutil.copytree(RELEASE / "data", tmp_path / "data")
     (tmp_path / "data").chmod(0o700)
     return tmp_path / "data"
+
+
+def test_the_release_log_holds_a_record_of_every_kind(data_dir: Path) -> None:
+    records, end = decode_records((data_dir / "commitlog").read_bytes()[LOG_HEADER_SIZE:])
+    assert end + LOG_HEADER_SIZE == (data_dir / "commitlog").stat().st_size
+    kinds = {type(record).__name__ for record in records}
+    assert kinds == {
+        "SchemaRecord",
+        "WriteRecord",
+        "CasWriteRecord",
+        "BatchTextRecord",
+        "BatchRecord",
+        "ClockRecord",
+        "AuthRecord",
+    }
 
 
 def test_a_release_data_directory_reads_back_as_that_release_read_it(data_dir: Path) -> None:

@@ -19,9 +19,19 @@ import json
 import math
 import struct
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .codec import (
+    serialize_collection,
+    serialize_collection_fields,
+    serialize_map,
+    serialize_set,
+    split_collection,
+    split_fields,
+    split_map,
+)
 from .errors import InvalidRequest
 from .types import INT_BITS, CqlType, integer_text, parse_date, parse_duration, parse_time, parse_timestamp
 
@@ -70,8 +80,6 @@ def _key(name: str) -> str:
 
 def to_json(t: CqlType, data: bytes | None) -> str:
     """The JSON text of a serialised value of type ``t`` (``null`` for null)."""
-    from .execution.terms import split_collection, split_fields, split_map
-
     if data is None:
         return "null"
     name = t.name
@@ -247,110 +255,155 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"Invalid value {name}")
 
 
+def _read_integer(t: CqlType, v: Any) -> bytes:
+    return _encode(t, _integer(t, v))
+
+
+def _read_varint(t: CqlType, v: Any) -> bytes:
+    """A numeric string is read whole: a varint has no range to check."""
+    if isinstance(v, str):
+        return _encode(t, int(v.strip()))
+    return _encode(t, _integral(v))
+
+
+def _read_decimal(t: CqlType, v: Any) -> bytes:
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal, str)):
+        raise JsonValueError(f"{_dumps(v)} must be represented as numeric or string in JSON")
+    return _encode(t, Decimal(v.strip() if isinstance(v, str) else v))
+
+
+def _read_floating(t: CqlType, v: Any) -> bytes:
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal, str)):
+        raise JsonValueError("JSON value must be represented as double or string")
+    number = float(v)
+    return _encode(t, to_f32(number) if t.name == "float" else number)
+
+
+def _read_text(t: CqlType, v: Any) -> bytes:
+    text = _string(v, "string_type")
+    if t.name == "ascii" and not text.isascii():
+        raise JsonValueError(f"Invalid ASCII character in string literal: {text}")
+    return text.encode()
+
+
+def _read_boolean(t: CqlType, v: Any) -> bytes:
+    if isinstance(v, bool):
+        return _encode(t, v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return _encode(t, v.strip().lower() == "true")
+    raise JsonValueError(f"Invalid JSON object {_dumps(v)}")
+
+
+def _read_blob(t: CqlType, v: Any) -> bytes:
+    text = _string(v, "bytes_type")
+    if not text.startswith("0x"):
+        raise JsonValueError("Blob JSON strings must start with 0x")
+    return bytes.fromhex(text[2:])
+
+
+def _read_timestamp(t: CqlType, v: Any) -> bytes:
+    """A date string, or milliseconds since the epoch as a (bigint-ranged) integer."""
+    if isinstance(v, str):
+        return _encode(t, parse_timestamp(v))
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        raise JsonValueError("timestamp_type must be represented as string or integer")
+    return _encode(t, _integer(native_bigint(), v))
+
+
+def _read_uuid(t: CqlType, v: Any) -> bytes:
+    u = uuid.UUID(_string(v, f"{t.name}_type"))
+    if t.name == "timeuuid" and u.version != 1:
+        raise JsonValueError(f"Unsupported UUID version for timeuuid: {u.version}")
+    return u.bytes
+
+
+def _read_array(t: CqlType, v: Any) -> bytes:
+    """A list, set or vector: a JSON array of non-null elements."""
+    if not isinstance(v, list):
+        raise JsonValueError(f"{_type_word(t.name)} must be represented as JSON Array")
+    items = [from_json(t.params[0], _not_null(x)) for x in v]
+    if t.name == "set":
+        return serialize_set(t, items)
+    if t.name == "vector":
+        if len(items) != t.size:
+            raise JsonValueError(f"Expected {t.size} elements for a {t.cql()}, got {len(items)}")
+        return _encode(t, [t.params[0].decode(x) for x in items])
+    return serialize_collection(items)
+
+
+def _read_map(t: CqlType, v: Any) -> bytes:
+    if not isinstance(v, dict):
+        raise JsonValueError("map_type must be represented as JSON Object")
+    kt, vt = t.params
+    pairs = [(from_json(kt, _map_key(kt, k)), from_json(vt, _not_null(x))) for k, x in v.items()]
+    return serialize_map(t, pairs)
+
+
+def _read_tuple(t: CqlType, v: Any) -> bytes:
+    """A JSON array, the fields it leaves out at the end null (as a short tuple literal)."""
+    if not isinstance(v, list):
+        raise JsonValueError("tuple_type must be represented as JSON Array")
+    if len(v) > len(t.params):
+        raise JsonValueError(f"Too many values ({len(v)}) for tuple with size {len(t.params)}")
+    fields = [None if x is None else from_json(p, x) for p, x in zip(t.params, v)]
+    return serialize_collection_fields(fields + [None] * (len(t.params) - len(fields)))
+
+
+def _read_udt(t: CqlType, v: Any) -> bytes:
+    """A JSON object by field name (quoted keys keep their case); a missing field is null."""
+    if not isinstance(v, dict):
+        raise JsonValueError("user_type must be represented as JSON Object")
+    given = {_field_name(k): x for k, x in v.items()}
+    extra = [k for k in given if k not in t.field_names]
+    if extra:
+        raise JsonValueError(f"Extraneous field definition for user type {t.udt_name}: {extra[0]}")
+    return serialize_collection_fields(
+        [None if given.get(f) is None else from_json(p, given[f]) for f, p in zip(t.field_names, t.params)]
+    )
+
+
+JsonReader = Callable[[CqlType, Any], bytes]
+"""Serialises a parsed JSON value (not None) as a type, or raises why it does not fit."""
+
+READERS: dict[str, JsonReader] = {
+    **dict.fromkeys(INT_BITS, _read_integer),
+    "varint": _read_varint,
+    "decimal": _read_decimal,
+    "float": _read_floating,
+    "double": _read_floating,
+    "text": _read_text,
+    "ascii": _read_text,
+    "boolean": _read_boolean,
+    "blob": _read_blob,
+    "timestamp": _read_timestamp,
+    "date": lambda t, v: _encode(t, parse_date(_string(v, "simple_date_type"))),
+    "time": lambda t, v: _encode(t, parse_time(_string(v, "time_type"))),
+    "uuid": _read_uuid,
+    "timeuuid": _read_uuid,
+    "inet": lambda t, v: _encode(t, str(ipaddress.ip_address(_string(v, "inet_addr_type")))),
+    "duration": lambda t, v: _encode(t, parse_duration(_string(v, "duration_type"))),
+    "list": _read_array,
+    "set": _read_array,
+    "vector": _read_array,
+    "map": _read_map,
+    "tuple": _read_tuple,
+    "udt": _read_udt,
+}
+"""How ``fromJson`` reads each type, by type name (ScyllaDB's ``from_json_object``)."""
+
+
 def from_json(t: CqlType, v: Any) -> bytes:
     """Serialise a parsed JSON value ``v`` (not None) as type ``t``; JsonValueError
     explains a value that does not fit."""
-    from .execution.terms import (
-        serialize_collection,
-        serialize_collection_fields,
-        serialize_map,
-        serialize_set,
-    )
-
-    name = t.name
+    read = READERS.get(t.name)
+    if read is None:
+        raise JsonValueError(f"Cannot read a {t.cql()} from JSON")
     try:
-        if name in INT_BITS:
-            return _encode(t, _integer(t, v))
-        if name == "varint":
-            if isinstance(v, str):
-                return _encode(t, int(v.strip()))
-            return _encode(t, _integral(v))
-        if name == "decimal":
-            if isinstance(v, bool) or not isinstance(v, (int, Decimal, str)):
-                raise JsonValueError(f"{_dumps(v)} must be represented as numeric or string in JSON")
-            return _encode(t, Decimal(v.strip() if isinstance(v, str) else v))
-        if name in ("float", "double"):
-            if isinstance(v, bool) or not isinstance(v, (int, Decimal, str)):
-                raise JsonValueError("JSON value must be represented as double or string")
-            number = float(v)
-            return _encode(t, to_f32(number) if name == "float" else number)
-        if name in ("text", "ascii"):
-            text = _string(v, "string_type")
-            if name == "ascii" and not text.isascii():
-                raise JsonValueError(f"Invalid ASCII character in string literal: {text}")
-            return text.encode()
-        if name == "boolean":
-            if isinstance(v, bool):
-                return _encode(t, v)
-            if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-                return _encode(t, v.strip().lower() == "true")
-            raise JsonValueError(f"Invalid JSON object {_dumps(v)}")
-        if name == "blob":
-            text = _string(v, "bytes_type")
-            if not text.startswith("0x"):
-                raise JsonValueError("Blob JSON strings must start with 0x")
-            return bytes.fromhex(text[2:])
-        if name == "timestamp":
-            if isinstance(v, str):
-                return _encode(t, parse_timestamp(v))
-            if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
-                raise JsonValueError("timestamp_type must be represented as string or integer")
-            return _encode(t, _integer(native_bigint(), v))
-        if name == "date":
-            return _encode(t, parse_date(_string(v, "simple_date_type")))
-        if name == "time":
-            return _encode(t, parse_time(_string(v, "time_type")))
-        if name in ("uuid", "timeuuid"):
-            u = uuid.UUID(_string(v, f"{name}_type"))
-            if name == "timeuuid" and u.version != 1:
-                raise JsonValueError(f"Unsupported UUID version for timeuuid: {u.version}")
-            return u.bytes
-        if name == "inet":
-            return _encode(t, str(ipaddress.ip_address(_string(v, "inet_addr_type"))))
-        if name == "duration":
-            return _encode(t, parse_duration(_string(v, "duration_type")))
-        if name in ("list", "set", "vector"):
-            if not isinstance(v, list):
-                raise JsonValueError(f"{_type_word(name)} must be represented as JSON Array")
-            items = [from_json(t.params[0], _not_null(x)) for x in v]
-            if name == "set":
-                return serialize_set(t, items)
-            if name == "vector":
-                if len(items) != t.size:
-                    raise JsonValueError(f"Expected {t.size} elements for a {t.cql()}, got {len(items)}")
-                return _encode(t, [t.params[0].decode(x) for x in items])
-            return serialize_collection(items)
-        if name == "map":
-            if not isinstance(v, dict):
-                raise JsonValueError("map_type must be represented as JSON Object")
-            kt, vt = t.params
-            pairs = [(from_json(kt, _map_key(kt, k)), from_json(vt, _not_null(x))) for k, x in v.items()]
-            return serialize_map(t, pairs)
-        if name == "tuple":
-            if not isinstance(v, list):
-                raise JsonValueError("tuple_type must be represented as JSON Array")
-            if len(v) > len(t.params):
-                raise JsonValueError(f"Too many values ({len(v)}) for tuple with size {len(t.params)}")
-            fields = [None if x is None else from_json(p, x) for p, x in zip(t.params, v)]
-            return serialize_collection_fields(fields + [None] * (len(t.params) - len(fields)))
-        if name == "udt":
-            if not isinstance(v, dict):
-                raise JsonValueError("user_type must be represented as JSON Object")
-            given = {_field_name(k): x for k, x in v.items()}
-            extra = [k for k in given if k not in t.field_names]
-            if extra:
-                raise JsonValueError(f"Extraneous field definition for user type {t.udt_name}: {extra[0]}")
-            return serialize_collection_fields(
-                [
-                    None if given.get(f) is None else from_json(p, given[f])
-                    for f, p in zip(t.field_names, t.params)
-                ]
-            )
+        return read(t, v)
     except JsonValueError:
         raise
     except (ValueError, ArithmeticError, TypeError, struct.error) as exc:
         raise JsonValueError(f"Unable to make {t.cql()} from {_dumps(v)}: {exc}") from None
-    raise JsonValueError(f"Cannot read a {t.cql()} from JSON")
 
 
 def native_bigint() -> CqlType:

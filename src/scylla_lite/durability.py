@@ -31,40 +31,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, cast
 
 from . import forked
-from .requests import UNSET, ClientState, QueryOptions, RawValue
-from .results import finish
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .records import (
+    AuthRecord,
+    BatchRecord,
+    BatchTextRecord,
+    CasWriteRecord,
+    ClockRecord,
+    Record,
+    SchemaRecord,
+    WriteRecord,
+)
+from .requests import UNSET, RawValue
 
 log = logging.getLogger(__name__)
 
-KINDS = {
-    "write": 1,
-    "schema": 2,
-    "batch_text": 3,
-    "clock": 4,
-    "cas_write": 5,
-    "batch": 6,
-    "auth": 7,
-}  # clock: ts is the clock offset; auth: the text is the whole auth state as JSON
-# batch: a whole protocol BATCH in one record (`execution.batch.batch_record`)
-# cas_write: an applied statement of a lightweight transaction; it replays without its
-# IF conditions (they held when it was logged, against the state replay rebuilds)
-KIND_NAMES = {v: k for k, v in KINDS.items()}
+KINDS: dict[type[Record], int] = {
+    WriteRecord: 1,
+    SchemaRecord: 2,
+    BatchTextRecord: 3,
+    ClockRecord: 4,
+    CasWriteRecord: 5,
+    BatchRecord: 6,
+    AuthRecord: 7,
+}
+"""Each record's kind byte on disk. Every kind is stored in one layout: text, keyspace,
+values, timestamp, clock (`slots`)."""
+KIND_CLASSES = {v: k for k, v in KINDS.items()}
 SNAPSHOT_MAGIC = b"SLSNAP01"
 LOG_MAGIC = b"SLLOG001"  # then the log's generation (>Q); logs before it had no header
 LOG_HEADER_SIZE = len(LOG_MAGIC) + 8
@@ -103,20 +107,59 @@ class Rotation:
     generation: int
 
 
-def encode_record(record: tuple[Any, ...]) -> bytes:
-    kind = record[0]
-    out = bytearray([KINDS[kind]])
-    text, keyspace = record[1], record[2]
+class Durable(Protocol):
+    """What the commit log keeps durable: the engine's state, as a snapshot and as records."""
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The whole user schema and data, auth and clock, to be pickled."""
+        ...
+
+    def restore_snapshot(self, state: dict[str, Any]) -> None:
+        """Load what `snapshot_state` gave (and what older releases wrote)."""
+        ...
+
+    def replay(self, record: Record) -> None:
+        """Apply a logged change again."""
+        ...
+
+
+Slots = tuple[str, "str | None", Sequence[RawValue], int, int]
+
+
+def slots(record: Record) -> Slots:
+    """(text, keyspace, values, timestamp, clock): the one layout every kind is stored in.
+    A clock record keeps its offset in the timestamp slot; schema and auth records have no values."""
+    if isinstance(record, SchemaRecord):
+        return record.text, record.keyspace, (), 0, record.now
+    if isinstance(record, ClockRecord):
+        return "", None, (), record.offset, record.now
+    if isinstance(record, AuthRecord):
+        return record.state, None, (), 0, record.now
+    if isinstance(record, BatchRecord):
+        return record.header, None, record.values, record.ts, record.now
+    return record.text, record.keyspace, record.values, record.ts, record.now
+
+
+FROM_SLOTS: dict[type[Record], Callable[[str, str | None, list[RawValue], int, int], Record]] = {
+    WriteRecord: WriteRecord,
+    CasWriteRecord: CasWriteRecord,
+    BatchTextRecord: BatchTextRecord,
+    BatchRecord: lambda header, _keyspace, values, ts, now: BatchRecord(header, values, ts, now),
+    SchemaRecord: lambda text, keyspace, _values, _ts, now: SchemaRecord(text, keyspace, now),
+    ClockRecord: lambda _text, _keyspace, _values, offset, now: ClockRecord(offset, now),
+    AuthRecord: lambda state, _keyspace, _values, _ts, now: AuthRecord(state, now),
+}
+"""Each kind's record from the slots `slots` stored it in."""
+
+
+def encode_record(record: Record) -> bytes:
+    text, keyspace, values, ts, now = slots(record)
+    out = bytearray([KINDS[type(record)]])
     tb = text.encode()
     out += struct.pack(">I", len(tb)) + tb
     kb = (keyspace or "").encode()
     out += struct.pack(">h", len(kb) if keyspace is not None else -1) + kb
-    if kind == "schema":
-        out += struct.pack(">qq", 0, record[3])
-        values: list[RawValue] = []
-    else:
-        values = record[3]
-        out += struct.pack(">qq", record[4], record[5])
+    out += struct.pack(">qq", ts, now)
     out += struct.pack(">I", len(values))
     for v in values:
         if v is None:
@@ -124,22 +167,22 @@ def encode_record(record: tuple[Any, ...]) -> bytes:
         elif v is UNSET:
             out += struct.pack(">i", -2)
         else:
-            out += struct.pack(">i", len(v)) + v  # type: ignore[arg-type,operator]
+            out += struct.pack(">i", len(cast(bytes, v))) + cast(bytes, v)
     body = bytes(out)
     return struct.pack(">II", len(body), zlib.crc32(body)) + body
 
 
-def replay_cost(record: tuple[Any, ...]) -> int:
+def replay_cost(record: Record) -> int:
     """What replaying ``record`` costs, in simple records. A prepared or repeated
     statement's text is parsed once for the whole replay; a text batch or a schema
     statement is parsed again, and parsing is what costs (a 100,000-statement text
     batch: ~30 s), so those weigh by their length."""
-    if record[0] in ("batch_text", "schema"):
-        return 1 + len(record[1]) // PARSED_BYTES_PER_RECORD
+    if isinstance(record, BatchTextRecord | SchemaRecord):
+        return 1 + len(record.text) // PARSED_BYTES_PER_RECORD
     return 1
 
 
-def decode_records(data: bytes) -> tuple[list[tuple[Any, ...]], int]:
+def decode_records(data: bytes) -> tuple[list[Record], int]:
     """Records up to the first torn or corrupt one, and the offset where they end."""
     records = []
     pos = 0
@@ -153,8 +196,8 @@ def decode_records(data: bytes) -> tuple[list[tuple[Any, ...]], int]:
     return records, pos
 
 
-def _decode_body(body: bytes) -> tuple[Any, ...]:
-    kind = KIND_NAMES[body[0]]
+def _decode_body(body: bytes) -> Record:
+    kind = body[0]
     pos = 1
     (tl,) = struct.unpack_from(">I", body, pos)
     text = body[pos + 4 : pos + 4 + tl].decode()
@@ -177,14 +220,16 @@ def _decode_body(body: bytes) -> tuple[Any, ...]:
         else:
             values.append(body[pos : pos + size])
             pos += size
-    return kind, text, keyspace, values, ts, now
+    return FROM_SLOTS[KIND_CLASSES[kind]](text, keyspace, values, ts, now)
 
 
 class CommitLog:
-    def __init__(self, directory: Path, engine: Engine) -> None:
+    """The `records.Log` of a data directory: records of ``state``'s changes, and its snapshots."""
+
+    def __init__(self, directory: Path, state: Durable) -> None:
         self.dir = directory
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.engine = engine
+        self.state = state
         self.path = self.dir / "commitlog"
         self.snapshot_path = self.dir / "snapshot"
         self.snapshot_tmp = self.dir / "snapshot.tmp"
@@ -208,7 +253,7 @@ class CommitLog:
         self.failed: LogFailed | None = None
 
     # ------------------------------------------------------------------ writing
-    def append(self, record: tuple[Any, ...]) -> None:
+    def append(self, record: Record) -> None:
         if self.replaying:
             return
         self._buffer += encode_record(record)
@@ -400,15 +445,10 @@ class CommitLog:
 
     def write_snapshot(self, generation: int) -> None:
         """The snapshot, fsynced beside the current one: it holds every log before ``generation``."""
-        engine = self.engine
-        state = {name: ks for name, ks in engine.catalog.keyspaces.items() if not ks.virtual}
         with without_gc():
             payload = pickle.dumps(
                 {
-                    "keyspaces": state,
-                    "auth": engine.auth_state(),
-                    "clock": engine.clock._last,
-                    "clock_offset": engine.clock.offset_micros,
+                    **self.state.snapshot_state(),
                     "log_generation": generation,
                     "records": self.records_before + self._records,
                 },
@@ -498,7 +538,6 @@ class CommitLog:
 
     def _load_snapshot(self) -> int:
         """Restore the snapshot's state; its log generation (0 before generations existed)."""
-        engine = self.engine
         self.snapshot_path.chmod(PRIVATE)
         raw = self.snapshot_path.read_bytes()
         if raw[:8] != SNAPSHOT_MAGIC:
@@ -508,57 +547,15 @@ class CommitLog:
         if zlib.crc32(payload) != crc:
             raise RuntimeError(f"{self.snapshot_path} is corrupt (checksum mismatch)")
         state = pickle.loads(payload)
-        engine.catalog.keyspaces.update(state["keyspaces"])
-        engine.restore_auth(state.get("auth"), state.get("roles"))
-        engine.clock._last = max(engine.clock._last, state["clock"])
-        engine.clock.offset_micros = state.get("clock_offset", 0)
-        engine.catalog.bump()
-        from .execution.vectors import rebuild
-
-        rebuild(engine.catalog, engine.clock.micros() // 1_000_000)  # graphs are not pickled
+        self.state.restore_snapshot(state)
         self.records_before = int(state.get("records", 0))
         return int(state.get("log_generation", 0))
 
-    def _replay(self, record: tuple[Any, ...]) -> None:
-        from .execution.terms import Execution
-
-        kind, text, keyspace, values, ts, now = record
-        engine = self.engine
-        # the server clock resumes after the recorded clock; ``ts`` may be a client's
-        # USING TIMESTAMP (any value), so it must not move the clock
-        engine.clock._last = max(engine.clock._last, now)
-        if kind == "clock":
-            engine.clock.offset_micros = ts
-            return
-        if kind == "auth":
-            engine.restore_auth(json.loads(text))
-            return
-        client = ClientState(keyspace)
+    def _replay(self, record: Record) -> None:
         try:
-            if kind == "schema":
-                plan = engine._plan(text, keyspace)
-                engine._schema(client, plan, plan.statement, now)
-                return
-            if kind == "batch":
-                from .execution.batch import replay_batch
-
-                replay_batch(engine, text, list(values), ts, now)
-                return
-            plan = engine._plan(text, keyspace)
-            ex = Execution(list(values), now, engine)
-            if kind == "batch_text":
-                from .execution.batch import run_batch_statement
-
-                finish(
-                    run_batch_statement(
-                        engine, client, plan, ex, QueryOptions(values=list(values), timestamp=ts)
-                    )
-                )
-            elif kind == "cas_write":
-                engine.replay_cas_write(plan, ex, ts)
-            else:
-                engine.run_modify(plan, plan.compiled, ex, ts, list(values), client)  # type: ignore[arg-type]
+            self.state.replay(record)
         except Exception as exc:
+            text = slots(record)[0]
             log.warning("commit log: skipping a record that no longer applies (%s): %s", exc, text[:80])
 
 

@@ -1,34 +1,49 @@
 """The database engine as the protocol layer sees it: text or prepared ids in, results out.
 
-`Engine` owns the catalog, the storage, the clock and the statement caches. Every
-method is synchronous and runs on the server's event-loop thread, so each request is
-atomic with respect to the others; `sync()` is the only await point (the commit-log
-barrier).
+`Engine` owns the catalog, the storage, the clock, the planner (`planner.Planner`) and
+the derived data (`execution.derived.DerivedData`), and runs each statement family of
+`execution`. Every method is synchronous and runs on the server's event-loop thread, so
+each request is atomic with respect to the others; `sync()` is the only await point (the
+commit-log barrier). With a data directory, every change is logged as a `records` record,
+and the engine is what `durability.CommitLog` snapshots and replays into (`Durable`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from . import system_tables
+from .admin import clock_document
 from .auth import Auth
 from .catalog import Catalog, Table
-from .cql import ast, parse
-from .errors import InvalidRequest, SyntaxException, Unauthorized, Unprepared
-from .execution import access, ddl
+from .cql import ast
+from .durability import CommitLog
+from .errors import InvalidRequest, Unauthorized, Unprepared
+from .execution import access, ddl, indexes, vectors, views
+from .execution.batch import BatchPlan, Item, batch_kind, replay_batch, run_batch, run_batch_statement
+from .execution.consistency import CONSISTENCY_NAMES, check_consistency
+from .execution.derived import DerivedData
 from .execution.lwt import CasRequest, batch_result_columns, result_spec
-from .execution.modify import ModifyPlan, compile_modify
+from .execution.modify import ModifyPlan
 from .execution.select import SelectPlan
-from .execution.terms import Compiler, Execution
-from .lru import ByteBudgetLRU
-from .requests import BatchOptions, ClientState, QueryOptions, RawValue
+from .execution.terms import Execution
+from .planner import Plan, Planner, bind_values, pk_indexes, release
+from .records import (
+    AuthRecord,
+    BatchRecord,
+    BatchTextRecord,
+    CasWriteRecord,
+    ClockRecord,
+    Log,
+    Record,
+    SchemaRecord,
+    WriteRecord,
+)
+from .requests import BatchItem, BatchOptions, ClientState, QueryOptions
 from .results import (
     ColumnSpec,
     Continues,
@@ -43,18 +58,10 @@ from .results import (
     then,
 )
 
-PLAN_CACHE_BYTES = 64 * 1024 * 1024
-"""What the parsed and compiled statements kept for reuse may cost, estimated as
-`PLAN_BYTES` each plus `PLAN_BYTES_PER_CHAR` per character of text (measured: ~5 KB for a
-small INSERT, ~70 bytes a character for a statement made of literals)."""
-PLAN_BYTES = 5 * 1024
-PLAN_BYTES_PER_CHAR = 70
-PREPARED_CACHE_BYTES = 32 * 1024 * 1024
-"""The prepared statements' texts; past it the least recently used answer Unprepared
-and the driver prepares them again, as with ScyllaDB's prepared cache."""
-PREPARED_ENTRY_BYTES = 256
 INTERNAL_PAGE_ROWS = 1000
 """An unpaged read is made this many rows at a time, other clients served in between."""
+DERIVED_FAMILIES = (indexes.maintainers_of, vectors.maintainers_of, views.maintainers_of)
+"""The kinds of derived data every engine keeps up as it writes."""
 
 
 class EngineAPI(Protocol):
@@ -82,52 +89,24 @@ class Clock:
 
     def __init__(self) -> None:
         self.offset_micros = 0
-        self._last = 0
+        self.last = 0  # the last time given out
 
     def micros(self) -> int:
         """Strictly increasing microseconds, so two writes never share a default timestamp."""
         now = time.time_ns() // 1000 + self.offset_micros
-        if now <= self._last:
-            now = self._last + 1
-        self._last = now
+        if now <= self.last:
+            now = self.last + 1
+        self.last = now
         return now
+
+    def resume_after(self, micros: int) -> None:
+        """Give out only times after ``micros`` (a recovered write's clock)."""
+        self.last = max(self.last, micros)
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the clock only moves forward")
         self.offset_micros += int(seconds * 1_000_000)
-
-
-@dataclass
-class Plan:
-    """A parsed and compiled statement, cached by (text, keyspace, schema version)."""
-
-    text: str
-    statement: ast.Statement
-    keyspace: str | None
-    version: Any
-    bind: list[ColumnSpec]
-    names: list[str | None]
-    compiled: SelectPlan | ModifyPlan | None
-    table: Table | None
-
-
-SCHEMA_STATEMENTS = (
-    ast.CreateKeyspace,
-    ast.AlterKeyspace,
-    ast.DropKeyspace,
-    ast.CreateTable,
-    ast.AlterTable,
-    ast.DropTable,
-    ast.CreateType,
-    ast.AlterType,
-    ast.DropType,
-    ast.CreateIndex,
-    ast.DropIndex,
-    ast.CreateMaterializedView,
-    ast.AlterMaterializedView,
-    ast.DropMaterializedView,
-)
 
 
 class Engine:
@@ -143,21 +122,16 @@ class Engine:
         self.started_at = int(time.time())
         self.auth = Auth()
         self.auth_changes = 0  # bumped by every change of roles or permissions
-        self._plans: ByteBudgetLRU[tuple[str, str | None], Plan] = ByteBudgetLRU(PLAN_CACHE_BYTES, 20_000)
-        self._prepared: ByteBudgetLRU[bytes, tuple[str, str | None]] = ByteBudgetLRU(
-            PREPARED_CACHE_BYTES, 200_000
-        )
+        self.planner = Planner(self.catalog)
+        self.derived = DerivedData(self.catalog, DERIVED_FAMILIES)
         self._system_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
-        self._ahead: dict[tuple[str, str | None], Plan] = {}  # `plan_ahead`'s, for `_plan`
-        self._ahead_lock = threading.Lock()
         system_tables.install(self)
         self.data_dir = data_dir
-        self.log: Any = None
+        self.log: Log | None = None
         if data_dir is not None:
-            from .durability import CommitLog
-
-            self.log = CommitLog(Path(data_dir), self)
-            self.log.recover()
+            commit_log = CommitLog(Path(data_dir), self)
+            self.log = commit_log
+            commit_log.recover()
 
     # ------------------------------------------------------------------ API
     def authenticate(self, user: str, password: str) -> bool:
@@ -194,33 +168,19 @@ class Engine:
     def start_query(self, client: ClientState, query: str, options: QueryOptions) -> Outcome:
         """`query`, but a long request may answer `Continues`: its next slices run
         between other clients' requests (the server's side of `scylla_lite.results.Continues`)."""
-        plan = self._plan(query, client.keyspace)
+        plan = self.planner.plan(query, client.keyspace)
         return self._run(client, plan, options)
 
     def prepare(self, client: ClientState, query: str) -> Prepared:
-        plan = self._plan(query, client.keyspace)
-        statement_id = hashlib.md5((query + "\x00" + (client.keyspace or "")).encode()).digest()
-        self._prepared.put(statement_id, (query, client.keyspace), len(query) + PREPARED_ENTRY_BYTES)
-        pk_indexes = self._pk_indexes(plan)
-        result: list[ColumnSpec] = []
-        if isinstance(plan.compiled, SelectPlan):
-            result = plan.compiled.columns
-        elif isinstance(plan.compiled, ModifyPlan) and plan.compiled.conditional:
-            result = result_spec(plan.compiled.table, plan.compiled.cas_columns)
-        elif isinstance(plan.statement, ast.Batch):
-            from .execution.batch import BatchPlan
-
-            if isinstance(plan.compiled, BatchPlan) and plan.compiled.conditional:  # type: ignore[unreachable]
-                children = plan.compiled.children  # type: ignore[unreachable]
-                result = result_spec(children[0].table, batch_result_columns(children))
-        return Prepared(statement_id, plan.bind, pk_indexes, result)
+        statement_id, plan = self.planner.prepare(query, client.keyspace)
+        return Prepared(statement_id, plan.bind, pk_indexes(plan), result_metadata(plan))
 
     def execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Result:
         return finish(self.start_execute(client, statement_id, options))
 
     def start_execute(self, client: ClientState, statement_id: bytes, options: QueryOptions) -> Outcome:
         """`execute` in internal pages, as `start_query`."""
-        entry = self._prepared.get(statement_id)
+        entry = self.planner.prepared.get(statement_id)
         if entry is None:
             raise Unprepared(
                 f"Prepared query with ID {statement_id.hex()} not found (either the query was not "
@@ -229,7 +189,7 @@ class Engine:
                 statement_id,
             )
         text, keyspace = entry
-        plan = self._plan(text, keyspace)
+        plan = self.planner.plan(text, keyspace)
         outcome = self._run(ClientState(keyspace or client.keyspace, client.user), plan, options)
         return then(outcome, _without_metadata) if options.skip_metadata else outcome
 
@@ -243,41 +203,36 @@ class Engine:
 
     def start_batch(self, client: ClientState, options: BatchOptions) -> Outcome:
         """`batch`, a long one computed in slices (`scylla_lite.results.Continues`)."""
-        from .execution.batch import run_batch
+        kind = batch_kind(options.kind)
+        now = self.clock.micros()
+        items = [self._batch_item(client, item, now) for item in options.items]
+        return run_batch(kind, items, options, self.logged)
 
-        return run_batch(self, client, options)
+    def _batch_item(self, client: ClientState, item: BatchItem, now: int) -> Item:
+        """One statement of a protocol BATCH, planned, authorized and bound."""
+        if item.statement_id is not None:
+            entry = self.planner.prepared.get(item.statement_id)
+            if entry is None:
+                raise Unprepared(
+                    f"Prepared query with ID {item.statement_id.hex()} not found", item.statement_id
+                )
+            text, keyspace = entry
+        else:
+            text, keyspace = item.query or "", client.keyspace
+        plan = self.planner.plan(text, keyspace)
+        if not isinstance(plan.statement, (ast.Insert, ast.Update, ast.Delete)):
+            raise InvalidRequest(
+                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
+            )
+        self.authorize(client, plan.statement, keyspace)
+        values = bind_values(plan, item.values, None, batch=True)
+        assert isinstance(plan.compiled, ModifyPlan)
+        return (plan.compiled, Execution(values, now, self.derived), text, keyspace)
 
     # ------------------------------------------------------------------ planning
-    def _plan(self, text: str, keyspace: str | None) -> Plan:
-        key = (text, keyspace)
-        plan = self._plans.get(key)
-        if plan is not None and plan.version == self.catalog.version:
-            return plan
-        with self._ahead_lock:
-            ahead = self._ahead.pop(key, None)
-        if ahead is not None and ahead.version == self.catalog.version:
-            return ahead  # not cached: whoever made it frees it (off the loop), and makes it again
-        plan = self._compile(text, keyspace, self.catalog.version)  # none ahead, or the schema changed
-        self._plans.put(key, plan, PLAN_BYTES + PLAN_BYTES_PER_CHAR * len(text))
-        return plan
-
     def plan_ahead(self, text: str, keyspace: str | None) -> Plan | None:
-        """Parse and compile a long statement on a worker thread, for the `_plan` of it that
-        follows on the event loop (a 100,000-statement batch: seconds of work the loop
-        spends serving others). Compiling only reads the schema; the plan records the
-        schema version read before it started, and the loop takes it only if that is still
-        the version, so a schema change made meanwhile means compiling again. Any error is
-        left for the loop's own compile to raise. Returned too: the caller frees it, off the loop."""
-        version = self.catalog.version
-        try:
-            plan = self._compile(text, keyspace, version)
-        except Exception:
-            return None
-        with self._ahead_lock:
-            while len(self._ahead) >= 16:  # never taken (a closed connection): forget the oldest
-                del self._ahead[next(iter(self._ahead))]
-            self._ahead[(text, keyspace)] = plan
-        return plan
+        """`planner.Planner.ahead`: a long statement compiled on a worker thread."""
+        return self.planner.ahead(text, keyspace)
 
     def snapshots_held(self) -> contextlib.AbstractContextManager[None]:
         """No snapshot starts meanwhile (`CommitLog.snapshots_held`)."""
@@ -285,96 +240,14 @@ class Engine:
 
     @staticmethod
     def release(plan: Plan | None) -> None:
-        """Free a plan `plan_ahead` made, a statement at a time (on a worker thread).
-        Dropped at once, a 100,000-statement batch's plan is freed inside one C call, ~0.3 s
-        that holds the GIL and that no thread switch can cut into."""
-        if plan is None or not isinstance(plan.statement, ast.Batch):
-            return
-        children = getattr(plan.compiled, "children", [])
-        statements = list(plan.statement.statements)  # hold them: the tuple goes cheaply
-        plan.compiled = plan.statement = None  # type: ignore[assignment]
-        while children:
-            children.pop()
-        while statements:
-            statements.pop()
-
-    def _compile(self, text: str, keyspace: str | None, version: Any) -> Plan:
-        parsed = parse(text)
-        compiler = Compiler(catalog=self.catalog, keyspace=keyspace)
-        stmt = parsed.statement
-        compiled: SelectPlan | ModifyPlan | None = None
-        table: Table | None = None
-        if isinstance(stmt, ast.Select):
-            table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
-            compiled = SelectPlan(compiler, table, stmt)
-        elif isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)):
-            table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
-            compiled = compile_modify(compiler, table, stmt)
-        elif isinstance(stmt, ast.Batch):
-            from .execution.batch import compile_batch
-
-            compiled = compile_batch(self, compiler, stmt, keyspace)  # type: ignore[assignment]
-        missing = [m.index for m in parsed.markers if m.index not in compiler.specs]
-        if missing and not isinstance(stmt, SCHEMA_STATEMENTS):
-            raise InvalidRequest("Bind variables are not supported in this position")
-        if parsed.markers and isinstance(stmt, SCHEMA_STATEMENTS):
-            raise InvalidRequest("Bind variables cannot be used in schema statements")
-        bind = [compiler.specs[m.index] for m in parsed.markers]
-        names = [m.name for m in parsed.markers]
-        return Plan(text, stmt, keyspace, version, bind, names, compiled, table)
-
-    def compile_child(
-        self, compiler: Compiler, stmt: ast.Insert | ast.Update | ast.Delete, keyspace: str | None
-    ) -> ModifyPlan:
-        table = self.catalog.table(stmt.keyspace or keyspace, stmt.table)
-        return compile_modify(compiler, table, stmt)
-
-    def _pk_indexes(self, plan: Plan) -> list[int]:
-        table = plan.table
-        if table is None or not isinstance(plan.statement, (ast.Select, ast.Insert, ast.Update, ast.Delete)):
-            return []
-        positions: dict[str, int] = {}
-        for i, spec in enumerate(plan.bind):
-            if spec.table == table.name and spec.name in table.columns and spec.name not in positions:
-                positions[spec.name] = i
-        try:
-            return [positions[c.name] for c in table.partition_key]
-        except KeyError:
-            return []
+        """`planner.release`: free a plan made ahead, on a worker thread."""
+        release(plan)
 
     # ------------------------------------------------------------------ running
-    def bind_values(
-        self,
-        plan: Plan,
-        options: QueryOptions | list[RawValue],
-        names: list[str] | None = None,
-        batch: bool = False,
-    ) -> list[RawValue]:
-        values = options.values if isinstance(options, QueryOptions) else options
-        names = options.names if isinstance(options, QueryOptions) else names
-        if names:
-            by_name = dict(zip(names, values))
-            ordered: list[RawValue] = []
-            for spec, marker_name in zip(plan.bind, plan.names):
-                name = marker_name or spec.name
-                if name not in by_name:
-                    raise InvalidRequest(f"Invalid request: missing value for bound variable {name}")
-                ordered.append(by_name[name])
-            values = ordered
-        if len(values) != len(plan.bind):  # ScyllaDB words it differently for a batch's statements
-            if batch:
-                raise InvalidRequest(
-                    f"There were {len(plan.bind)} markers(?) in CQL but {len(values)} bound variables"
-                )
-            raise InvalidRequest(
-                f"Invalid amount of bind variables: expected {len(plan.bind)} received {len(values)}"
-            )
-        return list(values)
-
     def _run(self, client: ClientState, plan: Plan, options: QueryOptions) -> Outcome:
         stmt = plan.statement
         check_consistency(stmt, plan.compiled, options.consistency, options.serial_consistency)
-        values = self.bind_values(plan, options)
+        values = bind_values(plan, options)
         self.authorize(client, stmt, client.keyspace)
         now = self.clock.micros()
         if isinstance(stmt, access.STATEMENTS):
@@ -382,28 +255,14 @@ class Engine:
             if not isinstance(stmt, (ast.ListRoles, ast.ListPermissions)):
                 self.auth_changed(now)
             return result
-        ex = Execution(values, now, self)
-        if isinstance(stmt, ast.Select):
-            assert isinstance(plan.compiled, SelectPlan)
-            if CONSISTENCY_NAMES.get(options.consistency) in ("SERIAL", "LOCAL_SERIAL"):
-                where = plan.compiled.where  # a SERIAL read is a Paxos read of one partition
-                keys = where.partition_keys(plan.compiled.table, ex) if where.partition else None
-                if keys is None or len(keys) != 1:
-                    raise InvalidRequest(
-                        "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time"
-                    )
-            self._refresh_virtual(plan.compiled.table)
-            page_size = options.page_size if options.page_size and options.page_size > 0 else None
-            if page_size is None and plan.compiled.resumable:
-                return self._in_pages(plan.compiled, ex)
-            return plan.compiled.run(ex, page_size, options.paging_state)
-        if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)):
-            assert isinstance(plan.compiled, ModifyPlan)
-            return self.run_modify(plan, plan.compiled, ex, options.timestamp, options.values, client)
-        if isinstance(stmt, ast.Batch):
-            from .execution.batch import run_batch_statement
-
-            return run_batch_statement(self, client, plan, ex, options)
+        ex = Execution(values, now, self.derived)
+        compiled = plan.compiled
+        if isinstance(compiled, SelectPlan):
+            return self._select(compiled, ex, options)
+        if isinstance(compiled, ModifyPlan):
+            return self.run_modify(plan, compiled, ex, options.timestamp)
+        if isinstance(compiled, BatchPlan):
+            return run_batch_statement(compiled, plan.text, plan.keyspace, ex, options, self.logged)
         if isinstance(stmt, ast.Use):
             if stmt.keyspace not in self.catalog.keyspaces:  # ScyllaDB's set_keyspace quotes the name
                 raise InvalidRequest(f"Keyspace '{stmt.keyspace}' does not exist")
@@ -411,15 +270,29 @@ class Engine:
             return SetKeyspace(stmt.keyspace)
         result = self._schema(client, plan, stmt, now)
         if isinstance(result, SchemaChange):
-            self.logged(("schema", plan.text, client.keyspace, now))
+            self.logged(SchemaRecord(plan.text, client.keyspace, now))
             if access.follow_schema(self.auth, client.user, result):
                 self.auth_changed(now)
         return result
 
+    def _select(self, compiled: SelectPlan, ex: Execution, options: QueryOptions) -> Outcome:
+        if CONSISTENCY_NAMES.get(options.consistency) in ("SERIAL", "LOCAL_SERIAL"):
+            where = compiled.where  # a SERIAL read is a Paxos read of one partition
+            keys = where.partition_keys(compiled.table, ex) if where.partition else None
+            if keys is None or len(keys) != 1:
+                raise InvalidRequest(
+                    "SERIAL/LOCAL_SERIAL consistency may only be requested for one partition at a time"
+                )
+        self._refresh_virtual(compiled.table)
+        page_size = options.page_size if options.page_size and options.page_size > 0 else None
+        if page_size is None and compiled.resumable:
+            return self._in_pages(compiled, ex)
+        return compiled.run(ex, page_size, options.paging_state)
+
     def auth_changed(self, now: int) -> None:
         """Log the whole auth state (hashes, never a password: role statements are not logged as text)."""
         self.auth_changes += 1
-        self.logged(("auth", json.dumps(self.auth.state()), None, [], 0, now))
+        self.logged(AuthRecord(json.dumps(self.auth.state()), now))
 
     def _in_pages(self, compiled: SelectPlan, ex: Execution) -> Outcome:
         """An unpaged read, `INTERNAL_PAGE_ROWS` at a time: each page resumes from the last
@@ -436,15 +309,7 @@ class Engine:
 
         return step(None)
 
-    def run_modify(
-        self,
-        plan: Plan,
-        compiled: ModifyPlan,
-        ex: Execution,
-        default_ts: int | None,
-        raw_values: list[RawValue],
-        client: ClientState,
-    ) -> Result:
+    def run_modify(self, plan: Plan, compiled: ModifyPlan, ex: Execution, default_ts: int | None) -> Result:
         now_s = ex.now_micros // 1_000_000
         if compiled.conditional:
             # read, check and write in this one synchronous call: no other request runs
@@ -457,11 +322,11 @@ class Engine:
             applied = request.applies()
             if applied:
                 compiled.apply(ex, wc)
-                self.logged(("cas_write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
+                self.logged(CasWriteRecord(plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
             return request.result(compiled.cas_columns, applied)
         wc = compiled.write_context(ex, default_ts, now_s)
         compiled.apply(ex, wc)
-        self.logged(("write", plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
+        self.logged(WriteRecord(plan.text, plan.keyspace, ex.values, wc.ts, ex.now_micros))
         return Void()
 
     def replay_cas_write(self, plan: Plan, ex: Execution, ts: int) -> None:
@@ -473,22 +338,18 @@ class Engine:
 
     def clock_state(self) -> dict[str, Any]:
         """What the admin interface shows of the clock."""
-        from .admin import clock_document
-
         return clock_document(self.clock.micros(), self.clock.offset_micros)
 
     def index_states(self) -> list[dict[str, Any]]:
         """What the admin interface shows of the vector indexes (`execution.vectors.describe`)."""
-        from .execution.vectors import describe
-
-        return describe(self.catalog)
+        return vectors.describe(self.catalog)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the clock forward (admin interface); the offset survives a restart."""
         self.clock.advance(seconds)
-        self.logged(("clock", "", None, [], self.clock.offset_micros, self.clock.micros()))
+        self.logged(ClockRecord(self.clock.offset_micros, self.clock.micros()))
 
-    def logged(self, record: tuple[Any, ...]) -> None:
+    def logged(self, record: Record) -> None:
         if self.log is not None:
             self.log.append(record)
 
@@ -505,50 +366,17 @@ class Engine:
         self._system_cache[key] = (stamp, table.data)
 
     def _schema(self, client: ClientState, plan: Plan, stmt: ast.Statement, now: int) -> Result:
-        ks = client.keyspace
-        cat = self.catalog
-        if isinstance(stmt, ast.CreateKeyspace):
-            return ddl.create_keyspace(cat, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.AlterKeyspace):
-            return ddl.alter_keyspace(cat, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.DropKeyspace):
-            result = ddl.drop_keyspace(cat, stmt)
-            if client.keyspace == stmt.name:
-                client.keyspace = None
-            return result  # type: ignore[no-any-return]
-        self._not_system(stmt, ks)
-        if isinstance(stmt, ast.CreateTable):
-            return ddl.create_table(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.AlterTable):
-            return ddl.alter_table(cat, ks, stmt, now)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.DropTable):
-            return ddl.drop_table(cat, ks, stmt)  # type: ignore[no-any-return]
+        """A schema statement or TRUNCATE (`execution.ddl.run`), on a keyspace of the user's."""
+        if not isinstance(stmt, ddl.KEYSPACE_STATEMENTS):
+            target = getattr(stmt, "keyspace", None) or client.keyspace
+            if target in system_tables.SYSTEM_KEYSPACES:
+                raise Unauthorized(f"{target} keyspace is not user-modifiable.")
+        result = ddl.run(self.catalog, client.keyspace, stmt, now)
+        if isinstance(stmt, ast.DropKeyspace) and client.keyspace == stmt.name:
+            client.keyspace = None
         if isinstance(stmt, ast.Truncate):
-            result = ddl.truncate(cat, ks, stmt)
-            self.logged(("schema", plan.text, ks, now))
-            return result  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.CreateType):
-            return ddl.create_type(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.AlterType):
-            return ddl.alter_type(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.DropType):
-            return ddl.drop_type(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.CreateIndex):
-            return ddl.create_index(cat, ks, stmt, now)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.DropIndex):
-            return ddl.drop_index(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.CreateMaterializedView):
-            return ddl.create_view(cat, ks, stmt, now)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.AlterMaterializedView):
-            return ddl.alter_view(cat, ks, stmt)  # type: ignore[no-any-return]
-        if isinstance(stmt, ast.DropMaterializedView):
-            return ddl.drop_view(cat, ks, stmt)  # type: ignore[no-any-return]
-        raise SyntaxException(f"Unsupported statement {type(stmt).__name__}")
-
-    def _not_system(self, stmt: Any, ks: str | None) -> None:
-        target = getattr(stmt, "keyspace", None) or ks
-        if target in system_tables.SYSTEM_KEYSPACES:
-            raise Unauthorized(f"{target} keyspace is not user-modifiable.")
+            self.logged(SchemaRecord(plan.text, client.keyspace, now))
+        return result
 
     def roles_rows(self) -> list[dict[str, Any]]:
         return [
@@ -562,70 +390,77 @@ class Engine:
             for name, r in self.auth.roles.items()
         ]
 
+    # ------------------------------------------------------------------ durability.Durable
+    def snapshot_state(self) -> dict[str, Any]:
+        """The user keyspaces (schema and data), auth and the clock, as the snapshot keeps them."""
+        return {
+            "keyspaces": {name: ks for name, ks in self.catalog.keyspaces.items() if not ks.virtual},
+            "auth": self.auth_state(),
+            "clock": self.clock.last,
+            "clock_offset": self.clock.offset_micros,
+        }
+
+    def restore_snapshot(self, state: dict[str, Any]) -> None:
+        """Load a snapshot (`snapshot_state`, or an older release's)."""
+        self.catalog.keyspaces.update(state["keyspaces"])
+        self.restore_auth(state.get("auth"), state.get("roles"))
+        self.clock.resume_after(state["clock"])
+        self.clock.offset_micros = state.get("clock_offset", 0)
+        self.catalog.bump()
+        vectors.rebuild(self.catalog, self.clock.micros() // 1_000_000)  # graphs are not pickled
+
+    def replay(self, record: Record) -> None:
+        """Apply a logged change again. The clock resumes after the recorded clock; a
+        record's timestamp may be a client's USING TIMESTAMP (any value): it moves nothing."""
+        self.clock.resume_after(record.now)
+        if isinstance(record, ClockRecord):
+            self.clock.offset_micros = record.offset
+        elif isinstance(record, AuthRecord):
+            self.restore_auth(json.loads(record.state))
+        elif isinstance(record, BatchRecord):
+            replay_batch(record, self._modify_plan, self.derived)
+        elif isinstance(record, SchemaRecord):
+            plan = self.planner.plan(record.text, record.keyspace)
+            self._schema(ClientState(record.keyspace), plan, plan.statement, record.now)
+        else:
+            self._replay_statement(record)
+
+    def _replay_statement(self, record: WriteRecord | CasWriteRecord | BatchTextRecord) -> None:
+        plan = self.planner.plan(record.text, record.keyspace)
+        ex = Execution(list(record.values), record.now, self.derived)
+        if isinstance(record, BatchTextRecord):
+            assert isinstance(plan.compiled, BatchPlan)
+            options = QueryOptions(values=list(record.values), timestamp=record.ts)
+            finish(run_batch_statement(plan.compiled, plan.text, plan.keyspace, ex, options, self.logged))
+        elif isinstance(record, CasWriteRecord):
+            self.replay_cas_write(plan, ex, record.ts)
+        else:
+            assert isinstance(plan.compiled, ModifyPlan)
+            self.run_modify(plan, plan.compiled, ex, record.ts)
+
+    def _modify_plan(self, text: str, keyspace: str | None) -> ModifyPlan:
+        plan = self.planner.plan(text, keyspace)
+        assert isinstance(plan.compiled, ModifyPlan)
+        return plan.compiled
+
+
+def result_metadata(plan: Plan) -> list[ColumnSpec]:
+    """The columns a prepared statement's result has (PREPARED's result metadata)."""
+    compiled = plan.compiled
+    if isinstance(compiled, SelectPlan):
+        return compiled.columns
+    if isinstance(compiled, ModifyPlan) and compiled.conditional:
+        return result_spec(compiled.table, compiled.cas_columns)
+    if isinstance(compiled, BatchPlan) and compiled.conditional:
+        return result_spec(compiled.children[0].table, batch_result_columns(compiled.children))
+    return []
+
 
 def _without_metadata(result: Result) -> Result:
     """EXECUTE with skip_metadata: rows go without their column metadata."""
     if isinstance(result, Rows):
         result.no_metadata = True
     return result
-
-
-CONSISTENCY_NAMES = {
-    0: "ANY",
-    1: "ONE",
-    2: "TWO",
-    3: "THREE",
-    4: "QUORUM",
-    5: "ALL",
-    6: "LOCAL_QUORUM",
-    7: "EACH_QUORUM",
-    8: "SERIAL",
-    9: "LOCAL_SERIAL",
-    10: "LOCAL_ONE",
-}
-
-
-def check_consistency(
-    stmt: ast.Statement, compiled: Any, consistency: int, serial: int | None = None
-) -> None:
-    """The consistency levels Cassandra refuses for a kind of statement."""
-    name = CONSISTENCY_NAMES.get(consistency)
-    if name is None:
-        raise InvalidRequest(f"Unknown consistency level {consistency}")
-    if isinstance(stmt, ast.Select) and name in ("ANY", "EACH_QUORUM"):
-        raise InvalidRequest(f"{name} ConsistencyLevel is only supported for writes")
-    if isinstance(stmt, (ast.Insert, ast.Update, ast.Delete)) and isinstance(compiled, ModifyPlan):
-        check_write_consistency([compiled.table], compiled.conditional, consistency, serial)
-
-
-def check_write_consistency(
-    tables: list[Table], conditional: bool, consistency: int, serial: int | None
-) -> None:
-    """ScyllaDB's validate_for_write / validate_counter_for_write, and for a conditional
-    statement or batch its Paxos (serial) and commit consistency levels, for writes to
-    ``tables``."""
-    name = CONSISTENCY_NAMES.get(consistency, str(consistency))
-    is_serial = name in ("SERIAL", "LOCAL_SERIAL")
-    if conditional:
-        if serial is not None and CONSISTENCY_NAMES.get(serial) not in ("SERIAL", "LOCAL_SERIAL"):
-            raise InvalidRequest(
-                "Invalid consistency for conditional update. Must be one of SERIAL or LOCAL_SERIAL"
-            )
-        if is_serial:
-            raise InvalidRequest(
-                f"{name} is not supported as conditional update commit consistency. Use ANY if you mean "
-                '"make sure it is accepted but I don\'t care how many replicas commit it for non-SERIAL reads"'
-            )
-        return
-    counters = [t for t in tables if t.is_counter]
-    if counters and name == "ANY":
-        raise InvalidRequest(
-            f"Consistency level ANY is not yet supported for counter table {counters[0].name}"
-        )
-    if counters and is_serial:
-        raise InvalidRequest("Counter operations are inherently non-serializable")
-    if is_serial:
-        raise InvalidRequest("You must use conditional updates for serializable writes")
 
 
 class NullStorageEngine(Engine):
@@ -645,7 +480,7 @@ class NullStorageEngine(Engine):
                 return Rows(memo.columns, memo.rows, None, options.skip_metadata)
             return memo
         result = super().execute(client, statement_id, options)  # whole: the memo is one result
-        entry = self._prepared.get(statement_id)
+        entry = self.planner.prepared.get(statement_id)
         keyspace = entry[1] if entry is not None else None
         if keyspace not in system_tables.SYSTEM_KEYSPACES and not isinstance(result, SchemaChange):
             self._memo[statement_id] = result

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Union
 
-from cassandra.cqltypes import _CassandraType
+from cassandra.cqltypes import CassandraType
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class ColumnSpec:
     keyspace: str
     table: str
     name: str
-    type: type[_CassandraType]
+    type: type[CassandraType]
 
 
 @dataclass

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from cassandra import util as cutil
 
 from .catalog import TABLE_DEFAULTS, Catalog, Keyspace, Table
+from .cql import ast, parse
+from .execution import ddl
+from .execution.modify import WriteContext, items_of
+from .execution.read import clustering_sort_key
+from .execution.terms import Execution
 from .storage import Cell, TableData
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 RELEASE_VERSION = "3.0.8"  # what ScyllaDB reports; it selects the driver's schema parser (V3)
 CQL_VERSION = "3.3.1"
@@ -92,11 +94,18 @@ SYSTEM_KEYSPACES = tuple(SCHEMA)
 LOCAL_REPLICATION = {"class": "org.apache.cassandra.locator.LocalStrategy"}
 
 
-def install(engine: Engine) -> None:
-    """Create the system keyspaces and bind each table to its row generator."""
-    from .cql import parse
-    from .execution import ddl
+class Node(Protocol):
+    """What the system tables show of the server they run in (the engine)."""
 
+    catalog: Catalog
+    advertised_address: str
+    started_at: int
+
+    def roles_rows(self) -> list[dict[str, Any]]: ...
+
+
+def install(engine: Node) -> None:
+    """Create the system keyspaces and bind each table to its row generator."""
     catalog = engine.catalog
     for ks_name, statements in SCHEMA.items():
         replication = (
@@ -106,7 +115,9 @@ def install(engine: Engine) -> None:
         )
         catalog.keyspaces[ks_name] = Keyspace(ks_name, dict(replication), True, virtual=True)
         for text in statements:
-            ddl.create_table(catalog, ks_name, parse(text).statement)  # type: ignore[arg-type]
+            statement = parse(text).statement
+            assert isinstance(statement, ast.CreateTable)
+            ddl.create_table(catalog, ks_name, statement)
     generators: dict[tuple[str, str], Callable[[], list[dict[str, Any]]]] = {
         ("system", "local"): lambda: _local(engine),
         ("system_schema", "keyspaces"): lambda: _keyspaces(catalog),
@@ -126,8 +137,6 @@ def install(engine: Engine) -> None:
 
 def materialise(table: Table, rows: list[dict[str, Any]]) -> TableData:
     """Store generated rows in a fresh TableData so SELECT reads them like any table."""
-    from .execution.read import clustering_sort_key
-
     data = TableData()
     for values in rows:
         pk = tuple(bytes(c.type.encode(values[c.name]) or b"") for c in table.partition_key)
@@ -142,12 +151,9 @@ def materialise(table: Table, rows: list[dict[str, Any]]) -> TableData:
                 continue
             target = part.static if col.kind == "static" else row
             encoded = col.type.encode(v)
-            if col.type.multi_cell:
-                from .execution.modify import WriteContext, _items_of
-                from .execution.terms import Execution
-
+            if col.type.multi_cell and encoded is not None:
                 mc = target.multi(col.name)
-                for k, kb, cell in _items_of(col.type, encoded, WriteContext(0, 0, 0), Execution([], 0)):  # type: ignore[arg-type]
+                for k, kb, cell in items_of(col.type, encoded, WriteContext(0, 0, 0), Execution([], 0)):
                     mc.items[k] = (kb, cell)
             else:
                 target.cells[col.name] = Cell(encoded, 0)
@@ -157,7 +163,7 @@ def materialise(table: Table, rows: list[dict[str, Any]]) -> TableData:
 # --------------------------------------------------------------------------- generators
 
 
-def _local(engine: Engine) -> list[dict[str, Any]]:
+def _local(engine: Node) -> list[dict[str, Any]]:
     host = engine.advertised_address
     return [
         {

@@ -16,6 +16,7 @@ import math
 import re
 import struct
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, total_ordering
 from typing import Any
@@ -23,6 +24,15 @@ from typing import Any
 from cassandra import cqltypes as ct
 from cassandra import util as cutil
 
+from .codec import (
+    serialize_collection,
+    serialize_collection_fields,
+    serialize_map,
+    serialize_set,
+    split_collection,
+    split_fields,
+    split_map,
+)
 from .errors import InvalidRequest
 
 PROTOCOL = 4
@@ -142,6 +152,10 @@ class CqlType:
 
     def as_frozen(self) -> CqlType:
         return _replace(self, frozen=True)
+
+    def with_params(self, params: tuple[CqlType, ...]) -> CqlType:
+        """This type over other element/field types (a user type's altered definition)."""
+        return _replace(self, params=params)
 
     # ------------------------------------------------------------------ codec
     @cached_property
@@ -502,90 +516,6 @@ def _int_in_range(t: CqlType, n: int) -> int:
     return n
 
 
-def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
-    """The Python value of a CQL constant for a column of type ``t``, or InvalidRequest
-    with Cassandra's message when the constant does not fit the type."""
-    if kind == "null":
-        return None
-    name = t.name
-    kind_label = {
-        "string": "STRING",
-        "integer": "INTEGER",
-        "float": "FLOAT",
-        "boolean": "BOOLEAN",
-        "uuid": "UUID",
-        "blob": "HEX",
-        "duration": "DURATION",
-        "nan": "FLOAT",
-        "infinity": "FLOAT",
-    }[kind]
-    shown = f"0x{text}" if kind == "blob" else text  # the constant as written
-    bad = InvalidRequest(f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}')
-    try:
-        if kind == "string":  # ScyllaDB: only these types take a string constant
-            if name in ("text", "ascii"):
-                if name == "ascii" and not text.isascii():
-                    raise InvalidRequest(f"Invalid ASCII character in string literal {text}")
-                return text
-            if name == "timestamp":
-                return parse_timestamp(text)
-            if name == "date":
-                return parse_date(text)
-            if name == "time":
-                return parse_time(text)
-            if name == "inet":
-                return str(ipaddress.ip_address(text))
-            raise bad
-        if kind == "integer":
-            if name in INTEGER_TYPES:
-                return _integer(t, text)
-            if name in ("float", "double"):
-                return _floating(t, text)
-            if name == "decimal":
-                return _decimal(text)
-            if name == "timestamp":
-                return parse_timestamp(text)
-            if name == "time":
-                return parse_time(text)
-            if name == "date":
-                return parse_date(text)
-            raise bad
-        if kind in ("float", "nan", "infinity"):
-            if name in ("float", "double"):
-                return _floating(t, text)
-            if name == "decimal" and kind == "float":
-                return _decimal(text)
-            raise bad
-        if kind == "boolean":
-            if name == "boolean":
-                return text.lower() == "true"
-            raise bad
-        if kind == "uuid":
-            if name in ("uuid", "timeuuid"):
-                u = uuid.UUID(text)
-                if name == "timeuuid" and u.version != 1:
-                    raise InvalidRequest(f"Unsupported UUID version for timeuuid: {u.version}")
-                return u
-            raise bad
-        if kind == "blob":
-            if name == "blob":
-                return bytes.fromhex(text)
-            raise bad
-        if kind == "duration":
-            if name == "duration":
-                return parse_duration(text)
-            raise bad
-    except InvalidRequest:
-        raise
-    except MarshalError as exc:  # ScyllaDB: untyped_constant's marshal_exception, as it is
-        raise InvalidRequest(f"marshaling error: {exc}") from None
-    except (ValueError, ArithmeticError) as exc:
-        raise InvalidRequest(
-            f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}: {exc}'
-        ) from None
-    raise bad
-
-
 MAX_NUMBER_DIGITS = 4000
 """The most digits a varint or decimal literal may have. ScyllaDB has no such limit; the
 driver's codecs, which encode them here, turn digits into an int through text, which
@@ -646,6 +576,91 @@ def _decimal(text: str) -> decimal.Decimal:
     return value
 
 
+def _text_literal(t: CqlType, text: str) -> str:
+    """A string constant as text, or as ascii only when every character is."""
+    if t.name == "ascii" and not text.isascii():
+        raise InvalidRequest(f"Invalid ASCII character in string literal {text}")
+    return text
+
+
+def _uuid_literal(t: CqlType, text: str) -> uuid.UUID:
+    """A uuid constant; a timeuuid must be a version 1 (time-based) one."""
+    u = uuid.UUID(text)
+    if t.name == "timeuuid" and u.version != 1:
+        raise InvalidRequest(f"Unsupported UUID version for timeuuid: {u.version}")
+    return u
+
+
+LiteralParser = Callable[[CqlType, str], Any]
+"""Turns a constant's text into the Python value of a type (the type for its checks)."""
+
+_FLOATING: dict[str, LiteralParser] = {"float": _floating, "double": _floating}
+_TIME_TEXT: dict[str, LiteralParser] = {
+    "timestamp": lambda t, text: parse_timestamp(text),
+    "date": lambda t, text: parse_date(text),
+    "time": lambda t, text: parse_time(text),
+}
+
+LITERALS: dict[str, dict[str, LiteralParser]] = {
+    "string": {  # ScyllaDB: only these types take a string constant
+        "text": _text_literal,
+        "ascii": _text_literal,
+        **_TIME_TEXT,
+        "inet": lambda t, text: str(ipaddress.ip_address(text)),
+    },
+    "integer": {
+        **dict.fromkeys(INTEGER_TYPES, _integer),
+        **_FLOATING,
+        "decimal": lambda t, text: _decimal(text),
+        **_TIME_TEXT,
+    },
+    "float": {**_FLOATING, "decimal": lambda t, text: _decimal(text)},
+    "nan": _FLOATING,
+    "infinity": _FLOATING,
+    "boolean": {"boolean": lambda t, text: text.lower() == "true"},
+    "uuid": {"uuid": _uuid_literal, "timeuuid": _uuid_literal},
+    "blob": {"blob": lambda t, text: bytes.fromhex(text)},
+    "duration": {"duration": lambda t, text: parse_duration(text)},
+}
+"""For each kind of CQL constant, the types it may be a value of and how it becomes one
+(Cassandra's ``Constants`` rules): one table instead of a branch per kind and type."""
+
+KIND_LABELS = {
+    "string": "STRING",
+    "integer": "INTEGER",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "uuid": "UUID",
+    "blob": "HEX",
+    "duration": "DURATION",
+    "nan": "FLOAT",
+    "infinity": "FLOAT",
+}
+"""A constant's kind as ScyllaDB's error messages name it."""
+
+
+def literal_value(t: CqlType, kind: str, text: str, column: str) -> Any:
+    """The Python value of a CQL constant for a column of type ``t``, or InvalidRequest
+    with Cassandra's message when the constant does not fit the type."""
+    if kind == "null":
+        return None
+    kind_label = KIND_LABELS[kind]
+    shown = f"0x{text}" if kind == "blob" else text  # the constant as written
+    parse = LITERALS[kind].get(t.name)
+    if parse is None:
+        raise InvalidRequest(f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}')
+    try:
+        return parse(t, text)
+    except InvalidRequest:
+        raise
+    except MarshalError as exc:  # ScyllaDB: untyped_constant's marshal_exception, as it is
+        raise InvalidRequest(f"marshaling error: {exc}") from None
+    except (ValueError, ArithmeticError) as exc:
+        raise InvalidRequest(
+            f'Invalid {kind_label} constant ({shown}) for "{column}" of type {t.cql()}: {exc}'
+        ) from None
+
+
 def _has_unordered(t: CqlType) -> bool:
     return t.name in ("set", "map") or any(_has_unordered(p) for p in t.params)
 
@@ -657,50 +672,16 @@ def canonical(t: CqlType, data: bytes) -> bytes:
     if not data or t.name == "vector" or not _has_unordered(t):
         return data
     if t.name in ("list", "set"):
-        elem = t.params[0]
-        items = [canonical(elem, v) for v in _elements(data)]
-        if t.name == "set":
-            unique = {elem.sort_key(v): v for v in items}
-            items = [unique[k] for k in sorted(unique)]
-        return struct.pack(">i", len(items)) + b"".join(struct.pack(">i", len(v)) + v for v in items)
+        items = [canonical(t.params[0], v) for v in split_collection(data)]
+        return serialize_set(t, items) if t.name == "set" else serialize_collection(items)
     if t.name == "map":
         kt, vt = t.params
-        pairs: dict[Any, tuple[bytes, bytes]] = {}
-        flat = _elements(data, pairs=True)
-        for k, v in zip(flat[::2], flat[1::2]):
-            k = canonical(kt, k)
-            pairs[kt.sort_key(k)] = (k, canonical(vt, v))
-        out = [struct.pack(">i", len(pairs))]
-        for key in sorted(pairs):
-            k, v = pairs[key]
-            out.append(struct.pack(">i", len(k)) + k + struct.pack(">i", len(v)) + v)
-        return b"".join(out)
+        return serialize_map(t, [(canonical(kt, k), canonical(vt, v)) for k, v in split_map(data)])
     # tuple / udt: rewrite the fields present, keeping a short value short
-    out, pos = [], 0
-    for p in t.params:
-        if pos >= len(data):
-            break
-        (size,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        if size < 0:
-            out.append(b"\xff\xff\xff\xff")
-            continue
-        v = canonical(p, data[pos : pos + size])
-        pos += size
-        out.append(struct.pack(">i", len(v)) + v)
-    return b"".join(out)
-
-
-def _elements(data: bytes, pairs: bool = False) -> list[bytes]:
-    """The [bytes] items of a serialised list/set (or keys and values of a map, flattened)."""
-    (n,) = struct.unpack_from(">i", data, 0)
-    pos, out = 4, []
-    for _ in range(n * 2 if pairs else n):
-        (size,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        out.append(data[pos : pos + size])
-        pos += size
-    return out
+    fields = split_fields(data, len(t.params), pad=False)
+    return serialize_collection_fields(
+        [None if f is None else canonical(p, f) for p, f in zip(t.params, fields)]
+    )
 
 
 def validate_value(t: CqlType, data: bytes, column: str) -> None:

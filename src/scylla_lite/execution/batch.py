@@ -19,19 +19,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..catalog import Table
+from ..catalog import Catalog, Table
 from ..cql import ast
-from ..errors import InvalidRequest, Unprepared
-from ..requests import BatchOptions, ClientState, QueryOptions, RawValue
+from ..errors import InvalidRequest
+from ..records import BatchRecord, BatchTextRecord, Record
+from ..requests import BatchOptions, QueryOptions, RawValue
 from ..results import Continues, Outcome, Result, Void, finish
+from ..types import native
+from .consistency import check_write_consistency
+from .derived import DerivedData
 from .lwt import CasRequest, batch_result_columns
-from .modify import ModifyPlan, WriteContext
+from .modify import ModifyPlan, WriteContext, compile_modify
 from .terms import Compiler, Execution, Receiver
-
-if TYPE_CHECKING:
-    from ..engine import Engine, Plan
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
 COMPUTE_SLICE = 250
@@ -63,10 +64,11 @@ class BatchPlan:
         return ((child, ex, "", keyspace) for child in self.children)
 
 
-def compile_batch(engine: Engine, compiler: Compiler, stmt: ast.Batch, keyspace: str | None) -> BatchPlan:
-    from ..types import native
-
-    children = [engine.compile_child(compiler, child, keyspace) for child in stmt.statements]
+def compile_batch(catalog: Catalog, compiler: Compiler, stmt: ast.Batch, keyspace: str | None) -> BatchPlan:
+    children = [
+        compile_modify(compiler, catalog.table(child.keyspace or keyspace, child.table), child)
+        for child in stmt.statements
+    ]
     ts = None
     if stmt.using.timestamp is not None:
         ts = compiler.term(stmt.using.timestamp, Receiver("", "", "[timestamp]", native("bigint")))
@@ -119,9 +121,7 @@ def _bytes(values: list[RawValue]) -> int:
     return sum(len(v) for v in values if isinstance(v, bytes))
 
 
-def apply_all(
-    engine: Engine, items: list[Item], default_ts: int | None, log: Callable[[], None] = lambda: None
-) -> Outcome:
+def apply_all(items: list[Item], default_ts: int | None, log: Callable[[], None] = lambda: None) -> Outcome:
     """Compute every statement's writes, then apply them all (a conditional batch: if
     its conditions hold), then ``log`` the batch, as one record, if anything was
     written. A long unconditional batch is computed `COMPUTE_SLICE` statements a turn
@@ -229,80 +229,50 @@ def _apply_conditional(items: list[Item], now_s: int) -> tuple[Result, bool]:
     return request.result(batch_result_columns(plans), applied), applied
 
 
+Logged = Callable[[Record], None]
+"""Where a batch's record goes once it is applied (the engine's log)."""
+
+
 def run_batch_statement(
-    engine: Engine, client: ClientState, plan: Plan, ex: Execution, options: QueryOptions
+    bplan: BatchPlan, text: str, keyspace: str | None, ex: Execution, options: QueryOptions, logged: Logged
 ) -> Outcome:
     """A BEGIN ... APPLY BATCH sent as one QUERY/EXECUTE."""
-    stmt = plan.statement
-    assert isinstance(stmt, ast.Batch)
-    bplan = _batch_plan(engine, plan)
-    from ..engine import check_write_consistency
-
     check_write_consistency(bplan.tables, bplan.conditional, options.consistency, options.serial_consistency)
     default_ts = options.timestamp
     if bplan.timestamp is not None:
-        from ..types import native
-
         raw = bplan.timestamp(ex)
         if raw is None:
             raise InvalidRequest("Invalid null value of timestamp")
         default_ts = native("bigint").decode(raw)
-    check_size(bplan.items(ex, plan.keyspace), len(plan.text) + _bytes(ex.values))
-    items = list(bplan.items(ex, plan.keyspace))
+    check_size(bplan.items(ex, keyspace), len(text) + _bytes(ex.values))
+    items = list(bplan.items(ex, keyspace))
     ts = default_ts if default_ts is not None else ex.now_micros
     # a textual batch replays as one unit: its whole text, once
-    record = ("batch_text", plan.text, plan.keyspace, ex.values, ts, ex.now_micros)
-    return apply_all(engine, items, default_ts, lambda: engine.logged(record))
+    record = BatchTextRecord(text, keyspace, ex.values, ts, ex.now_micros)
+    return apply_all(items, default_ts, lambda: logged(record))
 
 
-def _batch_plan(engine: Engine, plan: Plan) -> BatchPlan:
-    if not isinstance(plan.compiled, BatchPlan):  # type: ignore[unreachable]
-        compiler = Compiler(catalog=engine.catalog, keyspace=plan.keyspace)
-        plan.compiled = compile_batch(engine, compiler, plan.statement, plan.keyspace)  # type: ignore[arg-type,assignment]
-    return plan.compiled  # type: ignore[return-value]
-
-
-def run_batch(engine: Engine, client: ClientState, options: BatchOptions) -> Outcome:
-    """The protocol's BATCH message: a list of texts or prepared ids, each with values."""
-    kind = KINDS.get(options.kind)
+def batch_kind(code: int) -> str:
+    """The protocol BATCH's type byte as a kind."""
+    kind = KINDS.get(code)
     if kind is None:
-        raise InvalidRequest(f"Invalid batch type {options.kind}")
-    now = engine.clock.micros()
-    items: list[Item] = []
-    for item in options.items:
-        if item.statement_id is not None:
-            entry = engine._prepared.get(item.statement_id)
-            if entry is None:
-                raise Unprepared(
-                    f"Prepared query with ID {item.statement_id.hex()} not found", item.statement_id
-                )
-            text, keyspace = entry
-        else:
-            text, keyspace = item.query or "", client.keyspace
-        plan = engine._plan(text, keyspace)
-        if not isinstance(plan.statement, (ast.Insert, ast.Update, ast.Delete)):
-            raise InvalidRequest(
-                "Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed."
-            )
-        engine.authorize(client, plan.statement, keyspace)
-        values: list[RawValue] = engine.bind_values(plan, item.values, None, batch=True)
-        assert isinstance(plan.compiled, ModifyPlan)
-        items.append((plan.compiled, Execution(values, now, engine), text, keyspace))
+        raise InvalidRequest(f"Invalid batch type {code}")
+    return kind
+
+
+def run_batch(kind: str, items: list[Item], options: BatchOptions, logged: Logged) -> Outcome:
+    """The protocol's BATCH message, its statements planned and bound (``items``)."""
     bplan = BatchPlan(kind, [p for p, _, _, _ in items])
     check_kinds(kind, bplan.children)
-    from ..engine import check_write_consistency
-
     check_write_consistency(bplan.tables, bplan.conditional, options.consistency, options.serial_consistency)
     check_size(items, sum(len(text) + _bytes(ex.values) for _, ex, text, _ in items))
-    return apply_all(
-        engine, items, options.timestamp, lambda: engine.logged(batch_record(kind, items, options.timestamp))
-    )
+    return apply_all(items, options.timestamp, lambda: logged(batch_record(kind, items, options.timestamp)))
 
 
-def batch_record(kind: str, items: list[Item], default_ts: int | None) -> tuple[Any, ...]:
+def batch_record(kind: str, items: list[Item], default_ts: int | None) -> BatchRecord:
     """The commit-log record of a protocol BATCH: one record for the whole batch, so a
     crash keeps all of it or none. The statements (text, keyspace, number of values)
-    go in the record's text, their values one after the other in its values."""
+    go in the record's header, their values one after the other in its values."""
     now = items[0][1].now_micros
     header = {
         "kind": kind,
@@ -310,24 +280,24 @@ def batch_record(kind: str, items: list[Item], default_ts: int | None) -> tuple[
         "statements": [[text, keyspace, len(ex.values)] for _, ex, text, keyspace in items],
     }
     values = [v for _, ex, _, _ in items for v in ex.values]
-    return ("batch", json.dumps(header), None, values, default_ts if default_ts is not None else now, now)
+    return BatchRecord(json.dumps(header), values, default_ts if default_ts is not None else now, now)
 
 
-def replay_batch(engine: Engine, text: str, values: list[RawValue], ts: int, now: int) -> None:
+def replay_batch(
+    record: BatchRecord, modify_plan: Callable[[str, str | None], ModifyPlan], derived: DerivedData | None
+) -> None:
     """Apply a `batch_record` again, as one unit; a conditional batch's statements
     without their conditions (they held when it was logged, against the state replay
-    rebuilds), at the transaction's time."""
-    header = json.loads(text)
+    rebuilds), at the transaction's time. ``modify_plan``: the plan of a statement's text."""
+    header = json.loads(record.header)
     items: list[Item] = []
     pos = 0
+    now = record.now
     for statement, keyspace, count in header["statements"]:
-        plan = engine._plan(statement, keyspace)
-        assert isinstance(plan.compiled, ModifyPlan)
-        items.append(
-            (plan.compiled, Execution(list(values[pos : pos + count]), now, engine), statement, keyspace)
-        )
+        ex = Execution(list(record.values[pos : pos + count]), now, derived)
+        items.append((modify_plan(statement, keyspace), ex, statement, keyspace))
         pos += count
     if header["conditional"]:
         write_all(items, _cas_contexts(items, now // 1_000_000))
     else:
-        finish(apply_all(engine, items, ts))
+        finish(apply_all(items, record.ts))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ..catalog import Catalog, Column, Keyspace, Table, UserType
 from ..cql import ast
 from ..errors import AlreadyExists, ConfigurationException, InvalidRequest, SyntaxException
-from ..results import SchemaChange, Void
+from ..results import Result, SchemaChange, Void
 from ..storage import TableData
+from ..types import CqlType
 
 # CREATE/DROP INDEX and MATERIALIZED VIEW live with the data they derive
 from .indexes import KNOWN_INDEX_CLASSES, create_index, drop_index
@@ -18,7 +20,7 @@ from .views import create_view, drop_view
 from .views import rename_columns as rename_view_columns
 
 
-def create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> Any:
+def create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> Result:
     if stmt.name in catalog.keyspaces:
         if stmt.if_not_exists:
             return Void()
@@ -36,7 +38,7 @@ def create_keyspace(catalog: Catalog, stmt: ast.CreateKeyspace) -> Any:
     return SchemaChange("CREATED", "KEYSPACE", stmt.name)
 
 
-def alter_keyspace(catalog: Catalog, stmt: ast.AlterKeyspace) -> Any:
+def alter_keyspace(catalog: Catalog, stmt: ast.AlterKeyspace) -> Result:
     ks = catalog.keyspaces.get(stmt.name)
     if ks is None:
         if stmt.if_exists:
@@ -54,7 +56,7 @@ def alter_keyspace(catalog: Catalog, stmt: ast.AlterKeyspace) -> Any:
     return SchemaChange("UPDATED", "KEYSPACE", stmt.name)
 
 
-def drop_keyspace(catalog: Catalog, stmt: ast.DropKeyspace) -> Any:
+def drop_keyspace(catalog: Catalog, stmt: ast.DropKeyspace) -> Result:
     if stmt.name not in catalog.keyspaces:
         if stmt.if_exists:
             return Void()
@@ -156,7 +158,7 @@ def _check_column_type(t: Any) -> None:
         raise InvalidRequest("Non-frozen UDTs with nested non-frozen collections are not supported")
 
 
-def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) -> Any:
+def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     if stmt.name in ks.tables:
         if stmt.if_not_exists:
@@ -181,7 +183,7 @@ def create_table(catalog: Catalog, keyspace: str | None, stmt: ast.CreateTable) 
     return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
 
 
-def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, now_micros: int) -> Any:
+def alter_table(catalog: Catalog, keyspace: str | None, stmt: ast.AlterTable, now_micros: int) -> Result:
     """ALTER TABLE as ScyllaDB's alter_table_statement: every change of the statement is
     checked before any is made, so a refused statement changes nothing."""
     ks = catalog.keyspace(stmt.keyspace or keyspace)
@@ -436,7 +438,7 @@ def _forget_column(table: Table, name: str, ts: int | None) -> None:
                     del row.cells[name]
 
 
-def drop_table(catalog: Catalog, keyspace: str | None, stmt: ast.DropTable) -> Any:
+def drop_table(catalog: Catalog, keyspace: str | None, stmt: ast.DropTable) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     table = ks.tables.get(stmt.name)
     if table is None or table.view is not None:
@@ -457,7 +459,7 @@ def drop_table(catalog: Catalog, keyspace: str | None, stmt: ast.DropTable) -> A
     return SchemaChange("DROPPED", "TABLE", ks.name, stmt.name)
 
 
-def truncate(catalog: Catalog, keyspace: str | None, stmt: ast.Truncate) -> Any:
+def truncate(catalog: Catalog, keyspace: str | None, stmt: ast.Truncate) -> Result:
     table = catalog.table(stmt.keyspace or keyspace, stmt.name)
     if table.view is not None:
         raise InvalidRequest("Cannot TRUNCATE materialized view directly; must truncate base table instead")
@@ -470,7 +472,7 @@ def truncate(catalog: Catalog, keyspace: str | None, stmt: ast.Truncate) -> Any:
     return Void()
 
 
-def create_type(catalog: Catalog, keyspace: str | None, stmt: ast.CreateType) -> Any:
+def create_type(catalog: Catalog, keyspace: str | None, stmt: ast.CreateType) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     if stmt.name in ks.types:
         if stmt.if_not_exists:
@@ -495,7 +497,7 @@ def create_type(catalog: Catalog, keyspace: str | None, stmt: ast.CreateType) ->
     return SchemaChange("CREATED", "TYPE", ks.name, stmt.name)
 
 
-def alter_type(catalog: Catalog, keyspace: str | None, stmt: ast.AlterType) -> Any:
+def alter_type(catalog: Catalog, keyspace: str | None, stmt: ast.AlterType) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     udt = ks.types.get(stmt.name)
     if udt is None:
@@ -525,14 +527,13 @@ def alter_type(catalog: Catalog, keyspace: str | None, stmt: ast.AlterType) -> A
 
 def _refresh_udt_columns(catalog: Catalog, ks: Keyspace, udt: UserType) -> None:
     """Columns hold resolved types; re-resolve the ones using an altered type."""
-    from ..types import CqlType, _replace
 
     def fresh(t: CqlType) -> CqlType:
         """``t`` rebuilt from the current definitions of every user type it uses."""
         if t.name == "udt" and t.udt_name in ks.types:
             t = ks.types[t.udt_name].cql_type(t.frozen)
         params = tuple(fresh(p) for p in t.params)
-        return _replace(t, params=params) if params else t
+        return t.with_params(params) if params else t
 
     for other in ks.types.values():  # user types holding the altered one
         other.field_types = [fresh(ft) for ft in other.field_types]
@@ -541,7 +542,7 @@ def _refresh_udt_columns(catalog: Catalog, ks: Keyspace, udt: UserType) -> None:
             col.type = fresh(col.type)
 
 
-def drop_type(catalog: Catalog, keyspace: str | None, stmt: ast.DropType) -> Any:
+def drop_type(catalog: Catalog, keyspace: str | None, stmt: ast.DropType) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     if stmt.name not in ks.types:
         if stmt.if_exists:
@@ -555,7 +556,7 @@ def drop_type(catalog: Catalog, keyspace: str | None, stmt: ast.DropType) -> Any
     return SchemaChange("DROPPED", "TYPE", ks.name, stmt.name)
 
 
-def alter_view(catalog: Catalog, keyspace: str | None, stmt: ast.AlterMaterializedView) -> Any:
+def alter_view(catalog: Catalog, keyspace: str | None, stmt: ast.AlterMaterializedView) -> Result:
     table = catalog.table(stmt.keyspace or keyspace, stmt.name)
     if table.view is None:
         raise InvalidRequest("Cannot use ALTER MATERIALIZED VIEW on Table")
@@ -571,3 +572,33 @@ __all__ = [
     "drop_index",
     "drop_view",
 ]
+
+
+SchemaRunner = Callable[[Catalog, "str | None", Any, int], Result]
+RUNNERS: dict[type, SchemaRunner] = {
+    ast.CreateKeyspace: lambda catalog, _keyspace, stmt, _now: create_keyspace(catalog, stmt),
+    ast.AlterKeyspace: lambda catalog, _keyspace, stmt, _now: alter_keyspace(catalog, stmt),
+    ast.DropKeyspace: lambda catalog, _keyspace, stmt, _now: drop_keyspace(catalog, stmt),
+    ast.CreateTable: lambda catalog, keyspace, stmt, _now: create_table(catalog, keyspace, stmt),
+    ast.AlterTable: alter_table,
+    ast.DropTable: lambda catalog, keyspace, stmt, _now: drop_table(catalog, keyspace, stmt),
+    ast.Truncate: lambda catalog, keyspace, stmt, _now: truncate(catalog, keyspace, stmt),
+    ast.CreateType: lambda catalog, keyspace, stmt, _now: create_type(catalog, keyspace, stmt),
+    ast.AlterType: lambda catalog, keyspace, stmt, _now: alter_type(catalog, keyspace, stmt),
+    ast.DropType: lambda catalog, keyspace, stmt, _now: drop_type(catalog, keyspace, stmt),
+    ast.CreateIndex: create_index,
+    ast.DropIndex: lambda catalog, keyspace, stmt, _now: drop_index(catalog, keyspace, stmt),
+    ast.CreateMaterializedView: create_view,
+    ast.AlterMaterializedView: lambda catalog, keyspace, stmt, _now: alter_view(catalog, keyspace, stmt),
+    ast.DropMaterializedView: lambda catalog, keyspace, stmt, _now: drop_view(catalog, keyspace, stmt),
+}
+"""Each schema statement's runner: (catalog, the client's keyspace, statement, now in microseconds)."""
+KEYSPACE_STATEMENTS = (ast.CreateKeyspace, ast.AlterKeyspace, ast.DropKeyspace)
+
+
+def run(catalog: Catalog, keyspace: str | None, stmt: ast.Statement, now: int) -> Result:
+    """Run a schema statement (or TRUNCATE) on ``catalog``."""
+    runner = RUNNERS.get(type(stmt))
+    if runner is None:
+        raise SyntaxException(f"Unsupported statement {type(stmt).__name__}")
+    return runner(catalog, keyspace, stmt, now)

@@ -18,7 +18,7 @@ check every candidate against the base row at read time, as ScyllaDB does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..storage import Partition, Row, TableData, partition_key_bytes
@@ -59,58 +59,61 @@ def forget(data: TableData, key: str) -> None:
     data.__dict__.setdefault("derived", {}).pop(key, None)
 
 
-_maintainers: dict[tuple[str, str], tuple[Any, Table, list[Maintainer]]] = {}
+Family = Callable[["Catalog", "Table"], list[Maintainer]]
+"""One kind of derived data (indexes, vector indexes, views): the maintainers it keeps
+from a table. `indexes`, `vectors` and `views` each have one (`maintainers_of`)."""
 
 
-def maintainers(catalog: Catalog | None, table: Table) -> list[Maintainer]:
-    """The indexes and views kept from ``table`` (cached per schema version)."""
-    if catalog is None:
-        return []
-    key = (table.keyspace, table.name)
-    cached = _maintainers.get(key)
-    if cached is not None and cached[0] == catalog.version and cached[1] is table:
-        return cached[2]
-    from .indexes import IndexMaintainer
-    from .views import ViewMaintainer, views_of
+class DerivedData:
+    """The derived-data families of one engine, and the maintainers they keep per table.
 
-    found: list[Maintainer] = [
-        IndexMaintainer(table, index) for index in table.indexes.values() if index.custom_class is None
-    ]
-    from .vectors import VectorIndexMaintainer, is_vector_index
+    The engine fills it with the families it serves; writes reach it through their
+    `terms.Execution` (`written`), so two engines in one process never share maintainers."""
 
-    found += [
-        VectorIndexMaintainer(table, index) for index in table.indexes.values() if is_vector_index(index)
-    ]
-    found += [ViewMaintainer(catalog, table, view) for view in views_of(catalog, table)]
-    if len(_maintainers) > 256:  # forget dropped tables now and then
-        _maintainers.clear()
-    _maintainers[key] = (catalog.version, table, found)
-    return found
+    CACHED_TABLES = 256
 
+    def __init__(self, catalog: Catalog, families: Iterable[Family] = ()) -> None:
+        self.catalog = catalog
+        self.families: list[Family] = list(families)
+        self._cache: dict[tuple[str, str], tuple[Any, Table, list[Maintainer]]] = {}
 
-def written(
-    catalog: Catalog | None, table: Table, touched: Iterable[tuple[Partition, Row | None]], now: int
-) -> None:
-    """The hook: rows of ``table`` were just written (``Row`` None: the whole partition,
-    static row included)."""
-    found = maintainers(catalog, table)
-    if not found:
-        return
-    parts: dict[int, tuple[Partition, dict[int, Row] | None, bool]] = {}
-    for part, row in touched:
-        entry = parts.get(id(part))
-        rows = {} if entry is None else entry[1]
-        static = False if entry is None else entry[2]
-        if row is None or rows is None:
-            rows, static = None, True
-        elif row is part.static:
-            static = True
-        else:
-            rows[id(row)] = row
-        parts[id(part)] = (part, rows, static)
-    for part, rows, static in parts.values():
-        keys = None if rows is None else [clustering_sort_key(table, r.clustering) for r in rows.values()]
-        refresh(table, found, part, keys, static, now)
+    def register(self, family: Family) -> None:
+        self.families.append(family)
+        self._cache.clear()
+
+    def maintainers(self, table: Table) -> list[Maintainer]:
+        """The derived data kept from ``table`` (cached per schema version)."""
+        key = (table.keyspace, table.name)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == self.catalog.version and cached[1] is table:
+            return cached[2]
+        found = [m for family in self.families for m in family(self.catalog, table)]
+        if len(self._cache) > self.CACHED_TABLES:  # forget dropped tables now and then
+            self._cache.clear()
+        self._cache[key] = (self.catalog.version, table, found)
+        return found
+
+    def written(self, table: Table, touched: Iterable[tuple[Partition, Row | None]], now: int) -> None:
+        """The hook: rows of ``table`` were just written (``Row`` None: the whole partition,
+        static row included)."""
+        found = self.maintainers(table)
+        if not found:
+            return
+        parts: dict[int, tuple[Partition, dict[int, Row] | None, bool]] = {}
+        for part, row in touched:
+            entry = parts.get(id(part))
+            rows = {} if entry is None else entry[1]
+            static = False if entry is None else entry[2]
+            if row is None or rows is None:
+                rows, static = None, True
+            elif row is part.static:
+                static = True
+            else:
+                rows[id(row)] = row
+            parts[id(part)] = (part, rows, static)
+        for part, rows, static in parts.values():
+            keys = None if rows is None else [clustering_sort_key(table, r.clustering) for r in rows.values()]
+            refresh(table, found, part, keys, static, now)
 
 
 def refresh(
@@ -149,8 +152,3 @@ def build(table: Table, m: Maintainer, now: int) -> None:
     state_of(data, m)
     for part in list(data.partitions.values()):
         refresh(table, [m], part, None, True, now)
-
-
-def catalog_of(engine: Any) -> Catalog | None:
-    """The catalog of the engine an execution runs in (None outside an engine)."""
-    return getattr(engine, "catalog", None)

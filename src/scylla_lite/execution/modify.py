@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import MAX_TTL, Column, Table
+from ..codec import split_collection, split_fields, split_map
 from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET
 from ..storage import Cell, MultiCell, Partition, RangeTombstone, Row
 from ..types import CqlType, native, set_of
-from . import derived
-from .lwt import Condition, compile_conditions, result_columns
+from .conditions import Condition, compile_conditions, result_columns
 from .read import clustering_sort_key
-from .terms import Compiler, Execution, Receiver, TermFn, split_collection, split_fields, split_map, term_text
+from .terms import Compiler, Execution, Receiver, TermFn, term_text
 from .where import Restriction, Where, check_key_length, compile_where
 
 BIGINT, INT, BOOLEAN = native("bigint"), native("int"), native("boolean")
@@ -259,7 +259,8 @@ class ModifyPlan:
                 row = part.static if edit.sort_key is None else part.row(edit.sort_key, edit.clustering)
                 edit.write(part, row)
                 touched.append((part, row))
-            derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
+            if ex.derived is not None:
+                ex.derived.written(table, touched, wc.now)
 
         return apply
 
@@ -275,7 +276,8 @@ class ModifyPlan:
 
         def apply() -> None:
             touched = self._delete_rows(wc, pks, bool(crs), keys, rt)
-            derived.written(derived.catalog_of(ex.engine), table, touched, wc.now)
+            if ex.derived is not None:
+                ex.derived.written(table, touched, wc.now)
 
         return apply
 
@@ -352,7 +354,7 @@ def _key_value(v: Any, col: Column) -> bytes:
         raise InvalidRequest(f"Invalid null value in condition for column {col.name}")
     if v is UNSET:
         raise InvalidRequest(f"Invalid unset value for column {col.name}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 def _valid_key(table: Table, pk: tuple[bytes, ...]) -> tuple[bytes, ...]:
@@ -381,7 +383,7 @@ def _cell(value: bytes | None, wc: WriteContext) -> Cell:
     return Cell(value, wc.ts, wc.ttl, wc.now + wc.ttl if wc.ttl else 0)
 
 
-def _items_of(t: CqlType, data: bytes, wc: WriteContext, ex: Execution) -> list[tuple[Any, bytes, Cell]]:
+def items_of(t: CqlType, data: bytes, wc: WriteContext, ex: Execution) -> list[tuple[Any, bytes, Cell]]:
     """Element cells of a whole collection / UDT value, keyed for storage."""
     if t.name == "list":
         out = []
@@ -438,7 +440,7 @@ def op_set(fn: TermFn) -> Stager:
         def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
             if not col.type.multi_cell:
                 return _merge_cell(col.name, _cell(value, wc))
-            items = [] if value is None else _items_of(col.type, value, wc, ex)
+            items = [] if value is None else items_of(col.type, value, wc, ex)
             return _merge_items(col.name, items, wc.ts - 1)
 
         return Staged(edit)
@@ -465,7 +467,7 @@ def _counter_add(col: Column, delta: int) -> Staged:
                 shadow = max(part.row_shadow(clustering_sort_key(table, row.clustering)), row.deleted)
             total, ts = delta, wc.ts
             if isinstance(current, Cell) and current.ts > shadow:
-                total += BIGINT.decode(current.value)  # type: ignore[arg-type]
+                total += BIGINT.decode(current.value)
                 ts = max(wc.ts, current.ts)
             row.cells[col.name] = Cell(BIGINT.encode(wrap_int64(total)), ts)
 
@@ -490,7 +492,7 @@ def op_add(fn: TermFn, prepend: bool = False) -> Stager:
 
         def edit(table: Table, part: Part, row: Target, wc: WriteContext, ex: Execution) -> RowWrite:
             if elems is None:
-                return _merge_items(col.name, _items_of(t, value, wc, ex))
+                return _merge_items(col.name, items_of(t, value, wc, ex))
             # Prepended elements take keys below every existing one, derived from the
             # write time; ScyllaDB needs that time past its reference epoch.
             if prepend and wc.ts < LIST_PREPEND_EPOCH_MICROS:
@@ -784,7 +786,7 @@ def _compile_insert_json(compiler: Compiler, table: Table, stmt: ast.Insert, pla
     def document(ex: Execution) -> dict[str, bytes | None]:
         if source not in ex.memo:
             ex.memo[source] = cqljson.insert_values(table, source(ex))
-        return ex.memo[source]  # type: ignore[no-any-return]
+        return ex.memo[source]
 
     def key(col: Column) -> TermFn:
         def value(ex: Execution) -> bytes:
@@ -912,7 +914,7 @@ def _compile_assignments(compiler: Compiler, table: Table, stmt: ast.Update, pla
                 )
             if a.field not in t.field_names:
                 raise InvalidRequest(f"UDT column {col.name} does not have a field named {a.field}")
-            idx = t.field_names.index(a.field)  # type: ignore[arg-type]
+            idx = t.field_names.index(a.field)
             op = op_field(idx, compiler.term(a.value, r.renamed(f"{col.name}.{a.field}", t.params[idx])))
         plan.ops.append((col, _bind(op, col)))
     if table.is_counter and any(not c.type.is_counter for c, _ in plan.ops):

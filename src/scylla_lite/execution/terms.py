@@ -12,11 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..codec import (
+    serialize_collection,
+    serialize_collection_fields,
+    serialize_map,
+    serialize_set,
+    serialize_vector,
+)
 from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET, RawValue
 from ..results import ColumnSpec
 from ..types import NUMERIC_TYPES, CqlType, canonical, literal_value, native, validate_value
+from .derived import DerivedData
 
 Bound = list[RawValue]
 TermFn = Callable[["Execution"], Any]  # returns bytes, None or UNSET
@@ -31,7 +39,7 @@ class Execution:
 
     values: Bound
     now_micros: int
-    engine: Any = None
+    derived: DerivedData | None = None  # the engine's derived data, kept up by writes
     seq: int = 0
     memo: dict[Any, Any] = field(default_factory=dict)  # per-execution results (a parsed INSERT JSON)
 
@@ -155,7 +163,7 @@ class Compiler:
                         f"Invalid vector literal for {name} of type {t.cql()}; "
                         f"expected {t.size} elements, but given {len(items)}"
                     )
-                return lambda ex: _join_vector(t, [f(ex) for f in items], name)
+                return lambda ex: serialize_vector(t, [f(ex) for f in items], name)
             if t.name == "set":
                 return lambda ex: serialize_set(t, [f(ex) for f in items], name)
             return lambda ex: serialize_collection([f(ex) for f in items], name)
@@ -211,101 +219,6 @@ def token_value(raw: bytes) -> int:
     if len(raw) != 8:
         raise InvalidRequest(f"Invalid token. Should have size 8, has size {len(raw)}")
     return int(struct.unpack(">q", raw)[0])
-
-
-def _check_element(v: Any, name: str) -> bytes:
-    if v is None:
-        raise InvalidRequest("null is not supported inside collections")
-    if v is UNSET:
-        raise InvalidRequest(f"Invalid unset value for {name}")
-    return v  # type: ignore[no-any-return]
-
-
-def serialize_collection(items: list[Any], name: str = "") -> bytes:
-    out = [struct.pack(">i", len(items))]
-    for v in items:
-        b = _check_element(v, name)
-        out.append(struct.pack(">i", len(b)) + b)
-    return b"".join(out)
-
-
-def serialize_set(t: CqlType, items: list[Any], name: str = "") -> bytes:
-    elem = t.params[0]
-    unique = {elem.sort_key(_check_element(v, name)): v for v in items}
-    return serialize_collection([unique[k] for k in sorted(unique)], name)
-
-
-def serialize_map(t: CqlType, pairs: list[tuple[Any, Any]], name: str = "") -> bytes:
-    kt = t.params[0]
-    unique = {kt.sort_key(_check_element(k, name)): (k, _check_element(v, name)) for k, v in pairs}
-    out = [struct.pack(">i", len(unique))]
-    for key in sorted(unique):
-        k, v = unique[key]
-        out.append(struct.pack(">i", len(k)) + k + struct.pack(">i", len(v)) + v)
-    return b"".join(out)
-
-
-def serialize_collection_fields(items: list[Any]) -> bytes:
-    """Tuple and UDT values: each field as [bytes], null as length -1."""
-    out = []
-    for v in items:
-        if v is None or v is UNSET:
-            out.append(b"\xff\xff\xff\xff")
-        else:
-            out.append(struct.pack(">i", len(v)) + v)
-    return b"".join(out)
-
-
-def _join_vector(t: CqlType, items: list[Any], name: str) -> bytes:
-    parts = [_check_element(v, name) for v in items]
-    if t.params[0].codec.serial_size() is None:  # variable-size elements carry an unsigned vint length
-        from cassandra.marshal import uvint_pack
-
-        return b"".join(uvint_pack(len(p)) + p for p in parts)
-    return b"".join(parts)
-
-
-def split_collection(data: bytes) -> list[bytes]:
-    """The element bytes of a serialised list or set."""
-    (n,) = struct.unpack_from(">i", data, 0)
-    pos, out = 4, []
-    for _ in range(n):
-        (size,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        out.append(data[pos : pos + size])
-        pos += size
-    return out
-
-
-def split_map(data: bytes) -> list[tuple[bytes, bytes]]:
-    (n,) = struct.unpack_from(">i", data, 0)
-    pos, out = 4, []
-    for _ in range(n):
-        (ks,) = struct.unpack_from(">i", data, pos)
-        k = data[pos + 4 : pos + 4 + ks]
-        pos += 4 + ks
-        (vs,) = struct.unpack_from(">i", data, pos)
-        v = data[pos + 4 : pos + 4 + vs]
-        pos += 4 + vs
-        out.append((k, v))
-    return out
-
-
-def split_fields(data: bytes, count: int) -> list[bytes | None]:
-    """The field bytes of a serialised tuple or UDT (missing trailing fields are null)."""
-    pos, out = 0, list[bytes | None]()
-    for _ in range(count):
-        if pos >= len(data):
-            out.append(None)
-            continue
-        (size,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        if size < 0:
-            out.append(None)
-        else:
-            out.append(data[pos : pos + size])
-            pos += size
-    return out
 
 
 def term_text(term: ast.Term) -> str:

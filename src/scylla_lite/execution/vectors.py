@@ -157,7 +157,7 @@ def is_float_vector(t: CqlType) -> bool:
 # --------------------------------------------------------------------------- data
 
 
-def _metric(index: Index) -> str:
+def metric_of(index: Index) -> str:
     return index.options.get("similarity_function", "cosine").lower()
 
 
@@ -307,7 +307,7 @@ class VectorIndexMaintainer:
         self.dim = self.column.type.size
 
     def new_state(self) -> VectorIndexData:
-        return VectorIndexData(self.dim, _metric(self.index), self.index.options)
+        return VectorIndexData(self.dim, metric_of(self.index), self.index.options)
 
     def refresh(
         self, state: VectorIndexData, part: Partition, pos: Position, live: LiveRow | None, now: int
@@ -315,6 +315,11 @@ class VectorIndexMaintainer:
         if state.stale:  # `rebuild` derives it from the whole table
             return
         state.put(pos, decode_vector(live.values.get(self.column.name) if live else None, self.dim))
+
+
+def maintainers_of(catalog: Catalog, table: Table) -> list[derived.Maintainer]:
+    """The derived-data family of vector indexes (`derived.DerivedData`)."""
+    return [VectorIndexMaintainer(table, index) for index in table.indexes.values() if is_vector_index(index)]
 
 
 def rebuild(catalog: Catalog, now: int) -> None:

@@ -16,14 +16,13 @@ liveness: its marker and every cell, selected or not (ScyllaDB's virtual columns
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sortedcontainers import SortedDict
 
 from ..catalog import Catalog, Column, Table, View
 from ..cql import ast
 from ..errors import AlreadyExists, InvalidRequest
-from ..results import SchemaChange, Void
+from ..results import Result, SchemaChange, Void
 from ..storage import NO_DELETION, Cell, MultiCell, Partition, partition_key_bytes
 from . import derived
 from .derived import Position
@@ -146,6 +145,11 @@ class ViewMaintainer:
             del data.partitions[(vpart.token, partition_key_bytes(vpk))]
 
 
+def maintainers_of(catalog: Catalog, table: Table) -> list[derived.Maintainer]:
+    """The derived-data family of materialized views (`derived.DerivedData`)."""
+    return [ViewMaintainer(catalog, table, view) for view in views_of(catalog, table)]
+
+
 def _copy(cell: Cell | MultiCell | None, shadow: int, now: int) -> Cell | MultiCell | None:
     """A base cell as the view holds it: its live part, with timestamp and expiry."""
     if cell is None:
@@ -165,16 +169,60 @@ def _copy(cell: Cell | MultiCell | None, shadow: int, now: int) -> Cell | MultiC
 # --------------------------------------------------------------------------- DDL
 
 
-def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, now: int) -> Any:
+def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterializedView, now: int) -> Result:
     """ScyllaDB's create_view_statement: its checks in its order, then the view is built
     from the base table's data."""
-
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     options = table_options(stmt.options, is_view=True)
-    base_ks = stmt.base_keyspace or ks.name
-    if base_ks != ks.name:
+    base = _view_base(catalog, ks.name, stmt)
+    included = [base.column(n, UNKNOWN_VIEW_COLUMN) for n in stmt.columns or ()]
+    where = compile_where(Compiler(catalog=catalog, keyspace=ks.name), base, stmt.where)
+    not_null = {r.lhs.name for r in stmt.where if r.op == "IS NOT" and isinstance(r.lhs, ast.ColumnRef)}
+    restricted = not_null | {c.name for r in _restrictions(where) for c in r.columns}
+    key, regular_key = _view_key(base, stmt, restricted)
+    _check_view_columns(base, stmt, included, key)
+    filtered = [c for c in base.star_columns if c.name in {r.column.name for r in _non_key(where)}]
+    if filtered and not (len(filtered) == 1 and filtered[0] is regular_key):
         raise InvalidRequest(
-            f"Cannot create a materialized view on a table in a separate keyspace ('{base_ks}' != '{ks.name}')"
+            f"Non-primary key columns cannot be restricted in the SELECT statement used for materialized "
+            f"view {stmt.name} creation (got restrictions on: {', '.join(c.name for c in filtered)})"
+        )
+    if stmt.name in ks.tables:
+        if stmt.if_not_exists:
+            return Void()
+        raise AlreadyExists(
+            f'Cannot add already existing table "{stmt.name}" to keyspace "{ks.name}"', ks.name, stmt.name
+        )
+    columns = _view_columns(base, stmt, included)
+    view = Table(
+        ks.name,
+        stmt.name,
+        columns,
+        options,
+        view=View(
+            base.name,
+            where_clause_text(stmt.where),
+            stmt.columns is None,
+            tuple(c.name for c in included) if included else tuple(columns),
+            stmt.where,
+            regular_key.name if regular_key is not None else None,
+        ),
+    )
+    ks.tables[stmt.name] = view
+    catalog.bump()
+    derived.build(base, ViewMaintainer(catalog, base, view), now // 1_000_000)
+    return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
+
+
+UNKNOWN_VIEW_COLUMN = "Unknown column name detected in CREATE MATERIALIZED VIEW statement: {name}"
+
+
+def _view_base(catalog: Catalog, keyspace: str, stmt: ast.CreateMaterializedView) -> Table:
+    """The base table, if a view may be made of it."""
+    base_ks = stmt.base_keyspace or keyspace
+    if base_ks != keyspace:
+        raise InvalidRequest(
+            f"Cannot create a materialized view on a table in a separate keyspace ('{base_ks}' != '{keyspace}')"
         )
     base = catalog.table(base_ks, stmt.base_table)
     if base.is_counter:
@@ -187,15 +235,17 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
             "gc_grace_seconds of 0, since this value is used to TTL undelivered updates. Setting "
             "gc_grace_seconds too low might cause undelivered updates to expire before being replayed."
         )
-    unknown = "Unknown column name detected in CREATE MATERIALIZED VIEW statement: {name}"
-    included = [base.column(n, unknown) for n in stmt.columns or ()]
-    where = compile_where(Compiler(catalog=catalog, keyspace=ks.name), base, stmt.where)
-    not_null = {r.lhs.name for r in stmt.where if r.op == "IS NOT" and isinstance(r.lhs, ast.ColumnRef)}
-    restricted = not_null | {c.name for r in _restrictions(where) for c in r.columns}
+    return base
+
+
+def _view_key(
+    base: Table, stmt: ast.CreateMaterializedView, restricted: set[str]
+) -> tuple[list[Column], Column | None]:
+    """The view's primary key columns, and the one non-key base column among them if any."""
     key: list[Column] = []
     regular_key: Column | None = None
     for name in stmt.partition_key + stmt.clustering:
-        col = base.column(name, unknown)
+        col = base.column(name, UNKNOWN_VIEW_COLUMN)
         if col in key:
             raise InvalidRequest(f"Duplicate entry found in PRIMARY KEY: {name}")
         key.append(col)
@@ -215,6 +265,14 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
         alone = col.kind == "partition_key" and len(base.partition_key) == 1
         if not alone and name not in restricted:
             raise InvalidRequest(f"Primary key column '{name}' is required to be filtered by 'IS NOT NULL'")
+    return key, regular_key
+
+
+def _check_view_columns(
+    base: Table, stmt: ast.CreateMaterializedView, included: list[Column], key: list[Column]
+) -> None:
+    """No static column selected, every base key column in the view's key, and a
+    clustering order only for the view's clustering columns."""
     missing = []
     for col in base.partition_key + base.clustering + base.static_columns + base.regular_columns:
         if (not included or col in included) and col.kind == "static":
@@ -234,18 +292,10 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
             raise InvalidRequest(
                 f"CLUSTERING ORDER BY lists {name} which is not a clustering column in the view"
             )
-    filtered = [c for c in base.star_columns if c.name in {r.column.name for r in _non_key(where)}]
-    if filtered and not (len(filtered) == 1 and filtered[0] is regular_key):
-        raise InvalidRequest(
-            f"Non-primary key columns cannot be restricted in the SELECT statement used for materialized "
-            f"view {stmt.name} creation (got restrictions on: {', '.join(c.name for c in filtered)})"
-        )
-    if stmt.name in ks.tables:
-        if stmt.if_not_exists:
-            return Void()
-        raise AlreadyExists(
-            f'Cannot add already existing table "{stmt.name}" to keyspace "{ks.name}"', ks.name, stmt.name
-        )
+
+
+def _view_columns(base: Table, stmt: ast.CreateMaterializedView, included: list[Column]) -> dict[str, Column]:
+    """The view's columns: its key in the order given, then the selected base columns."""
     order = dict(stmt.clustering_order)
     columns: dict[str, Column] = {}
     for i, name in enumerate(stmt.partition_key):
@@ -255,24 +305,7 @@ def create_view(catalog: Catalog, keyspace: str | None, stmt: ast.CreateMaterial
     for col in included or base.partition_key + base.clustering + base.regular_columns:
         if col.name not in columns:
             columns[col.name] = Column(col.name, col.type, "regular")
-    view = Table(
-        ks.name,
-        stmt.name,
-        columns,
-        options,
-        view=View(
-            base.name,
-            where_clause_text(stmt.where),
-            stmt.columns is None,
-            tuple(c.name for c in included) if included else tuple(columns),
-            stmt.where,
-            regular_key.name if regular_key is not None else None,
-        ),
-    )
-    ks.tables[stmt.name] = view
-    catalog.bump()
-    derived.build(base, ViewMaintainer(catalog, base, view), now // 1_000_000)
-    return SchemaChange("CREATED", "TABLE", ks.name, stmt.name)
+    return columns
 
 
 def rename_columns(views: list[Table], renames: tuple[tuple[str, str], ...]) -> None:
@@ -344,7 +377,7 @@ def _non_key(where: Where) -> list[Restriction]:
     return [r for r in where.others if not r.column.is_primary_key]
 
 
-def drop_view(catalog: Catalog, keyspace: str | None, stmt: ast.DropMaterializedView) -> Any:
+def drop_view(catalog: Catalog, keyspace: str | None, stmt: ast.DropMaterializedView) -> Result:
     ks = catalog.keyspace(stmt.keyspace or keyspace)
     table = ks.tables.get(stmt.name)
     if table is None or table.view is None:

@@ -12,19 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Column, Table
+from ..codec import serialize_collection_fields, split_collection, split_fields, split_map
 from ..cql import ast
 from ..errors import InvalidRequest
 from ..requests import UNSET
 from ..types import CqlType, list_of, native
-from .terms import (
-    Compiler,
-    Execution,
-    Receiver,
-    TermFn,
-    serialize_collection_fields,
-    split_collection,
-    split_fields,
-)
+from .terms import Compiler, Execution, Receiver, TermFn
 
 FILTERING_MSG = (
     "Cannot execute this query as it might involve data filtering and thus may have unpredictable "
@@ -139,7 +132,7 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
                 Restriction(cols, rel.op, _tuple_rhs(compiler, table, rel, cols, receiver), multi=True)
             )
             continue
-        name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name  # type: ignore[union-attr]
+        name = lhs.column if isinstance(lhs, (ast.ElementRef, ast.FieldRef)) else lhs.name
         col = table.column(name, Table.WHERE)
         element = None
         receiver = Receiver(table.keyspace, table.name, col.name, col.type)
@@ -158,7 +151,7 @@ def compile_where(compiler: Compiler, table: Table, relations: tuple[ast.Relatio
                 raise InvalidRequest(f"Cannot use CONTAINS KEY on non-map column {col.name}")
             receiver = receiver.renamed(f"key({col.name})", col.type.params[0])
         r = Restriction(
-            [col], rel.op, _rhs_values(compiler, rel, receiver), element, constant=_literal(rel.rhs)
+            [col], rel.op, rhs_values(compiler, rel, receiver), element, constant=_literal(rel.rhs)
         )
         if rel.op == "IS NOT":
             continue  # only meaningful in materialized view definitions
@@ -199,14 +192,12 @@ def _tuple_rhs(
         items = [one(t) for t in rel.rhs]  # type: ignore[union-attr]
         return lambda ex: [f(ex) for f in items]
     if rel.op == "IN":
-        return _rhs_values(compiler, rel, receiver)
+        return rhs_values(compiler, rel, receiver)
     fn = one(rel.rhs)
     return lambda ex: [fn(ex)]
 
 
-def _rhs_values(
-    compiler: Compiler, rel: ast.Relation, receiver: Receiver
-) -> Callable[[Execution], list[Any]]:
+def rhs_values(compiler: Compiler, rel: ast.Relation, receiver: Receiver) -> Callable[[Execution], list[Any]]:
     if rel.op == "IN":
         if isinstance(rel.rhs, ast.BindMarker):
             in_receiver = receiver.renamed(f"in({receiver.name})", list_of(receiver.type))
@@ -232,66 +223,6 @@ def _rhs_values(
 # --------------------------------------------------------------------------- validation
 
 
-def check_select_restrictions(table: Table, where: Where, allow_filtering: bool) -> bool:
-    """Apply Cassandra's restriction rules for SELECT. Returns True when rows must be
-    filtered after reading (a scan or non-key restriction). Restrictions a secondary
-    index serves pass here; `indexes.plan_index` then applies ScyllaDB's rules for
-    index queries."""
-    from .indexes import analysis
-
-    needs_filter = False
-    facts = analysis(table, where)
-    pk_cols = table.partition_key
-    restricted_pk = {r.column.name for r in where.partition}
-    in_pk = [r for r in where.partition]
-    if where.token and restricted_pk:
-        columns = ", ".join(sorted(restricted_pk))
-        raise InvalidRequest(
-            f'Columns "{columns}" cannot be restricted by both a normal relation and a token relation'
-        )
-    if restricted_pk and restricted_pk != {c.name for c in pk_cols}:
-        needs_filter = True
-        for r in in_pk:
-            where.others.append(r)
-        where.partition = []
-    # clustering prefix rule
-    ck = table.clustering
-    by_col: dict[str, list[Restriction]] = {}
-    in_tuple: set[str] = set()  # the later columns of a multi-column relation
-    for r in where.clustering:
-        by_col.setdefault(r.columns[0].name, []).append(r)
-        in_tuple.update(c.name for c in r.columns[1:])
-    previous_ok = True
-    for i, c in enumerate(ck):
-        if c.name in in_tuple and c.name not in by_col:
-            continue
-        rs = by_col.get(c.name, [])
-        if rs and not previous_ok:
-            if not allow_filtering and not (facts is not None and facts.has_ck):
-                prev = ck[i - 1].name
-                raise InvalidRequest(
-                    f'PRIMARY KEY column "{c.name}" cannot be restricted as preceding column '
-                    f'"{prev}" is not restricted'
-                )
-            needs_filter = True
-        if not rs or any(r.op not in ("=", "IN") for r in rs):
-            previous_ok = False
-    scan = not where.partition and not where.token
-    if scan and where.clustering and not allow_filtering and not (facts is not None and facts.uses_index()):
-        raise InvalidRequest(FILTERING_MSG)
-    for r in where.others:
-        col = r.column
-        if col.type.is_counter and not allow_filtering:
-            raise InvalidRequest(FILTERING_MSG)
-        if facts is not None and facts.allows(r):
-            needs_filter = True
-            continue
-        if not allow_filtering:
-            raise InvalidRequest(FILTERING_MSG)
-        needs_filter = True
-    return needs_filter
-
-
 def matches(r: Restriction, value: bytes | None, ex: Execution, vals: list[Any] | None = None) -> bool:
     """Does a (decoded-by-type) column value satisfy one restriction?"""
     t = r.column.type
@@ -300,8 +231,6 @@ def matches(r: Restriction, value: bytes | None, ex: Execution, vals: list[Any] 
         if value is None:
             return False
         key = r.element(ex)
-        from .terms import split_map
-
         found = next(
             (v for k, v in split_map(value) if t.params[0].sort_key(k) == t.params[0].sort_key(key)), None
         )
@@ -310,8 +239,6 @@ def matches(r: Restriction, value: bytes | None, ex: Execution, vals: list[Any] 
         if value is None:
             return False
         if t.name == "map":
-            from .terms import split_map
-
             elems = [v for _, v in split_map(value)]
             et = t.params[1]
         else:
@@ -321,8 +248,6 @@ def matches(r: Restriction, value: bytes | None, ex: Execution, vals: list[Any] 
     if r.op == "CONTAINS KEY":
         if value is None:
             return False
-        from .terms import split_map
-
         kt = t.params[0]
         return any(kt.sort_key(k) == kt.sort_key(rhs[0]) for k, _ in split_map(value) if rhs[0] is not None)
     return _compare(t, value, r.op, rhs)
