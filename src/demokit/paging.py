@@ -25,7 +25,7 @@ class PagingDriver(CassandraDriver):
 
     __slots__ = ()
 
-    @property  # type: ignore[override]
+    @property
     def _last_paging_state(self) -> bytes | None:
         return _paging_state.get()
 
