@@ -176,7 +176,7 @@ def foreign_private_breaches(found: dict[str, tuple[Path, ast.Module]]) -> Itera
 
 
 def length_breaches(found: dict[str, tuple[Path, ast.Module]]) -> Iterator[str]:
-    for name, (path, tree) in found.items():
+    for path, tree in found.values():
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
