@@ -3,8 +3,9 @@
 Each rule keeps a layer honest that review alone would let slip:
 - no import cycle between modules (imports inside functions count: they only hide a cycle),
   except the pairs in ALLOWED_CYCLES;
-- nothing under scylla_lite/execution imports scylla_lite.engine: the statement families work on
-  the seam below the engine (scylla_lite.context, scylla_lite.planner), never on the engine;
+- scylla_lite's modules import only from their own layer or the layers below (LAYERS);
+- nothing under scylla_lite/execution imports scylla_lite.engine: the statement families work
+  on the seam below the engine (records, derived data, consistency), never on the engine;
 - no module imports a `_private` name from another module, or reads one through the module;
 - no `_private` attribute of another object is read in the modules listed in NO_FOREIGN_PRIVATE;
 - no function is longer than MAX_FUNCTION_LINES.
@@ -25,6 +26,18 @@ MAX_FUNCTION_LINES = 80
 # terms evaluates function calls and functions evaluates their argument terms: one concept in two files.
 ALLOWED_CYCLES = {frozenset({"scylla_lite.execution.terms", "scylla_lite.execution.functions"})}
 NO_FOREIGN_PRIVATE = {"scylla_lite.durability"}
+LAYERS = (
+    ("base", ("errors", "requests", "results", "storage", "lru", "garbage", "forked")),
+    ("values", ("codec", "types", "cql", "records", "auth", "protocol")),
+    ("schema", ("catalog", "cqljson", "admin", "durability")),
+    ("execution", ("execution",)),
+    ("planning", ("planner", "system_tables")),
+    ("engine", ("engine",)),
+    ("server", ("server",)),
+    ("entry", ("", "__main__")),
+)
+"""scylla_lite's layers, bottom first (src/scylla_lite/README.md draws them): a module imports
+from its own layer or the ones below, never above. An entry names a module or a package."""
 # demokit.coodie_private is, by design, the one module that reads coodie's private API
 # (what coodie 1.9.3 offers no public way to read); spec/harness/test_coodie_private.py pins it.
 PRIVATE_IMPORTS_ALLOWED = {("demokit.coodie_private", "coodie.usertype", "_extract_udt_dependencies")}
@@ -119,6 +132,29 @@ def cycle_breaches(edges: dict[str, set[str]]) -> Iterator[str]:
             yield "import cycle: " + " <-> ".join(component)
 
 
+def layer_of(module: str) -> int | None:
+    """The index in LAYERS of a scylla_lite module (None: another package)."""
+    if module != "scylla_lite" and not module.startswith("scylla_lite."):
+        return None
+    rest = module.removeprefix("scylla_lite").removeprefix(".")
+    for index, (_, members) in enumerate(LAYERS):
+        if any(rest == m or (m and rest.startswith(m + ".")) for m in members):
+            return index
+    return None
+
+
+def layer_breaches(edges: dict[str, set[str]]) -> Iterator[str]:
+    for name in sorted(edges):
+        low = layer_of(name)
+        if name.startswith("scylla_lite") and low is None:
+            yield f"{name} is in no layer of LAYERS"
+            continue
+        for target in sorted(edges[name]):
+            high = layer_of(target)
+            if low is not None and high is not None and high > low:
+                yield f"{name} ({LAYERS[low][0]}) imports {target}, a layer above ({LAYERS[high][0]})"
+
+
 def import_breaches(found: dict[str, tuple[Path, ast.Module]]) -> Iterator[str]:
     known = set(found)
     for name, (path, tree) in found.items():
@@ -195,6 +231,7 @@ def main(argv: list[str]) -> int:
         return 0
     breaches = [
         *cycle_breaches(edges),
+        *layer_breaches(edges),
         *import_breaches(found),
         *private_attribute_breaches(found),
         *foreign_private_breaches(found),
