@@ -41,6 +41,7 @@ from .records import (
     Log,
     Record,
     SchemaRecord,
+    StatementRecord,
     WriteRecord,
 )
 from .requests import BatchItem, BatchOptions, ClientState, QueryOptions
@@ -425,7 +426,7 @@ class Engine:
         else:
             self._replay_statement(record)
 
-    def _replay_statement(self, record: WriteRecord | CasWriteRecord | BatchTextRecord) -> None:
+    def _replay_statement(self, record: StatementRecord) -> None:
         plan = self.planner.plan(record.text, record.keyspace)
         ex = Execution(list(record.values), record.now, self.derived)
         if isinstance(record, BatchTextRecord):

@@ -19,8 +19,8 @@ from .requests import RawValue
 
 
 @dataclass(frozen=True, slots=True)
-class WriteRecord:
-    """An INSERT, UPDATE or DELETE as it was executed."""
+class StatementRecord:
+    """A statement as it was executed: what every statement record holds."""
 
     text: str
     keyspace: str | None
@@ -30,26 +30,19 @@ class WriteRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class CasWriteRecord:
-    """An applied statement of a lightweight transaction: it replays without its IF
-    conditions (they held when it was logged, against the state replay rebuilds)."""
-
-    text: str
-    keyspace: str | None
-    values: Sequence[RawValue]
-    ts: int
-    now: int
+class WriteRecord(StatementRecord):
+    """An INSERT, UPDATE or DELETE."""
 
 
 @dataclass(frozen=True, slots=True)
-class BatchTextRecord:
-    """A BEGIN ... APPLY BATCH sent as one statement: its whole text replays as one unit."""
+class CasWriteRecord(StatementRecord):
+    """An applied statement of a lightweight transaction: it replays without its IF
+    conditions (they held when it was logged, against the state replay rebuilds)."""
 
-    text: str
-    keyspace: str | None
-    values: Sequence[RawValue]
-    ts: int
-    now: int
+
+@dataclass(frozen=True, slots=True)
+class BatchTextRecord(StatementRecord):
+    """A BEGIN ... APPLY BATCH sent as one statement: its whole text replays as one unit."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """Derived data: what secondary indexes and materialized views keep beside a base table.
 
 Both are kept by one hook in the write path. Once a statement's mutation is applied,
-`written` gets the rows it touched (a whole partition for partition and range
-deletions); it reads each row as it now is, at the write's clock, and hands it to
-every *maintainer* of the table: an index (`indexes.IndexMaintainer`) or a view
+`DerivedData.written` (the engine's, reached through the write's `terms.Execution`) gets
+the rows it touched (a whole partition for partition and range deletions); it reads
+each row as it now is, at the write's clock, and hands it to every *maintainer* of the
+table that the engine's families give (`maintainers_of` in `indexes`, `vectors` and
+`views`): an index (`indexes.IndexMaintainer`), a vector index or a view
 (`views.ViewMaintainer`). A maintainer remembers, per base row, what it derived from
 it (the keys an index files the row under, the key of the view row), so refreshing a
 row replaces exactly that, whatever the row's earlier state was: an overwritten,
