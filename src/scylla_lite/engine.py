@@ -480,7 +480,7 @@ class NullStorageEngine(Engine):
             if isinstance(memo, Rows):
                 return Rows(memo.columns, memo.rows, None, options.skip_metadata)
             return memo
-        result = super().execute(client, statement_id, options)  # whole: the memo is one result
+        result = finish(super().start_execute(client, statement_id, options))  # whole: the memo is one result
         entry = self.planner.prepared.get(statement_id)
         keyspace = entry[1] if entry is not None else None
         if keyspace not in system_tables.SYSTEM_KEYSPACES and not isinstance(result, SchemaChange):
