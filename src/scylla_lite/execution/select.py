@@ -19,7 +19,7 @@ from ..cql import ast
 from ..errors import CqlError, InvalidRequest
 from ..requests import UNSET
 from ..results import ColumnSpec, Rows
-from ..storage import NO_DELETION, partition_key_bytes, position_of, token_of
+from ..storage import NO_DELETION, partition_key_bytes, position_of
 from ..types import Desc, native
 from .aggregates import Accumulator
 from .ann import AnnPlan, plan_ann
@@ -347,8 +347,3 @@ class SelectPlan:
             return tuple(out)
 
         return iter(sorted((r for r, _ in self.rows(ex)), key=key))
-
-
-def token_for(values: tuple[bytes, ...]) -> int:
-    """The token of a partition key's component values."""
-    return token_of(values)
