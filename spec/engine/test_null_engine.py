@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from cassandra.cluster import Cluster
 
 from scylla_lite.engine import NullStorageEngine
-from scylla_lite.server import serve
+from spec.server_process import private_server
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("SCYLLA_HOSTS")), reason="an engine of scylla_lite's own, served in-process"
@@ -17,19 +16,12 @@ pytestmark = pytest.mark.skipif(
 
 
 def test_a_prepared_statement_answers_its_first_result_again() -> None:
-    with serve(port=0, engine=NullStorageEngine()) as server:
-        cluster = Cluster([server.host], port=server.port, connect_timeout=10)
-        try:
-            s = cluster.connect()
-            s.execute(
-                "CREATE KEYSPACE n WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"
-            )
-            s.execute("CREATE TABLE n.kv (k int PRIMARY KEY, v text)")
-            s.execute("INSERT INTO n.kv (k, v) VALUES (1, 'first')")
-            read = s.prepare("SELECT v FROM n.kv WHERE k = ?")
-            assert [r.v for r in s.execute(read, (1,))] == ["first"]
-            s.execute("UPDATE n.kv SET v = 'second' WHERE k = 1")  # a text query runs for real
-            assert [r.v for r in s.execute(read, (1,))] == ["first"]  # the memo, not storage
-            assert [r.v for r in s.execute("SELECT v FROM n.kv WHERE k = 1")] == ["second"]
-        finally:
-            cluster.shutdown()
+    with private_server(engine=NullStorageEngine()) as (_, s):
+        s.execute("CREATE KEYSPACE n WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}")
+        s.execute("CREATE TABLE n.kv (k int PRIMARY KEY, v text)")
+        s.execute("INSERT INTO n.kv (k, v) VALUES (1, 'first')")
+        read = s.prepare("SELECT v FROM n.kv WHERE k = ?")
+        assert [r.v for r in s.execute(read, (1,))] == ["first"]
+        s.execute("UPDATE n.kv SET v = 'second' WHERE k = 1")  # a text query runs for real
+        assert [r.v for r in s.execute(read, (1,))] == ["first"]  # the memo, not storage
+        assert [r.v for r in s.execute("SELECT v FROM n.kv WHERE k = 1")] == ["second"]
