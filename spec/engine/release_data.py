@@ -3,7 +3,8 @@
 `python -m spec.engine.release_data DIR` (run on the release's own checkout) writes one:
 a snapshot, then a commit log holding a record of every kind (schema, write, LWT write,
 text and protocol batches, a conditional batch, the clock, the role table), ended by a
-crash. `expected.json` beside it is what that release read back just before the crash.
+crash. `expected.json` beside it is what that release read back just before the crash (the
+fixture's was read again, in this JSON form, by 70e932a recovering the same directory).
 `test_release_data.py` recovers a copy with the code as it is now and compares: the on-disk
 format and replay must not change under a refactor.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from cassandra.cluster import Session
 from cassandra.query import BatchStatement, BatchType
 
+from demokit.documents import plain
 from spec.server_process import ScyllaLiteProcess
 
 LOGIN = ("cassandra", "cassandra")
@@ -107,19 +109,19 @@ def admin(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return json.load(answer)
 
 
-def plain(value: Any) -> Any:
-    """A driver value as JSON holds it."""
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
+def row_json(row: Any) -> str:
+    """A row as canonical JSON: the driver's types made plain (`demokit.documents.plain`),
+    sets sorted, UUIDs as text."""
+    return json.dumps(plain(row._asdict()), sort_keys=True, default=jsonable)
+
+
+def jsonable(value: Any) -> Any:
+    """What json.dumps cannot take of `plain`'s output: a set (sorted), a UUID (its text)."""
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     if isinstance(value, uuid.UUID):
         return str(value)
-    if hasattr(value, "_fields"):  # a UDT
-        return {f: plain(getattr(value, f)) for f in value._fields}
-    if hasattr(value, "items"):  # a map
-        return sorted([plain(k), plain(v)] for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return sorted(plain(v) for v in value)  # a set (the driver's SortedSet)
+    raise TypeError(f"no JSON for {value!r}")
 
 
 def read_back(s: Session, admin_url: str) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def read_back(s: Session, admin_url: str) -> dict[str, Any]:
     state: dict[str, Any] = {}
     for table in TABLES:
         rows = s.execute(f"SELECT * FROM {table}")
-        state[table] = sorted(json.dumps(plain(r._asdict()), sort_keys=True) for r in rows)
+        state[table] = sorted(row_json(r) for r in rows)
     state["index"] = [r.id for r in s.execute("SELECT id FROM r.users WHERE name = 'user7'")]
     ann = s.execute("SELECT id FROM r.docs ORDER BY embedding ANN OF [1.0, 1.0, 0.5] LIMIT 3")
     state["ann"] = [r.id for r in ann]

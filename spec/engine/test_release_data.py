@@ -62,5 +62,5 @@ def test_a_release_data_directory_reads_back_as_that_release_read_it(data_dir: P
         again = read_back(server.connect(LOGIN), server.admin_url)
     finally:
         assert server.stop() == 0
-    new_row = '[["k", "new"], ["t", null], ["u", null], ["v", "z"]]'
+    new_row = json.dumps({"k": "new", "t": None, "u": None, "v": "z"}, sort_keys=True)
     assert again == {**expected, "r.kv": sorted([*expected["r.kv"], new_row])}
