@@ -69,19 +69,15 @@ from a table. `indexes`, `vectors` and `views` each have one (`maintainers_of`).
 class DerivedData:
     """The derived-data families of one engine, and the maintainers they keep per table.
 
-    The engine fills it with the families it serves; writes reach it through their
+    The engine gives it the families it serves; writes reach it through their
     `terms.Execution` (`written`), so two engines in one process never share maintainers."""
 
     CACHED_TABLES = 256
 
     def __init__(self, catalog: Catalog, families: Iterable[Family] = ()) -> None:
         self.catalog = catalog
-        self.families: list[Family] = list(families)
+        self.families = tuple(families)
         self._cache: dict[tuple[str, str], tuple[Any, Table, list[Maintainer]]] = {}
-
-    def register(self, family: Family) -> None:
-        self.families.append(family)
-        self._cache.clear()
 
     def maintainers(self, table: Table) -> list[Maintainer]:
         """The derived data kept from ``table`` (cached per schema version)."""
