@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cassandra import AlreadyExists, InvalidRequest
 from cassandra.cluster import Cluster, Session
-from cassandra.query import SimpleStatement
+from cassandra.query import BatchStatement, SimpleStatement
 
 from spec.assertions import eventually, expect, refused, rows
 
@@ -177,6 +177,30 @@ def test_writes_to_a_view_are_refused(cql: Session, keyspace: str, t: str) -> No
         refused(
             cql, keyspace, query, InvalidRequest, "Cannot directly modify a materialized view", exact=True
         )
+    assert sorted(rows(cql, "SELECT v, k, c, x FROM by_v")) == expected
+
+
+def test_a_write_to_a_view_prepares_and_is_refused_when_it_runs(cql: Session, keyspace: str, t: str) -> None:
+    """ScyllaDB refuses it in modification_statement::validate, which runs at EXECUTE (and
+    for each statement of a BATCH), not at PREPARE: the prepare succeeds."""
+    cql.execute(BY_V)
+    expected = sorted((10 * k + c, k, c, f"x{k}{c}") for k in range(3) for c in range(2))
+    eventually(lambda: assert_sorted(rows(cql, "SELECT v, k, c, x FROM by_v"), expected))
+    update = cql.prepare("UPDATE by_v SET x = ? WHERE v = ? AND k = ? AND c = ?")
+    delete = cql.prepare("DELETE FROM by_v WHERE v = ?")
+    base = cql.prepare("INSERT INTO t (k, c, v, x) VALUES (?, ?, ?, ?)")
+    message = "Cannot directly modify a materialized view"
+    refused(cql, keyspace, update, InvalidRequest, message, params=("no", 0, 0, 0), exact=True)
+    refused(cql, keyspace, delete, InvalidRequest, message, params=(0,), exact=True)
+
+    def batch() -> None:
+        statements = BatchStatement()
+        statements.add(base, (7, 0, 70, "x70"))
+        statements.add(update, ("no", 0, 0, 0))
+        cql.execute(statements)
+
+    refused(cql, None, batch, InvalidRequest, message, exact=True)
+    assert rows(cql, "SELECT k FROM t WHERE k = 7") == []  # the batch wrote nothing, base included
     assert sorted(rows(cql, "SELECT v, k, c, x FROM by_v")) == expected
 
 

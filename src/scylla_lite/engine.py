@@ -28,7 +28,7 @@ from .execution.batch import BatchPlan, Item, batch_kind, replay_batch, run_batc
 from .execution.consistency import CONSISTENCY_NAMES, check_consistency
 from .execution.derived import DerivedData
 from .execution.lwt import CasRequest, batch_result_columns, result_spec
-from .execution.modify import ModifyPlan
+from .execution.modify import ModifyPlan, check_writable
 from .execution.select import SelectPlan
 from .execution.terms import Execution
 from .planner import Plan, Planner, bind_values, pk_indexes, release
@@ -311,6 +311,7 @@ class Engine:
         return step(None)
 
     def run_modify(self, plan: Plan, compiled: ModifyPlan, ex: Execution, default_ts: int | None) -> Result:
+        check_writable(compiled.table)
         now_s = ex.now_micros // 1_000_000
         if compiled.conditional:
             # read, check and write in this one synchronous call: no other request runs

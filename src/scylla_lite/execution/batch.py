@@ -31,7 +31,7 @@ from ..types import native
 from .consistency import check_write_consistency
 from .derived import DerivedData
 from .lwt import CasRequest, batch_result_columns
-from .modify import ModifyPlan, WriteContext, compile_modify
+from .modify import ModifyPlan, WriteContext, check_writable, compile_modify
 from .terms import Compiler, Execution, Receiver
 
 KINDS = {0: "LOGGED", 1: "UNLOGGED", 2: "COUNTER"}
@@ -237,6 +237,8 @@ def run_batch_statement(
     bplan: BatchPlan, text: str, keyspace: str | None, ex: Execution, options: QueryOptions, logged: Logged
 ) -> Outcome:
     """A BEGIN ... APPLY BATCH sent as one QUERY/EXECUTE."""
+    for table in bplan.tables:
+        check_writable(table)
     check_write_consistency(bplan.tables, bplan.conditional, options.consistency, options.serial_consistency)
     default_ts = options.timestamp
     if bplan.timestamp is not None:
@@ -264,6 +266,8 @@ def run_batch(kind: str, items: list[Item], options: BatchOptions, logged: Logge
     """The protocol's BATCH message, its statements planned and bound (``items``)."""
     bplan = BatchPlan(kind, [p for p, _, _, _ in items])
     check_kinds(kind, bplan.children)
+    for table in bplan.tables:
+        check_writable(table)
     check_write_consistency(bplan.tables, bplan.conditional, options.consistency, options.serial_consistency)
     check_size(items, sum(len(text) + _bytes(ex.values) for _, ex, text, _ in items))
     return apply_all(items, options.timestamp, lambda: logged(batch_record(kind, items, options.timestamp)))

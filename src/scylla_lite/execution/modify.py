@@ -638,11 +638,16 @@ def _bind(op: Stager, col: Column) -> Op:
     return lambda ex: op(ex, col)
 
 
+def check_writable(table: Table) -> None:
+    """ScyllaDB's modification_statement::validate, run when a write executes (not when it is
+    prepared: a write to a view prepares, and is refused each time it runs)."""
+    if table.view is not None:
+        raise InvalidRequest("Cannot directly modify a materialized view")
+
+
 def compile_modify(
     compiler: Compiler, table: Table, stmt: ast.Insert | ast.Update | ast.Delete
 ) -> ModifyPlan:
-    if table.view is not None:
-        raise InvalidRequest("Cannot directly modify a materialized view")
     if table.virtual is not None:
         raise InvalidRequest(f"Cannot modify the system table {table.keyspace}.{table.name}")
     ks, tn = table.keyspace, table.name
