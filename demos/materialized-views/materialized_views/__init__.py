@@ -1,0 +1,1 @@
+"""materialized-views — "The Oracle's Mirror": a product table mirrored by coodie MaterializedViews."""
