@@ -14,6 +14,7 @@ import html
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -104,6 +105,8 @@ async def test_every_page_and_endpoint_answers(seed, app_client, cql):
     assert listing["count"] == 16 and {p["name"] for p in listing["products"]} == names(cql)
     one = await app_client.get(f"/api/products/{some.id}")
     assert one.status_code == 200 and one.json()["name"] == some.name
+    reviews = (await app_client.get(f"/api/products/{some.id}/reviews")).json()
+    assert reviews["total"] == len(review_rows(cql, some.id)) == reviews["count"]
     categories = (await app_client.get("/api/categories")).json()
     assert len(categories) == 8 and {"slug": "pets", "label": "Eldritch Pets", "emoji": "🐙"} in categories
     health = (await app_client.get("/healthz")).json()
@@ -537,6 +540,238 @@ async def test_a_refused_edit_changes_nothing(app_client, cql):
     assert after == before
 
 
+# --------------------------------------------------------------------------- reviews
+
+REVIEW = {"author": "Captain Jinja", "rating": "4", "body": "Only mildly haunted.\nRecommended."}
+REVIEW_IDS = re.compile(r'id="r-([0-9a-f-]{36})"')
+OLDER = re.compile(r'rel="next" href="([^"]+)">older reviews')
+SUMMARY = re.compile(r'class="bz-average">([\d.]+)</b> / 5 from <b>(\d+)</b>')
+
+
+def review_rows(cql, product_id: Any) -> list[Any]:
+    """The product's reviews, in its partition's own order (clustering ``id DESC``)."""
+    return cql.execute("SELECT * FROM reviews WHERE product_id = %s", [uuid.UUID(str(product_id))]).all()
+
+
+def review_count(cql) -> int:
+    return cql.execute("SELECT count(*) FROM reviews").one()[0]
+
+
+def review_json(row: Any) -> dict[str, Any]:
+    """What the API answers for a stored ``reviews`` row."""
+    fields = {k: getattr(row, k) for k in ("author", "rating", "body")}
+    stamp = f"{row.created_at.isoformat()}Z"
+    return {"id": str(row.id), "product_id": str(row.product_id), **fields, "created_at": stamp}
+
+
+def summary(page: str) -> tuple[str, str]:
+    """(average, how many) as the product page's review summary shows them."""
+    return SUMMARY.search(page).groups()
+
+
+async def new_product(app_client) -> str:
+    return (await app_client.post("/api/products", json=_json())).json()["id"]
+
+
+async def add_reviews(app_client, product_id: str, count: int) -> None:
+    for n in range(count):
+        body = {"author": f"Customer {n}", "rating": n % 5 + 1, "body": f"Review number {n}."}
+        response = await app_client.post(f"/api/products/{product_id}/reviews", json=body)
+        assert response.status_code == 201, response.text
+
+
+async def test_seeded_artifacts_carry_reviews_newest_first(seed, app_client, cql):
+    seed(16)
+    arrived = {r.id: r.created_at for r in cql.execute("SELECT id, created_at FROM products")}
+    written = cql.execute("SELECT product_id, created_at FROM reviews").all()
+    assert len(written) >= 16  # 0–4 reviews an artifact
+    for review in written:  # each written after its artifact arrived
+        assert arrived[review.product_id] <= review.created_at
+    product_id, n = Counter(r.product_id for r in written).most_common(1)[0]
+    rows = review_rows(cql, product_id)
+    assert len(rows) == n >= 2
+    assert [r.created_at for r in rows] == sorted((r.created_at for r in rows), reverse=True)
+
+    page = await app_client.get(f"/products/{product_id}")
+    assert page.status_code == 200 and "newest first" in page.text
+    assert REVIEW_IDS.findall(page.text) == [str(r.id) for r in rows]
+    average = round(sum(r.rating for r in rows) / n, 1)
+    assert summary(page.text) == (str(average), str(n))
+    assert all(html.escape(r.body) in page.text for r in rows)
+    body = (await app_client.get(f"/api/products/{product_id}/reviews")).json()
+    reviews = [review_json(r) for r in rows]
+    assert body == {
+        "product_id": str(product_id),
+        "total": n,
+        "average": average,
+        "count": n,
+        "reviews": reviews,
+        "next": None,
+    }
+
+
+async def test_add_a_review_with_htmx_a_plain_form_and_json(app_client, cql):
+    product_id = await new_product(app_client)
+    url = f"/products/{product_id}/reviews"
+    page = await app_client.get(f"/products/{product_id}")
+    assert "No reviews yet" in page.text and f'hx-post="{url}"' in page.text and "no reviews yet" in page.text
+
+    # HTMX: a fresh form, the review on top of the list and the new summary, out of band
+    added = await app_client.post(url, data=REVIEW, headers=HX)
+    assert added.status_code == 201, added.text
+    assert 'hx-swap-oob="afterbegin:#review-list"' in added.text and "Your review tops the list" in added.text
+    assert 'id="review-summary" hx-swap-oob="true"' in added.text and summary(added.text) == ("4.0", "1")
+    (row,) = review_rows(cql, product_id)
+    assert REVIEW_IDS.findall(added.text) == [str(row.id)] and row.id.version == 1  # a time UUID
+    assert (row.author, row.rating, row.body) == ("Captain Jinja", 4, "Only mildly haunted.\nRecommended.")
+
+    # a plain form: 303 back to the reviews
+    plain = await app_client.post(url, data={**REVIEW, "author": "Rin", "rating": "2"})
+    assert plain.status_code == 303 and plain.headers["location"] == f"/products/{product_id}#reviews"
+
+    # JSON
+    created = await app_client.post(f"/api{url}", json={"author": "Oz", "rating": 5, "body": "Worth it."})
+    assert created.status_code == 201, created.text
+    rows = review_rows(cql, product_id)
+    assert created.json() == review_json(rows[0])
+    assert [r.author for r in rows] == ["Oz", "Rin", "Captain Jinja"]  # newest first: the clustering order
+
+    listed = (await app_client.get(f"/api{url}")).json()
+    assert listed["reviews"] == [review_json(r) for r in rows]
+    assert (listed["total"], listed["average"], listed["count"], listed["next"]) == (3, 3.7, 3, None)
+    page = await app_client.get(f"/products/{product_id}")
+    assert summary(page.text) == ("3.7", "3") and REVIEW_IDS.findall(page.text) == [str(r.id) for r in rows]
+    assert 'id="no-reviews" hidden' in page.text
+
+
+async def test_reviews_page_newest_first_through_signed_links(app_client, cql):
+    product_id, other = await new_product(app_client), await new_product(app_client)
+    await add_reviews(app_client, product_id, 23)
+    expected = [str(r.id) for r in review_rows(cql, product_id)]
+    assert len(expected) == 23
+
+    pages, url = [], f"/products/{product_id}"
+    while url:
+        page = await app_client.get(html.unescape(url))
+        assert page.status_code == 200, page.text
+        pages.append(REVIEW_IDS.findall(page.text))
+        assert summary(page.text)[1] == "23"  # the count of the whole partition, on every page
+        found = OLDER.search(page.text)
+        url = found.group(1) if found else ""
+    assert [len(ids) for ids in pages] == [10, 10, 3]
+    assert [i for ids in pages for i in ids] == expected
+
+    api, url = [], f"/api/products/{product_id}/reviews"
+    while url:
+        body = (await app_client.get(url)).json()
+        assert body["total"] == 23 and body["count"] == len(body["reviews"])
+        api += [r["id"] for r in body["reviews"]]
+        url = f"/api/products/{product_id}/reviews?page={body['next']}" if body["next"] else ""
+    assert api == expected
+
+    first = (await app_client.get(f"/products/{product_id}")).text
+    token = parse_qs(urlparse(html.unescape(OLDER.search(first).group(1))).query)["page"][0]
+    state, mac = token.split(".")
+    # a page link of one artifact's reviews is no link of another's, nor of the bazaar's listing
+    for refused in (f"/products/{other}", f"/api/products/{other}/reviews", "/"):
+        response = await app_client.get(refused, params={"page": token})
+        assert response.status_code == 400 and "bad page link" in response.text, refused
+    for value in (f"{state}.{mac[:-2]}AA", state, "!!!.???"):
+        response = await app_client.get(f"/api/products/{product_id}/reviews", params={"page": value})
+        assert response.status_code == 400 and "bad page link" in response.json()["detail"][0]
+    assert review_count(cql) == 23
+
+
+async def test_deleting_an_artifact_deletes_its_reviews(app_client, cql):
+    keep, gone = await new_product(app_client), await new_product(app_client)
+    await add_reviews(app_client, keep, 3)
+    await add_reviews(app_client, gone, 4)
+    assert (await app_client.delete(f"/api/products/{gone}")).status_code == 204
+    assert review_rows(cql, gone) == [] and len(review_rows(cql, keep)) == 3
+    assert (await app_client.get(f"/api/products/{gone}/reviews")).status_code == 404
+    deleted = await app_client.post(f"/products/{keep}/delete")  # the plain form too
+    assert deleted.status_code == 303 and review_count(cql) == 0
+
+
+def _review(**change: Any) -> dict[str, Any]:
+    return {k: v for k, v in {**REVIEW, **change}.items() if v is not None}
+
+
+BAD_REVIEW_FORMS = [
+    pytest.param(_review(author=None), "author: Field required", id="no-author"),
+    pytest.param(_review(author="  "), "author: String should have at least 1 character", id="blank-author"),
+    pytest.param(_review(author="a" * 41), "author: String should have at most 40", id="long-author"),
+    pytest.param(_review(author="Rin\nOz"), "author: must not hold control characters", id="two-line-author"),
+    pytest.param(_review(rating=None), "rating: Field required", id="no-rating"),
+    pytest.param(_review(rating="0"), "rating: give 1 to 5 stars", id="no-stars"),
+    pytest.param(_review(rating="6"), "rating: give 1 to 5 stars", id="six-stars"),
+    pytest.param(_review(rating="five"), "rating: Input should be a valid integer", id="rating-text"),
+    pytest.param(_review(body=""), "body: String should have at least 1 character", id="empty-body"),
+    pytest.param(_review(body="b" * 1001), "body: String should have at most 1000", id="long-body"),
+    pytest.param(_review(body="bad \x00 byte"), "body: must not hold control characters", id="nul-body"),
+    pytest.param(_review(stars="5"), "stars: is not a review field", id="unknown-field"),
+]
+
+
+@pytest.mark.parametrize(("form", "message"), BAD_REVIEW_FORMS)
+async def test_a_bad_review_form_is_a_422_in_the_page_and_writes_nothing(app_client, cql, form, message):
+    product_id = await new_product(app_client)
+    for headers in (HX, {}):  # the HTMX partial and the plain full page
+        response = await app_client.post(f"/products/{product_id}/reviews", data=form, headers=headers)
+        assert response.status_code == 422, response.text
+        assert 'role="alert"' in response.text and message in response.text and "Not saved" in response.text
+        assert 'id="review-form"' in response.text
+    assert review_count(cql) == 0
+
+
+BAD_REVIEW_JSON = [
+    pytest.param({"author": "Oz", "body": "x"}, "rating", "missing", id="no-rating"),
+    pytest.param({"author": "Oz", "rating": "5", "body": "x"}, "rating", "int_type", id="rating-string"),
+    pytest.param({"author": "Oz", "rating": 4.5, "body": "x"}, "rating", "int_type", id="rating-fraction"),
+    pytest.param({"author": "Oz", "rating": True, "body": "x"}, "rating", "int_type", id="rating-bool"),
+    pytest.param({"author": "Oz", "rating": 9, "body": "x"}, "rating", "less_than_equal", id="rating-9"),
+    pytest.param({"author": "", "rating": 3, "body": "x"}, "author", "string_too_short", id="empty-author"),
+    pytest.param({"author": "Oz", "rating": 3, "body": None}, "body", "string_type", id="body-null"),
+    pytest.param({"author": "Oz", "rating": 3, "body": "\x1b[2J"}, "body", "control_character", id="escape"),
+    pytest.param({"author": "Oz", "rating": 3, "body": "x", "id": UNKNOWN}, "id", "extra_forbidden", id="id"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "kind"), BAD_REVIEW_JSON)
+async def test_a_bad_review_body_is_a_422_and_writes_nothing(app_client, cql, body, field, kind):
+    product_id = await new_product(app_client)
+    response = await app_client.post(f"/api/products/{product_id}/reviews", json=body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["detail"]
+    assert any(e["loc"][-1] == field and e["type"] == kind and e["msg"] for e in errors), errors
+    assert review_count(cql) == 0
+
+
+async def test_a_review_of_no_artifact_or_no_json_is_refused(app_client, cql):
+    product_id = await new_product(app_client)
+    good = {"author": "Oz", "rating": 3, "body": "Fine."}
+    for method, url, status in [
+        ("post", f"/api/products/{UNKNOWN}/reviews", 404),
+        ("post", "/api/products/not-a-uuid/reviews", 422),
+        ("get", f"/api/products/{UNKNOWN}/reviews", 404),
+        ("post", f"/products/{UNKNOWN}/reviews", 404),
+        ("post", "/products/1234/reviews", 422),
+    ]:
+        if url.startswith("/api/"):
+            response = await app_client.request(method, url, json=good)
+            assert response.status_code == status and response.json()["detail"], url
+        else:
+            response = await app_client.request(method, url, data=REVIEW)
+            assert response.status_code == status and 'role="alert"' in response.text, url
+    url = f"/api/products/{product_id}/reviews"
+    broken = await app_client.post(url, content=b"{author: Oz", headers={"content-type": "application/json"})
+    assert broken.status_code == 400 and broken.json()["detail"][0]["type"] == "json_invalid"
+    assert (await app_client.post(url, data=REVIEW)).status_code == 415  # the API speaks JSON
+    big = await app_client.post(url, json={**good, "body": "b" * 20_000})
+    assert big.status_code == 413
+    assert review_count(cql) == 0
+
+
 # --------------------------------------------------------------------------- seed feeds
 
 
@@ -562,6 +797,33 @@ def test_a_feed_seeds_csv_and_json(seed, tmp_path: Path, cql):
         "SELECT category, price, dimension FROM products_by_category WHERE category = 'kitchen'"
     ).one()
     assert (row.category, row.price, row.dimension) == ("kitchen", 19.99, 3)
+    assert review_count(cql) == 0  # a feed without reviews brings none
+
+
+def test_a_feed_carries_reviews_in_csv_and_json(seed, tmp_path: Path, cql):
+    csv = tmp_path / "artifacts.csv"
+    csv.write_text(
+        "name,brand,category,price,reviews\n"
+        'Levitating Toaster,Chrono Depot,kitchen,19.99,"5 Ada Lovelace: Toasts tomorrow\'s bread. | 2 Bob: It: bit me."\n'
+        "Sentient Monocle,Yarnforge,optics,250,\n"
+    )
+    assert seed(feed=csv) == 2
+    data = tmp_path / "artifacts.json"
+    pet_rock = {"name": "Pet Rock", "brand": "Rift & Sons", "category": "pets", "price": 1}
+    said = [{"author": "Oz", "rating": 4, "body": "Whispers node IDs.\nAt night."}, "1 Rin: Heavy."]
+    data.write_text(json.dumps([{**pet_rock, "reviews": said}]))
+    assert seed(feed=data) == 1
+    ids = {r.name: r.id for r in cql.execute("SELECT id, name FROM products")}
+
+    def reviews(name: str) -> list[tuple[str, int, str]]:
+        return [(r.author, r.rating, r.body) for r in review_rows(cql, ids[name])]
+
+    assert sorted(reviews("Levitating Toaster")) == [
+        ("Ada Lovelace", 5, "Toasts tomorrow's bread."),
+        ("Bob", 2, "It: bit me."),
+    ]
+    assert reviews("Sentient Monocle") == []
+    assert sorted(reviews("Pet Rock")) == [("Oz", 4, "Whispers node IDs.\nAt night."), ("Rin", 1, "Heavy.")]
 
 
 @pytest.mark.parametrize(
@@ -579,6 +841,38 @@ def test_a_feed_seeds_csv_and_json(seed, tmp_path: Path, cql):
         ),
         ('[{"name": "Hub", "category": "pets", "price": 3}]', "json", "record 1 lacks brand"),
         ("[1, 2]", "json", "expected a list of objects"),
+        (
+            "name,brand,category,price,reviews\nHub,Acme,pets,3,five Ada: nice\n",
+            "csv",
+            "record 1: review 1: rating: Input should be a valid integer",
+        ),
+        (
+            "name,brand,category,price,reviews\nHub,Acme,pets,3,5 Ada: nice | 4 Bob nice\n",
+            "csv",
+            "record 1: review 2: '4 Bob nice' is not 'RATING AUTHOR: TEXT'",
+        ),
+        (
+            '[{"name": "Hub", "brand": "Acme", "category": "pets", "price": 3}, {"name": "Lamp", "brand": "Acme",'
+            ' "category": "optics", "price": 3, "reviews": [{"author": "Ada", "rating": 9, "body": "!"}]}]',
+            "json",
+            "record 2: review 1: rating: give 1 to 5 stars",
+        ),
+        (
+            '[{"name": "Hub", "brand": "Acme", "category": "pets", "price": 3, "reviews": [{"author": "Ada",'
+            ' "rating": 5, "body": "!", "title": "t"}]}]',
+            "json",
+            "record 1: review 1: title: is not a review field",
+        ),
+        (
+            '[{"name": "Hub", "brand": "Acme", "category": "pets", "price": 3, "reviews": {"author": "Ada"}}]',
+            "json",
+            "record 1: reviews: expected a list of reviews",
+        ),
+        (
+            '[{"name": "Hub", "brand": "Acme", "category": "pets", "price": 3, "reviews": [7]}]',
+            "json",
+            "review 1: expected an object",
+        ),
     ],
 )
 def test_a_bad_feed_is_a_one_line_error_and_writes_nothing(seed, tmp_path, cql, content, suffix, message):
@@ -628,6 +922,20 @@ async def test_the_cql_of_each_action(app_client, cql_recorder, snapshot):
     actions["edit, moving category"] = cql_recorder.normalised()
 
     cql_recorder.start()
+    assert (
+        await app_client.post(f"/products/{product_id}/reviews", data=REVIEW, headers=HX)
+    ).status_code == 201
+    actions["add a review (HTMX form)"] = cql_recorder.normalised()
+
+    cql_recorder.start()
+    assert (await app_client.get(f"/api/products/{product_id}/reviews")).json()["total"] == 1
+    actions["list a product's reviews, newest first (API)"] = cql_recorder.normalised()
+
+    cql_recorder.start()
+    await app_client.post(f"/products/{product_id}/reviews", data=_review(rating="6"), headers=HX)
+    actions["refused review"] = cql_recorder.normalised()
+
+    cql_recorder.start()
     await app_client.delete(f"/products/{product_id}", headers=HX)
     actions["delete"] = cql_recorder.normalised()
 
@@ -635,4 +943,5 @@ async def test_the_cql_of_each_action(app_client, cql_recorder, snapshot):
     await app_client.post("/products", data=_form(price="free"), headers=HX)
     actions["refused create"] = cql_recorder.normalised()
     assert actions["refused create"] == []
+    assert actions["refused review"] == ['SELECT * FROM catalog.products WHERE "id" = ? LIMIT 2']  # no write
     assert actions == snapshot

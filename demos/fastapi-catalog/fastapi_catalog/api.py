@@ -1,6 +1,7 @@
 """The bazaar's JSON API: ``/api/products`` (GET, POST), ``/api/products/{id}`` (GET, PUT,
-DELETE), ``/api/categories``, ``/healthz``. Bodies are `ProductIn`, read strictly by
-`demokit.bodies`; lists are paged by a signed ``next`` token."""
+DELETE), ``/api/products/{id}/reviews`` (GET, POST), ``/api/categories``, ``/healthz``.
+Bodies are `ProductIn` / `ReviewIn`, read strictly by `demokit.bodies`; lists are paged by a
+signed ``next`` token."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from pydantic import BaseModel, ConfigDict
 
 from demokit.bodies import openapi_body
 from demokit.documents import to_json
-from fastapi_catalog.bazaar import CATEGORIES, MAX_BRAND, ProductIn
-from fastapi_catalog.dependencies import BazaarDep, ProductBody, ProductDep, next_page, page_of
+from fastapi_catalog.bazaar import CATEGORIES, MAX_BRAND, ProductIn, ReviewIn
+from fastapi_catalog.dependencies import (
+    BazaarDep,
+    ProductBody,
+    ProductDep,
+    ReviewBody,
+    next_page,
+    page_of,
+    reviews_of,
+)
 from fastapi_catalog.models import Product, ProductByCategory
 
 api = APIRouter()
 WITH_BODY = openapi_body(ProductIn)
+WITH_REVIEW = openapi_body(ReviewIn)
 
 
 class ProductOut(ProductIn):
@@ -36,6 +46,28 @@ class ProductList(BaseModel):
     brand: str | None
     count: int
     products: list[ProductOut]
+    next: str | None
+
+
+class ReviewOut(ReviewIn):
+    """A stored review: its time UUID and when it was written."""
+
+    model_config = ConfigDict(extra="ignore", strict=False)
+
+    id: UUID
+    product_id: UUID
+    created_at: str
+
+
+class ReviewList(BaseModel):
+    """One page of a product's reviews, newest first: ``total`` and ``average`` are the whole
+    partition's (``count()``, ``sum("rating")``), ``next`` the token of the next page."""
+
+    product_id: UUID
+    total: int
+    average: float | None
+    count: int
+    reviews: list[ReviewOut]
     next: str | None
 
 
@@ -81,6 +113,26 @@ async def api_update(product: ProductDep, data: ProductBody, bazaar: BazaarDep) 
 async def api_delete(bazaar: BazaarDep, product: ProductDep) -> Response:
     await bazaar.delete(product)
     return Response(status_code=204)
+
+
+@api.get("/api/products/{product_id}/reviews", response_model=ReviewList)
+async def api_reviews(request: Request, bazaar: BazaarDep, product: ProductDep) -> dict[str, Any]:
+    page = await reviews_of(request, bazaar, product)
+    return {
+        "product_id": product.id,
+        "total": page.total,
+        "average": page.average,
+        "count": len(page.reviews),
+        "reviews": [to_json(r) for r in page.reviews],
+        "next": next_page(request, page),
+    }
+
+
+@api.post(
+    "/api/products/{product_id}/reviews", status_code=201, response_model=ReviewOut, openapi_extra=WITH_REVIEW
+)
+async def api_add_review(product: ProductDep, data: ReviewBody, bazaar: BazaarDep) -> dict[str, Any]:
+    return to_json(await bazaar.add_review(product, data))
 
 
 @api.get("/api/categories")

@@ -1,18 +1,19 @@
 """The Infinite Bazaar: FastAPI + HTMX pages and a JSON API over async coodie.
 
-* `demokit.web.create_fastapi` starts coodie on the demo's keyspace and syncs both tables
-  (``await Product.sync_table()``) in the lifespan, and serves the theme;
+* `demokit.web.create_fastapi` starts coodie on the demo's keyspace and syncs the three tables
+  (``await Product.sync_table()``, …, ``Review``) in the lifespan, and serves the theme;
 * every route gets a `Bazaar` (the queries, on that driver) by **dependency injection**
   (`fastapi_catalog.dependencies`), and ``/…/{product_id}`` routes the product itself, or a 404/422;
 * HTML (`fastapi_catalog.pages`): ``/`` (all, ``?category=`` newest first, ``?brand=`` by
-  index), ``/products/{id}``; HTMX partials create, edit and delete cards in place, with
-  plain-form fallbacks (``POST`` + 303) when JavaScript is off;
+  index), ``/products/{id}`` (with its reviews, newest first); HTMX partials create, edit and
+  delete cards and add reviews in place, with plain-form fallbacks (``POST`` + 303) when
+  JavaScript is off;
 * JSON (`fastapi_catalog.api`): ``/api/products`` (GET, POST), ``/api/products/{id}`` (GET,
-  PUT, DELETE), ``/api/categories``, ``/healthz``;
+  PUT, DELETE), ``/api/products/{id}/reviews`` (GET, POST), ``/api/categories``, ``/healthz``;
 * every list is paged: ``?page=`` carries the driver's paging state, signed
   (`demokit.tokens`), so a changed or foreign one is a 400 before any query.
 
-Every body, form or JSON, is read by `demokit.bodies` into `ProductIn`. Bad input
+Every body, form or JSON, is read by `demokit.bodies` into `ProductIn` or `ReviewIn`. Bad input
 (missing or too long fields, wrong types, ``NaN``, unknown category, control characters,
 unknown or malformed id) is a 4xx with a message — in the page, or as JSON ``detail`` —
 and nothing is written.
@@ -28,7 +29,7 @@ from demokit import tokens, web
 from demokit.bodies import BadBody
 from fastapi_catalog.api import api
 from fastapi_catalog.dependencies import BadInput
-from fastapi_catalog.models import Product, ProductByCategory
+from fastapi_catalog.models import Product, ProductByCategory, Review
 from fastapi_catalog.pages import is_htmx, pages, render
 
 
@@ -36,7 +37,7 @@ def create_app(keyspace: str | None = None) -> FastAPI:
     return web.create_fastapi(
         __file__,
         keyspace,
-        documents=[Product, ProductByCategory],
+        documents=[Product, ProductByCategory, Review],
         routers=[pages, api],
         errors={BadInput: bad_input, BadBody: bad_input, HTTPException: http_error},
         state={"page_key": tokens.secret_key("CATALOG_SECRET")},  # signs the "next page" links

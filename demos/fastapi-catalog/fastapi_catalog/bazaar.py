@@ -1,5 +1,6 @@
-"""What the bazaar sells: categories, brands, the validated input of a product, and
-MerchBot Prime's generator of cursed artifacts (Faker-seeded, so runs are reproducible)."""
+"""What the bazaar sells: categories, brands, the validated input of a product and of a
+review, and MerchBot Prime's generator of cursed artifacts and of their customers' reviews
+(Faker-seeded, so runs are reproducible)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ MAX_BRAND = 40
 MAX_DESCRIPTION = 500
 MAX_PRICE = 1_000_000
 MAX_DIMENSION = 9_999
+MAX_AUTHOR = 40
+MAX_REVIEW = 1_000
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,24 @@ class ProductIn(Body):
     description: Lines = Field(default="", max_length=MAX_DESCRIPTION)
 
 
+class ReviewIn(Body):
+    """A review as a person, a client or a feed sends it: who, 1 to 5 stars, what they say.
+
+    Checked like a product (`demokit.bodies.Body`): a bad field is a 422 with a message and
+    nothing is written; the text may span lines (`Lines`), never hold control characters.
+    """
+
+    hints = {
+        "rating.greater_than_equal": "give 1 to 5 stars",
+        "rating.less_than_equal": "give 1 to 5 stars",
+        "extra_forbidden": "is not a review field",
+    }
+
+    author: str = Field(min_length=1, max_length=MAX_AUTHOR, examples=["Captain Jinja"])
+    rating: int = Field(ge=1, le=5, examples=[5])
+    body: Lines = Field(min_length=1, max_length=MAX_REVIEW, examples=["It purrs in Dimension-3."])
+
+
 def category_slug(value: str) -> str:
     """A category given by slug or label ("Eldritch Pets") → its slug (unchanged if unknown,
     so validation names it)."""
@@ -157,9 +178,9 @@ def category_slug(value: str) -> str:
     return _BY_LABEL.get(text.lower(), text.lower() if text.lower() in BY_SLUG else text)
 
 
-def messages(exc: ValidationError) -> list[str]:
+def messages(exc: ValidationError, model: type[Body] = ProductIn) -> list[str]:
     """One readable line per problem: ``price: Input should be greater than or equal to 0``."""
-    return refusal(ProductIn, exc).messages
+    return refusal(model, exc).messages
 
 
 def artifacts(count: int, *, seed: int = 2187, now: datetime) -> list[tuple[ProductIn, datetime]]:
@@ -185,4 +206,42 @@ def artifacts(count: int, *, seed: int = 2187, now: datetime) -> list[tuple[Prod
         )
         arrived = now - timedelta(seconds=rng.randint(60, 90 * 24 * 3600))
         out.append((product, arrived.replace(microsecond=arrived.microsecond // 1000 * 1000)))
+    return out
+
+
+#: what customers say, by the stars they give (a Faker sentence follows)
+VERDICTS: dict[int, tuple[str, ...]] = {
+    1: ("It escaped through the letterbox.", "Cursed beyond the warranty.", "It ate my other purchases."),
+    2: ("Half of it stayed in Dimension-4.", "Hums the ScyllaDB gossip protocol all night."),
+    3: ("Does what it says, and one thing it doesn't.", "Fine, once the screaming stopped."),
+    4: ("Only mildly haunted. Recommended.", "Arrived yesterday, before I ordered it."),
+    5: ("Exactly as cursed as advertised.", "Worth every credit, in every timeline.", "The cat approves."),
+}
+STARS = (1, 2, 3, 4, 4, 5, 5, 5)  # the bazaar's customers are mostly delighted
+
+
+def customer_reviews(
+    arrivals: list[datetime], *, seed: int = 2187, now: datetime, most: int = 4
+) -> list[list[tuple[ReviewIn, datetime]]]:
+    """0 to ``most`` reviews for each artifact arrived at ``arrivals[n]``, each written
+    between its arrival and ``now`` (millisecond precision); reproducible for a ``seed``."""
+    from faker import Faker
+
+    fake = Faker()
+    fake.seed_instance(seed + 1)
+    rng = random.Random(seed + 1)
+    out = []
+    for arrived in arrivals:
+        span = max(int((now - arrived).total_seconds()), 1)
+        reviews = []
+        for _ in range(rng.randint(0, most)):
+            rating = rng.choice(STARS)
+            review = ReviewIn(
+                author=fake.name(),
+                rating=rating,
+                body=f"{rng.choice(VERDICTS[rating])} {fake.sentence(nb_words=9)}",
+            )
+            at = arrived + timedelta(seconds=rng.randint(1, span))
+            reviews.append((review, at.replace(microsecond=at.microsecond // 1000 * 1000)))
+        out.append(reviews)
     return out

@@ -3,7 +3,9 @@
 * `BazaarDep` — the queries (`Bazaar`), on the coodie driver the lifespan set up;
 * `ProductDep` — the product of a ``/…/{product_id}`` path, or a 404/422 before the route runs;
 * `ProductBody` / `form_product` — a JSON or form body read by `demokit.bodies` into `ProductIn`;
-* `page_of` / `next_page` — a listing page from its signed ``?page=`` token, and the next one's.
+  `ReviewBody` / `form_review` the same for a review (`ReviewIn`);
+* `page_of` / `next_page` — a listing page from its signed ``?page=`` token, and the next one's;
+  `reviews_of` the same for a product's reviews.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from fastapi import Depends, Request
 
 from demokit import tokens
 from demokit.bodies import FORM, JSON, BadBody, read_asgi
-from fastapi_catalog.bazaar import BY_SLUG, MAX_BRAND, ProductIn
+from fastapi_catalog.bazaar import BY_SLUG, MAX_BRAND, ProductIn, ReviewIn
 from fastapi_catalog.models import Product
-from fastapi_catalog.service import Bazaar, Listing, listing_scope
+from fastapi_catalog.service import Bazaar, Listing, ReviewPage, listing_scope, reviews_scope
 
 MAX_BODY = 16_384
 
@@ -50,6 +52,19 @@ ProductBody = Annotated[ProductIn, Depends(product_json)]
 async def form_product(request: Request) -> ProductIn:
     """The product of an urlencoded form (what HTMX and plain forms post), validated."""
     return await read_asgi(request, ProductIn, accept=(FORM,), limit=MAX_BODY)
+
+
+async def review_json(request: Request) -> ReviewIn:
+    """A review's JSON body, read as strictly as a product's."""
+    return await read_asgi(request, ReviewIn, accept=(JSON,), limit=MAX_BODY)
+
+
+ReviewBody = Annotated[ReviewIn, Depends(review_json)]
+
+
+async def form_review(request: Request) -> ReviewIn:
+    """The review of an urlencoded form (the product page's, with or without HTMX), validated."""
+    return await read_asgi(request, ReviewIn, accept=(FORM,), limit=MAX_BODY)
 
 
 def parse_id(product_id: str) -> UUID:
@@ -94,9 +109,19 @@ async def page_of(request: Request, bazaar: Bazaar, category: str | None, brand:
     return await bazaar.listing(category=category, brand=brand, state=state)
 
 
-def next_page(request: Request, listing: Listing) -> str | None:
+def next_page(request: Request, listing: Listing | ReviewPage) -> str | None:
     """The signed ``page`` token of the next page (None on the last)."""
     return tokens.sign(request.app.state.page_key, listing.scope, listing.next_state)
+
+
+async def reviews_of(request: Request, bazaar: Bazaar, product: Product) -> ReviewPage:
+    """The page of the product's reviews ``?page=`` asks for (a token of another listing: 400)."""
+    key = request.app.state.page_key
+    try:
+        state = tokens.verify(key, reviews_scope(product.id), request.query_params.get("page"))
+    except tokens.BadToken as exc:
+        raise BadInput(400, [f"bad page link: {exc}; start again from the newest reviews"]) from None
+    return await bazaar.reviews(product.id, state)
 
 
 def form_of(exc: BadBody | None = None) -> dict[str, Any]:

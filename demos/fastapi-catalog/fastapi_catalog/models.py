@@ -1,10 +1,12 @@
-"""The Infinite Bazaar's two tables, both written by every change (one logged batch).
+"""The Infinite Bazaar's tables: the first two are written by every change (one logged batch).
 
 * ``products`` — one row per artifact, keyed by its id, with a secondary index on
   ``brand`` (``Product.find(brand=...)`` → ``WHERE brand = ?``);
 * ``products_by_category`` — the same artifact again, partitioned by category and
   clustered by ``created_at DESC, id``: a category's newest arrivals come first
-  without any ``ORDER BY`` (``ProductByCategory.find(category=...)``).
+  without any ``ORDER BY`` (``ProductByCategory.find(category=...)``);
+* ``reviews`` — one partition per artifact, its reviews clustered by a time UUID
+  ``DESC``: the newest review is the first row (``Review.find(product_id=...)``).
 
 Models are async (``coodie.aio``), defined at module level, and never pin a keyspace.
 """
@@ -16,7 +18,7 @@ from typing import Annotated
 from uuid import UUID, uuid4
 
 from coodie.aio.document import Document
-from coodie.fields import ClusteringKey, Double, Indexed, PrimaryKey
+from coodie.fields import ClusteringKey, Double, Indexed, PrimaryKey, TimeUUID
 from pydantic import Field
 
 
@@ -62,3 +64,18 @@ class ProductByCategory(Document):
     def of(cls, product: Product) -> ProductByCategory:
         """The timeline row of ``product``."""
         return cls(**product.model_dump())
+
+
+class Review(Document):
+    """A customer's review of an artifact: one partition per artifact, newest first (the
+    clustering key is a time UUID, ``DESC``), so a product page reads one partition, in order."""
+
+    product_id: Annotated[UUID, PrimaryKey()]
+    id: Annotated[UUID, TimeUUID(), ClusteringKey(order="DESC")]
+    author: str
+    rating: int
+    body: str
+    created_at: datetime
+
+    class Settings:
+        name = "reviews"

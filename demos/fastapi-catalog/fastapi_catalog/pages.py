@@ -1,8 +1,10 @@
-"""The bazaar's pages and HTMX partials: ``/`` (``?category=``, ``?brand=``), ``/products/{id}``.
+"""The bazaar's pages and HTMX partials: ``/`` (``?category=``, ``?brand=``), ``/products/{id}``
+(the artifact and its reviews, newest first, ``?page=`` for older ones).
 
-HTMX creates, edits and deletes cards in place (``hx-post``/``hx-put``/``hx-delete``); the same
-forms posted without JavaScript get a 303 to the page that shows the result. A refused form
-comes back filled in, with what is wrong beside it, and nothing is written.
+HTMX creates, edits and deletes cards in place (``hx-post``/``hx-put``/``hx-delete``) and adds
+a review at the top of the list; the same forms posted without JavaScript get a 303 to the
+page that shows the result. A refused form comes back filled in, with what is wrong beside
+it, and nothing is written.
 """
 
 from __future__ import annotations
@@ -18,14 +20,25 @@ from fastapi_catalog.bazaar import (
     BRANDS,
     BY_SLUG,
     CATEGORIES,
+    MAX_AUTHOR,
     MAX_BRAND,
     MAX_DESCRIPTION,
     MAX_DIMENSION,
     MAX_NAME,
     MAX_PRICE,
+    MAX_REVIEW,
     ProductIn,
 )
-from fastapi_catalog.dependencies import BazaarDep, ProductDep, form_of, form_product, next_page, page_of
+from fastapi_catalog.dependencies import (
+    BazaarDep,
+    ProductDep,
+    form_of,
+    form_product,
+    form_review,
+    next_page,
+    page_of,
+    reviews_of,
+)
 from fastapi_catalog.models import Product
 from fastapi_catalog.service import Bazaar, Listing
 
@@ -35,6 +48,8 @@ LIMITS = {
     "description": MAX_DESCRIPTION,
     "price": MAX_PRICE,
     "dimension": MAX_DIMENSION,
+    "author": MAX_AUTHOR,
+    "review": MAX_REVIEW,
 }
 templates = web.templates(
     __file__,
@@ -93,9 +108,38 @@ async def create_product(request: Request, bazaar: BazaarDep) -> Response:
     return RedirectResponse(f"/products/{product.id}", status_code=303)
 
 
+async def detail(
+    request: Request, bazaar: Bazaar, product: Product, status: int = 200, **context: Any
+) -> Response:
+    """The artifact's page: its card (or a refused edit form) and a page of its reviews."""
+    reviews = await reviews_of(request, bazaar, product)
+    context.setdefault("review_form", form_of())
+    older = next_page(request, reviews)
+    return render(request, "product.html", status, product=product, reviews=reviews, older=older, **context)
+
+
 @pages.get("/products/{product_id}")
-async def product_page(request: Request, product: ProductDep) -> Response:
-    return render(request, "product.html", product=product)
+async def product_page(request: Request, bazaar: BazaarDep, product: ProductDep) -> Response:
+    return await detail(request, bazaar, product)
+
+
+@pages.post("/products/{product_id}/reviews")
+async def add_review(request: Request, bazaar: BazaarDep, product: ProductDep) -> Response:
+    """HTMX: a fresh form, the review on top of the list and the new summary (201); a plain
+    form: 303 back to the reviews. Refused: the form again with why (422), nothing written."""
+    try:
+        review = await bazaar.add_review(product, await form_review(request))
+    except BadBody as exc:
+        if is_htmx(request):
+            return render(
+                request, "partials/_review_form.html", exc.status, product=product, review_form=form_of(exc)
+            )
+        return await detail(request, bazaar, product, exc.status, review_form=form_of(exc))
+    if not is_htmx(request):
+        return RedirectResponse(f"/products/{product.id}#reviews", status_code=303)
+    summary = await bazaar.review_summary(product.id)
+    context = {"product": product, "review": review, "reviews": summary, "review_form": form_of()}
+    return render(request, "partials/_review_added.html", 201, **context)
 
 
 @pages.get("/products/{product_id}/card")
@@ -116,7 +160,7 @@ async def edit(request: Request, bazaar: Bazaar, product: Product) -> Response:
     except BadBody as exc:
         if is_htmx(request):
             return render(request, "partials/_form.html", exc.status, form=form_of(exc), product=product)
-        return render(request, "product.html", exc.status, product=product, form=form_of(exc))
+        return await detail(request, bazaar, product, exc.status, form=form_of(exc))
     if is_htmx(request):
         return render(request, "partials/_card.html", product=changed, fresh=True)
     return RedirectResponse(f"/products/{changed.id}", status_code=303)
