@@ -2,7 +2,8 @@
 
 * ``posts`` — every post of the blog in one partition (``blog``), clustered by a
   ``timeuuid`` in **descending** order: the newest post is the first row the database
-  returns, and ``fetch_size`` + paging state walk the feed page by page.
+  returns, and ``fetch_size`` + paging state walk the feed page by page. ``author`` has a
+  **secondary index** (``Indexed()`` → ``posts_author_idx``): ``Post.find(author=…)``.
 * ``posts_by_tag`` — the query table behind "browse by tag": one partition per tag,
   the post ids clustered newest first (kept in step with ``posts.tags`` by the app).
 * ``comments`` — one partition per post, comments clustered newest first.
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from coodie.fields import ClusteringKey, PrimaryKey, TimeUUID
+from coodie.fields import ClusteringKey, Indexed, PrimaryKey, TimeUUID
 from coodie.sync.document import Document
 from pydantic import Field
 
@@ -29,7 +30,7 @@ class Post(Document):
     id: Annotated[UUID, TimeUUID(), ClusteringKey(order="DESC")]
     title: str
     body: str
-    author: str
+    author: Annotated[str, Indexed()]  # CREATE INDEX posts_author_idx ON posts ("author")
     tags: set[str] = Field(default_factory=set)
     mind_controlled: bool = False
     created_at: datetime

@@ -1,8 +1,8 @@
 """Seed the Propaganda Engine: Editor-X types out posts (and the Corps' comments) into ScyllaDB.
 
 ``seed(count=N)`` generates N posts with Faker — spread over the last 90 days, tagged from
-a small pool so browsing by tag finds several, a quarter of them mind-controlled — each
-with 0–4 comments. ``seed(feed=path)`` loads a CSV/JSON feed of posts instead: ``title``
+a small pool and written by a small crew of authors so browsing by tag or by author finds
+several, a quarter of them mind-controlled — each with 0–4 comments. ``seed(feed=path)`` loads a CSV/JSON feed of posts instead: ``title``
 and ``body`` required; ``author``, ``tags`` (``"a, b"`` or a JSON list), ``mind_controlled``
 and ``created_at`` (ISO 8601) optional. Every record goes through the same validation as
 the web form; a bad one stops the run before anything is written, with one line.
@@ -23,6 +23,7 @@ from flask_blog.forms import CommentInput, FormErrors, PostInput, parse_post
 from flask_blog.models import sync_tables
 
 MAX_POSTS = 100_000
+AUTHORS = 8  # the crew the generated posts are written by (browse one at /authors/<name>)
 MAGENTA, PURPLE = "#f472b6", "#7c3aed"
 TAGS = [
     "truth", "resistance", "editor-x", "dimension-2", "memory", "jinja", "scylla-9",
@@ -82,6 +83,7 @@ def generate(count: int, rng: random.Random | None = None) -> list[Record]:
     fake = Faker()
     fake.seed_instance(rng.randrange(1 << 30))
     now = datetime.now(UTC)
+    crew = ["Captain Jinja", "Editor-X", *(fake.name()[:40] for _ in range(AUTHORS - 2))]
     records = []
     for _ in range(count):
         title = rng.choice(HEADLINES).format(noun=fake.word().title(), count=rng.randint(3, 12))
@@ -91,7 +93,7 @@ def generate(count: int, rng: random.Random | None = None) -> list[Record]:
         post = PostInput(
             title=title[:120],
             body=body,
-            author=fake.name()[:40],
+            author=rng.choice(crew),
             tags=set(rng.sample(TAGS, rng.randint(1, 3))),
             mind_controlled=rng.random() < 0.25,
         )

@@ -108,6 +108,15 @@ def latest(size: int, paging_state: bytes | None = None) -> Page:
     return Page(list(result.data), result.paging_state)
 
 
+def by_author(author: str, size: int, paging_state: bytes | None = None) -> Page:
+    """One page of an author's posts, through the secondary index on ``author``: no query
+    table to keep in step (an edit that changes the author moves the post by itself). The
+    index returns its rows in the base table's order — one ``blog`` partition, ``id DESC`` —
+    so newest first here too."""
+    result = Post.find(author=author).fetch_size(size).page(paging_state).paged_all()
+    return Page(list(result.data), result.paging_state)
+
+
 def tagged(tag: str, size: int, paging_state: bytes | None = None) -> Page:
     """One page of a tag: the ids from ``posts_by_tag`` (newest first), then the posts by ``IN``."""
     result = PostByTag.find(tag=tag).fetch_size(size).page(paging_state).paged_all()

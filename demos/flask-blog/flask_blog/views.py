@@ -3,18 +3,19 @@
 | route | what it does |
 |---|---|
 | ``GET /`` , ``GET /tags/<tag>`` | a page of posts, newest first; ``?page=<token>`` for the next |
+| ``GET /authors/<name>`` | an author's posts, through the secondary index on ``author`` |
 | ``GET /posts/new`` , ``POST /posts`` | the form; create (303 to the post) |
 | ``GET /posts/<id>`` | the post and its newest comments |
 | ``GET|POST /posts/<id>/edit`` | the form filled in; save |
 | ``POST /posts/<id>/delete`` | delete the post, its tag rows and its comments |
 | ``POST /posts/<id>/comments`` | add a comment |
-| ``GET /api/posts`` | the feed (or ``?tag=``) as JSON, with the ``next`` token |
+| ``GET /api/posts`` | the feed (or ``?tag=``, ``?author=``) as JSON, with the ``next`` token |
 | ``GET /healthz`` | a health check |
 
 Every form is read by `demokit.bodies.read_flask` into `PostInput` / `CommentInput`. Bad input
 is a 4xx with a message and nothing written: 422 for a bad form (each message shown next to
-its field; 413 too big, 415 not a form), 400 for a bad tag or a tampered page token (signed by
-`demokit.tokens`); 404 for an unknown or malformed id.
+its field; 413 too big, 415 not a form), 400 for a bad tag or author name or a tampered page
+token (signed by `demokit.tokens`); 404 for an unknown or malformed id.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from werkzeug.wrappers import Response
 
 from demokit import tokens
-from demokit.bodies import FORM, BadBody, read_flask
+from demokit.bodies import FORM, ONE_LINE, BadBody, read_flask
 from demokit.documents import to_json
 from flask_blog import store
-from flask_blog.forms import TAG_RE, CommentInput, PostInput
+from flask_blog.forms import AUTHOR_MAX, TAG_RE, CommentInput, PostInput
 from flask_blog.models import BLOG, Post
 
 blog = Blueprint("blog", __name__)
@@ -52,6 +53,13 @@ def _tag(text: str) -> str:
     return text
 
 
+def _author(name: str) -> str:
+    """An author name from a URL, checked as the form checks one (else a 400)."""
+    if not name or len(name) > AUTHOR_MAX or ONE_LINE.search(name) or name != name.strip():
+        abort(400, f"{name[:40]!r} is not an author name: 1 to {AUTHOR_MAX} characters, on one line.")
+    return name
+
+
 def _post_or_404(post_id: str) -> Post:
     parsed: UUID | None = store.parse_id(post_id)
     post = store.get_post(parsed) if parsed is not None else None
@@ -60,10 +68,18 @@ def _post_or_404(post_id: str) -> Post:
     return post
 
 
-def _listing(scope: str, tag: str | None) -> tuple[store.Page, str | None]:
+def _listing(tag: str | None = None, author: str | None = None) -> tuple[store.Page, str | None]:
+    """A page of the feed, a tag or an author, from its signed ``?page=`` token, and the next
+    page's token (signed for this listing only: ``feed``, ``tag:<t>``, ``author:<name>``)."""
+    scope = f"tag:{tag}" if tag else f"author:{author}" if author is not None else "feed"
     state = _page_state(scope)
     size = current_app.config["PAGE_SIZE"]
-    page = store.tagged(tag, size, state) if tag else store.latest(size, state)
+    if tag:
+        page = store.tagged(tag, size, state)
+    elif author is not None:
+        page = store.by_author(author, size, state)
+    else:
+        page = store.latest(size, state)
     return page, tokens.sign(_key(), scope, page.paging_state)
 
 
@@ -71,12 +87,19 @@ def _ks() -> str:
     return str(current_app.config["KEYSPACE"])
 
 
-def _listing_cql(tag: str | None, size: int, resumed: bool) -> str:
+def _listing_cql(tag: str | None, size: int, resumed: bool, author: str | None = None) -> str:
     fetch = f"-- fetch_size {size}" + (", resumed with the paging state of ?page=" if resumed else "")
     if tag:
         return (
             f"SELECT * FROM {_ks()}.posts_by_tag WHERE \"tag\" = '{tag}';  {fetch}\n"
             f'SELECT * FROM {_ks()}.posts WHERE "blog" = \'{BLOG}\' AND "id" IN (…the ids of that page…);'
+        )
+    if author is not None:
+        quoted = author.replace("'", "''")
+        return (
+            f"SELECT * FROM {_ks()}.posts WHERE \"author\" = '{quoted}';  {fetch}\n"
+            "-- the secondary index posts_author_idx finds the rows; they come in the table's order\n"
+            '-- (one "blog" partition, "id" DESC): newest first'
         )
     return (
         f"SELECT * FROM {_ks()}.posts WHERE \"blog\" = '{BLOG}';  {fetch}\n"
@@ -84,21 +107,28 @@ def _listing_cql(tag: str | None, size: int, resumed: bool) -> str:
     )
 
 
+def _list_page(tag: str | None = None, author: str | None = None) -> str:
+    page, next_token = _listing(tag, author)
+    first = request.args.get("page") is None
+    cql = _listing_cql(tag, current_app.config["PAGE_SIZE"], not first, author)
+    context = {"tag": tag, "author": author, "first": first, "cql": cql}
+    return render_template("list.html", page=page, next_token=next_token, **context)
+
+
 @blog.get("/")
 def index() -> str:
-    page, next_token = _listing("feed", None)
-    first = request.args.get("page") is None
-    cql = _listing_cql(None, current_app.config["PAGE_SIZE"], not first)
-    return render_template("list.html", page=page, next_token=next_token, tag=None, first=first, cql=cql)
+    return _list_page()
 
 
 @blog.get("/tags/<tag>")
 def by_tag(tag: str) -> str:
-    tag = _tag(tag)
-    page, next_token = _listing(f"tag:{tag}", tag)
-    first = request.args.get("page") is None
-    cql = _listing_cql(tag, current_app.config["PAGE_SIZE"], not first)
-    return render_template("list.html", page=page, next_token=next_token, tag=tag, first=first, cql=cql)
+    return _list_page(tag=_tag(tag))
+
+
+@blog.get("/authors/<path:name>")
+def by_author(name: str) -> str:
+    """An author's posts: ``Post.find(author=name)``, served by the secondary index."""
+    return _list_page(author=_author(name))
 
 
 @blog.get("/posts/new")
@@ -192,10 +222,14 @@ def add_comment(post_id: str) -> Any:
 
 @blog.get("/api/posts")
 def api_posts() -> Any:
-    tag = request.args.get("tag")
+    tag, author = request.args.get("tag"), request.args.get("author")
+    if tag is not None and author is not None:
+        abort(400, "Filter by tag or by author, not both.")
     if tag is not None:
         tag = _tag(tag)
-    page, next_token = _listing(f"tag:{tag}" if tag else "feed", tag)
+    if author is not None:
+        author = _author(author)
+    page, next_token = _listing(tag, author)
     return jsonify(posts=[to_json(p, exclude={"blog"}) for p in page.posts], next=next_token)
 
 
