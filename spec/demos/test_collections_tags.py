@@ -151,6 +151,54 @@ async def test_create_mutate_and_delete_through_the_forms(app_client, cql):
     assert "A Cat Named Entropy" not in (await app_client.get("/")).text
 
 
+async def test_a_removed_tag_shatters_and_the_form_still_works_without_javascript(app_client, cql):
+    """Each tag pill has a ``×`` form (``tags__remove`` of that tag): taxonomy.js breaks the
+    pill into shards first, then submits it; without JavaScript the same form posts as is."""
+    article = await _create(app_client, tags=["void", "paradox", "cats"])
+    page = (await app_client.get(f"/articles/{article['id']}")).text
+    assert re.search(r'<script src="[^"]*/static/taxonomy\.js" defer></script>', page)
+    assert_served_locally(page)
+    rows = re.findall(
+        r'<span class="tx-removable" data-pill-of="([^"]+)">(.*?)</span>\s*(?=<span class="tx-removable"|</div>)',
+        page,
+        re.S,
+    )
+    assert [tag for tag, _ in rows] == ["cats", "paradox", "void"]
+    for tag, row in rows:  # a pill, and a plain form that removes just that tag
+        assert f'href="/?tag={tag}"' in row and 'data-shatter data-tag="' + tag + '"' in row
+        assert f'action="/articles/{article["id"]}/mutate"' in row
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', row))
+        assert fields == {"column": "tags", "op": "remove", "value": tag}
+    box = re.search(
+        r'<form class="dk-card tx-op"[^>]*data-shatter>\s*<input type="hidden" name="column" value="(\w+)">'
+        r'<input type="hidden" name="op" value="(\w+)">',
+        page,
+    )
+    assert box.groups() == ("tags", "remove")  # the tags__remove box shatters what it names too
+
+    # no JavaScript: the pill's form posts, the server answers the page without the tag
+    removed = await app_client.post(
+        f"/articles/{article['id']}/mutate", data={"column": "tags", "op": "remove", "value": "paradox"}
+    )
+    assert removed.status_code == 200 and "tags__remove" in removed.text
+    assert 'data-pill-of="paradox"' not in removed.text and 'data-pill-of="void"' in removed.text
+    assert set(cql.execute("SELECT tags FROM articles").one().tags) == {"cats", "void"}
+
+    script = await app_client.get("/static/taxonomy.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    for hook in (
+        "[data-shatter]",
+        "data-pill-of",
+        "tx-shatter",
+        "tx-shard",
+        "form.submit()",
+        "prefers-reduced-motion",
+    ):
+        assert hook in script.text, hook
+    css = (await app_client.get("/static/taxonomy.css")).text
+    assert "@keyframes tx-shard" in css and "@keyframes tx-fly-in" in css and ".tx-pill.tx-shatter" in css
+
+
 async def test_json_round_trip(app_client, cql):
     before = datetime.now(UTC)
     doc = await _create(app_client)
