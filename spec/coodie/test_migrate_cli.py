@@ -1,71 +1,22 @@
 """coodie's migration CLI (``coodie schema-diff`` / ``makemigration`` / ``migrate``) end to end.
 
-The CLI takes hosts but no port: it reaches port 9042. Against a real ScyllaDB on
-9042 it runs there; otherwise the test starts a ``python -m scylla_lite`` process of
-its own on 9042 of a spare loopback address (127.x.y.z), which also exercises the
-server's command line.
+The CLI takes hosts but no port: it reaches port 9042. The ``cli_host`` fixture
+(`spec.coodie_cli`) gives a host whose 9042 speaks CQL: a real ScyllaDB's, or a
+``python -m scylla_lite`` process of the test's own on a spare loopback address.
 """
 
 from __future__ import annotations
 
-import os
-import random
-import subprocess
-import sys
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cassandra.cluster import Cluster
 
-CLI = "import sys; from coodie.migrations.cli import main; sys.exit(main())"
-
-
-@pytest.fixture
-def cli_host(scylla: Any) -> Iterator[str]:
-    """A host whose port 9042 speaks CQL for this test."""
-    if scylla.is_real:
-        if scylla.contact.port != 9042:
-            pytest.skip("coodie's CLI reaches port 9042 only")
-        yield scylla.contact.host
-        return
-    rng = random.Random()
-    for _ in range(10):
-        host = f"127.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}.{rng.randrange(2, 255)}"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "scylla_lite", "--host", host, "--port", "9042"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if "listening on" in line:
-            try:
-                yield host
-            finally:
-                proc.terminate()
-                proc.wait(timeout=30)
-            return
-        proc.wait(timeout=30)
-    pytest.skip("no loopback address with a free port 9042")
-
-
-def coodie(cwd: Path, *args: str) -> str:
-    """Run the coodie CLI; its output, or a failure showing what it printed."""
-    done = subprocess.run(
-        [sys.executable, "-c", CLI, *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(cwd)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+pytest_plugins = ["spec.coodie_cli"]  # the cli_host and coodie_cli fixtures
 
 
 MODEL = """
@@ -105,7 +56,10 @@ class ForwardMigration(Migration):
 """
 
 
-def test_migrate_cli_applies_reports_and_rolls_back(cli_host: str, tmp_path: Path) -> None:
+def test_migrate_cli_applies_reports_and_rolls_back(
+    cli_host: str, coodie_cli: Callable[..., str], tmp_path: Path
+) -> None:
+    coodie = coodie_cli
     keyspace = f"mig_{uuid.uuid4().hex[:10]}"
     cluster = Cluster([cli_host], port=9042, connect_timeout=10)
     cql = cluster.connect()
