@@ -237,17 +237,17 @@ async def post_json(app_client: Any, path: str, body: dict[str, Any]) -> dict[st
 
 @pytest.mark.demo("fastapi-catalog")
 async def test_fastapi_catalog_survives_random_bodies(app_client, cql):
-    from fastapi_catalog.bazaar import ProductIn
+    from fastapi_catalog.bazaar import ProductIn, ReviewIn
 
     product = {"name": "Hub", "brand": "Acme", "category": "pets", "price": 1.5}
     made = await post_json(app_client, "/api/products", product)
     endpoints = [
         Endpoint("POST", "/api/products", ProductIn),
         Endpoint("PUT", "/api/products/{id}", ProductIn),
+        Endpoint("POST", "/api/products/{id}/reviews", ReviewIn),
     ]
-    await fuzz_asgi(
-        app_client, endpoints, lambda: table_rows(cql, "products", "products_by_category"), {"id": made["id"]}
-    )
+    state = lambda: table_rows(cql, "products", "products_by_category", "reviews")  # noqa: E731
+    await fuzz_asgi(app_client, endpoints, state, {"id": made["id"]})
 
 
 @pytest.mark.demo("ttl-sessions")
@@ -326,3 +326,36 @@ def test_django_taskboard_survives_random_bodies(app_client, cql):
     hammer(TaskPatch, probe("patch", f"/api/tasks/{task}"))
     hammer(MoveIn, probe("post", f"/api/tasks/{task}/move"))
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.demo("materialized-views")
+async def test_materialized_views_survives_random_bodies(app_client, cql):
+    from materialized_views.mirror import NewProduct, ProductEdit, Rename
+
+    made = await post_json(
+        app_client, "/api/products", {"name": "Orb", "brand": "Delphi", "category": "orbs", "price": 5.0}
+    )
+    sku = made["product"]["sku"]
+    endpoints = [
+        Endpoint("POST", "/api/products", NewProduct),
+        Endpoint("PATCH", "/api/products/{id}", ProductEdit),
+        Endpoint("PATCH", "/api/views/products_by_category/rows/{id}", Rename),  # always refused: 405
+    ]
+    state = lambda: table_rows(cql, "products", "products_by_category", "products_by_band")  # noqa: E731
+    await fuzz_asgi(app_client, endpoints, state, {"id": sku})
+
+
+@pytest.mark.demo("timeseries-iot")
+async def test_timeseries_iot_survives_random_bodies(app_client, cql):
+    from timeseries_iot.inputs import ReadingIn
+
+    endpoints = [Endpoint("POST", "/api/readings", ReadingIn)]
+    await fuzz_asgi(app_client, endpoints, lambda: table_rows(cql, "readings", "sensor_buckets"), {})
+
+
+@pytest.mark.demo("polymorphic-cms")
+async def test_polymorphic_cms_survives_random_bodies(app_client, cql):
+    from polymorphic_cms.archive import ArticleIn, PodcastIn, ShortIn, VideoIn
+
+    endpoints = [Endpoint("POST", "/api/content", form) for form in (ArticleIn, VideoIn, ShortIn, PodcastIn)]
+    await fuzz_asgi(app_client, endpoints, lambda: table_rows(cql, "contents"), {})

@@ -70,6 +70,8 @@ HTMX = {"HX-Request": "true"}
 
 #: a valid fastapi-catalog product form, but for its name
 PRODUCT = {"brand": "Smoke Co", "category": "relics", "price": "2.5"}
+#: a valid fastapi-catalog review form, but for its author
+REVIEW = {"rating": "3", "body": "A review from the smoke test."}
 
 #: a valid django-taskboard task form, but for its title
 TASK = {"description": "a test run", "status": "todo", "assignee": "", "priority": "low", "sprint": "2"}
@@ -110,6 +112,29 @@ SMOKE: dict[str, Smoke] = {
             Call("GET", "/products/{id}/edit", shows="{name}"),
             Call("GET", "/api/products", params={"category": "{category}"}, shows="{id}"),
             Call("GET", "/api/products/{id}", shows="{name}"),
+            Call("GET", "/api/products/{id}/reviews", shows='"total":'),
+            Call(
+                "POST",
+                "/api/products/{id}/reviews",
+                201,
+                json={"author": "Smoke", "rating": 4, "body": "A test run."},
+                shows="A test run.",
+            ),
+            Call(
+                "POST",
+                "/products/{id}/reviews",
+                303,
+                form={"author": "Form", "rating": "5", "body": "By form."},
+            ),
+            Call(
+                "POST",
+                "/products/{id}/reviews",
+                201,
+                form={**REVIEW, "author": "Htmx"},
+                headers=HTMX,
+                shows="Htmx",
+            ),
+            Call("GET", "/products/{id}", shows="By form."),
             Call("GET", "/api/categories", shows='"slug":"{category}"'),
             Call("GET", "/openapi.json", shows="/api/products"),
             Call(
@@ -145,10 +170,12 @@ SMOKE: dict[str, Smoke] = {
         ],
     ),
     "flask-blog": Smoke(
-        record='SELECT "id", "title", "tags" AS tag FROM posts LIMIT 1',
+        record='SELECT "id", "title", "author", "tags" AS tag FROM posts LIMIT 1',
         calls=[
             Call("GET", "/", shows="{title}"),
             Call("GET", "/tags/{tag}", shows="{title}"),
+            Call("GET", "/authors/{author}", shows="{title}"),
+            Call("GET", "/api/posts", params={"author": "{author}"}, shows="{id}"),
             Call("GET", "/posts/new", shows="<form"),
             Call(
                 "POST",
@@ -168,6 +195,71 @@ SMOKE: dict[str, Smoke] = {
             Call("GET", "/posts/{id}", shows="A comment."),
             Call("GET", "/api/posts", params={"tag": "{tag}"}, shows="{id}"),
             Call("POST", "/posts/{id}/delete", 303),
+            Call("GET", "/healthz", shows='"ok":true'),
+        ],
+    ),
+    "materialized-views": Smoke(
+        record='SELECT "sku", "name", "category", "price_band" FROM products LIMIT 1',
+        calls=[
+            Call("GET", "/", shows="{sku}"),
+            Call("GET", "/", params={"view": "products_by_category", "key": "{category}"}, shows="{name}"),
+            Call("GET", "/api/products", shows="{sku}"),
+            Call("GET", "/api/products/{sku}", shows="{name}"),
+            Call("GET", "/api/views", shows='"name":"products_by_band"'),
+            Call("GET", "/api/views/products_by_band", params={"key": "{price_band}"}, shows="{sku}"),
+            Call(
+                "POST",
+                "/api/products",
+                201,
+                json={"name": "Smoke Orb", "brand": "Smoke Co", "category": "smoke-balls", "price": 7.5},
+                keep={"new": "product.sku"},
+            ),
+            Call(
+                "PATCH",
+                "/api/products/{new}",
+                json={"category": "smoke-decks"},
+                shows='"after":"smoke-decks"',
+            ),
+            Call("PATCH", "/api/views/products_by_category/rows/{new}", 405, json={"name": "Forged"}),
+            Call("DELETE", "/api/views/products_by_band/rows/{new}", 405, shows="Cannot directly modify"),
+            Call("DELETE", "/api/products/{new}", shows='"after":null'),
+            Call("POST", "/api/views/sync", shows='"synced":'),
+            Call(
+                "POST",
+                "/products",
+                303,
+                form={"name": "Form Orb", "brand": "Form Co", "category": "forms", "price": "3"},
+            ),
+            Call("POST", "/products/{sku}/edit", 303, form={"price": "600"}),
+            Call("POST", "/views/products_by_category/rename", 405, form={"sku": "{sku}", "name": "Forged"}),
+            Call("POST", "/views/sync", 303),
+            Call("POST", "/products/{sku}/delete", 303),
+            Call("GET", "/healthz", shows='"ok":true'),
+        ],
+    ),
+    "polymorphic-cms": Smoke(
+        record='SELECT "type", "id", "title" FROM contents LIMIT 1',
+        calls=[
+            Call("GET", "/", shows="{title}"),
+            Call("GET", "/", params={"type": "{type}"}, shows="{title}"),
+            Call("GET", "/cards", params={"type": "{type}"}, shows="{title}"),
+            Call("GET", "/api/content", shows="{id}"),
+            Call("GET", "/api/content", params={"type": "{type}"}, shows="{id}"),
+            Call("GET", "/api/content/{id}", shows="{title}"),
+            Call("GET", "/api/counts", shows='"{type}":'),
+            Call(
+                "POST",
+                "/api/content",
+                201,
+                json={"type": "short", "title": "Smoke", "duration_s": 9, "sound": "a test run"},
+                keep={"new": "id"},
+            ),
+            Call("GET", "/api/content/{new}", shows='"class":"Short"'),
+            Call("DELETE", "/api/content/{new}", 204),
+            Call(
+                "POST", "/content", 303, form={"type": "podcast", "title": "From the page", "host": "Smoke"}
+            ),
+            Call("POST", "/content/{id}/delete", 303),
             Call("GET", "/healthz", shows='"ok":true'),
         ],
     ),
@@ -296,6 +388,47 @@ SMOKE: dict[str, Smoke] = {
             "rows rejected 0",
             "│ {planet} │",
             "total │ 200",  # the seeded crates are the manifest's first ones
+        ],
+    ),
+    "schema-migrations": Smoke(
+        record='SELECT "dimension", "author" FROM dispatches LIMIT 1',
+        prints=[  # the walkthrough: rewind to the first migration, dry run, replay, verdict
+            "Rolled back: 20261207_001_index_dispatch_authors",
+            "[DRY RUN] Applied: 20261201_002_add_priority",
+            "Applied: 20261207_001_index_dispatch_authors",
+            "{dimension}",
+            "{author}",
+            "the live schema is the models'",
+            "5 dispatches before the rewind, all 5 after the replay",
+        ],
+    ),
+    "timeseries-iot": Smoke(
+        record='SELECT "sensor_id", "bucket" FROM sensor_buckets LIMIT 1',
+        calls=[
+            Call("GET", "/", shows="Chrono-Sensors"),
+            Call("GET", "/", params={"sensor": "{sensor_id}"}, shows="Sensor #{sensor_id}"),
+            Call("GET", "/", params={"day": "{bucket}", "n": "3"}, shows="Latest 3 per sensor"),
+            Call("GET", "/range", params={"sensor": "{sensor_id}"}, shows="day bucket"),
+            Call("GET", "/api/sensors", shows='"sensor_id":{sensor_id}'),
+            Call("GET", "/api/sensors/{sensor_id}/buckets", shows="{bucket}"),
+            Call("GET", "/api/sensors/{sensor_id}/history", shows='"bucket":"{bucket}"'),
+            Call(
+                "GET",
+                "/api/sensors/{sensor_id}/readings",
+                params={"start": "{bucket}T00:00", "end": "{bucket}T12:00"},
+                shows='"bucket":"{bucket}"',
+            ),
+            Call("GET", "/api/latest", params={"day": "{bucket}"}, shows='"day":"{bucket}"'),
+            Call(
+                "POST",
+                "/api/readings",
+                201,
+                json={"sensor_id": 42, "celsius": 21.5, "ts": "2025-01-01T00:00:00Z"},
+                shows='"bucket":"2025-01-01"',
+            ),
+            Call("POST", "/readings", 303, form={"sensor_id": "42", "celsius": "-3.5"}),
+            Call("GET", "/api/sensors/42/history", shows='"celsius":-3.5'),
+            Call("GET", "/healthz", shows='"ok":true'),
         ],
     ),
     "vector-search": Smoke(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from coodie.fields import ClusteringKey, Counter, Discriminator, Indexed, PrimaryKey, Static
 from coodie.sync.document import Document, MaterializedView
@@ -215,6 +216,18 @@ def test_each_demo_declares_its_keyspace_once(monkeypatch: pytest.MonkeyPatch) -
             assert not re.search(named, text), (
                 f"{path} names the keyspace {demo.keyspace!r}: read it with demokit.registry.keyspace_for"
             )
+
+
+def test_every_demo_is_in_the_ci_matrix_and_in_the_demos_readme() -> None:
+    """A new demo gets its own CI job against ScyllaDB and its row in demos/README.md's table."""
+    root = Path(__file__).resolve().parents[2]
+    workflow = yaml.safe_load((root / ".github/workflows/test-demos.yml").read_text(encoding="utf-8"))
+    matrix = workflow["jobs"]["demo"]["strategy"]["matrix"]["demo"]
+    readme = (root / "demos/README.md").read_text(encoding="utf-8")
+    names = [demo.name for demo in discover()]
+    assert sorted(matrix) == sorted(names), "the demo job's matrix in .github/workflows/test-demos.yml"
+    for name in names:
+        assert f"| [{name}]({name}/) |" in readme, f"demos/README.md has no table row for {name}"
 
 
 def test_the_cli_lists_the_demos_and_prints_a_demos_schema(
