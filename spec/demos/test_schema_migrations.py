@@ -84,18 +84,12 @@ DISPATCHES = [  # (dimension, seq, author, message)
 def chronicle(demo: Demo, scylla: Any, keyspace: str) -> Callable[..., subprocess.CompletedProcess[str]]:
     """``chronicle(*args)``: ``python -m schema_migrations ARGS`` in the demo's folder, on the
     test's database and keyspace, as ``make migrate`` runs it."""
-    env = {
-        **os.environ,
-        "SCYLLA_HOSTS": ",".join(str(e) for e in scylla.endpoints),
-        "SCYLLA_KEYSPACE": keyspace,
-        "COLUMNS": "120",
-    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "schema_migrations", *args],
             cwd=demo.path,
-            env=env,
+            env={**os.environ, **scylla.process_env(keyspace), "COLUMNS": "120"},
             capture_output=True,
             text=True,
             timeout=180,

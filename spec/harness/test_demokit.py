@@ -370,6 +370,30 @@ def test_a_command_that_connects_exits_at_once(scylla: Any, keyspace_factory: An
         assert time.monotonic() - started < 4.0
 
 
+CLAIM_THEN_RELEASE = """
+import sys
+from demokit.database import connect
+locks = f"{sys.argv[1]}.locks"
+session = connect(sys.argv[1])
+session.execute(f"INSERT INTO {locks} (name, owner) VALUES ('migrate', 'me') IF NOT EXISTS")  # server-stamped
+session.execute(f"DELETE FROM {locks} WHERE name = 'migrate'")  # stamped by this process
+"""
+
+
+def test_a_process_the_harness_starts_keeps_its_writes_in_order_after_the_clock_moved(
+    scylla: Any, clock: Any, cql: Any, keyspace: str
+) -> None:
+    """coodie's migration lock, as `coodie migrate` takes and frees it: an LWT insert (stamped
+    by the server), then a plain delete (stamped by the client). Once the tests have moved
+    scylla_lite's clock, a process on wall time stamps the delete before the insert and the lock
+    stays; `ScyllaBackend.process_env` tells the process how far ahead to stamp."""
+    cql.execute("CREATE TABLE locks (name text PRIMARY KEY, owner text)")
+    clock.advance(3)
+    env = {**os.environ, **scylla.process_env(keyspace)}
+    subprocess.run([sys.executable, "-c", CLAIM_THEN_RELEASE, keyspace], env=env, check=True, timeout=60)
+    assert cql.execute("SELECT * FROM locks").all() == []
+
+
 # --------------------------------------------------------------------------- background scylla_lite
 
 

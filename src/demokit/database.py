@@ -26,6 +26,9 @@ from .backend import DEFAULT_PORT, BackendError, Endpoint, Kind, choose, parse_h
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "demos" / "docker-compose.yml"
 READY_TIMEOUT = 120.0
+#: seconds the database's clock runs ahead of this machine's. Set by a test harness that moved
+#: scylla_lite's clock forward (pytest_scylla's ``clock``) for the processes it starts.
+CLOCK_AHEAD_ENV = "SCYLLA_CLOCK_AHEAD"
 _opened: list[Any] = []  # the clusters `connect` opened, shut down by `close`
 
 
@@ -212,20 +215,50 @@ def database_down(kind: Kind | None = None, *, wipe: bool = False) -> str:
     return "scylla_lite stopped" if stopped else "scylla_lite was not running"
 
 
-def _cluster(**cluster_kwargs: Any) -> Any:
-    """A driver ``Cluster`` on the database the rule picks, brought up first.
+class WriteTimestamps:
+    """The driver's write timestamps (a ``Cluster``'s ``timestamp_generator``), ``ahead`` seconds
+    ahead of this machine's clock. A database whose clock runs ahead stamps its own writes (LWT)
+    later than a client's plain writes that follow them, which then lose: a client as far ahead
+    keeps the order a real cluster keeps, where both clocks agree."""
 
-    It runs on the driver's asyncio reactor: with its default one (libev) a process waits up
-    to 5 s at exit for the reactor's thread, even after ``shutdown()``, whenever a request
-    timer is still armed — a pause at the end of every seed, ``db-up`` and management command.
+    def __init__(self, ahead: float = 0.0) -> None:
+        from cassandra.timestamps import MonotonicTimestampGenerator
+
+        self.ahead = ahead
+        self._clock = MonotonicTimestampGenerator()
+
+    def __call__(self) -> int:
+        return int(self._clock() + self.ahead * 1_000_000)
+
+
+def cluster_options() -> dict[str, Any]:
+    """The driver ``Cluster`` options of every demo process (``Cluster(hosts, port=, **these)``).
+
+    The asyncio reactor: with the driver's default one (libev) a process waits up to 5 s at
+    exit for the reactor's thread, even after ``shutdown()``, whenever a request timer is still
+    armed — a pause at the end of every seed, ``db-up`` and management command. With
+    ``SCYLLA_CLOCK_AHEAD`` (`CLOCK_AHEAD_ENV`), write timestamps that far ahead (`WriteTimestamps`).
     """
-    from cassandra.cluster import Cluster
     from cassandra.io.asyncioreactor import AsyncioConnection
 
+    options: dict[str, Any] = {"connect_timeout": 10, "connection_class": AsyncioConnection}
+    ahead = os.environ.get(CLOCK_AHEAD_ENV)
+    if ahead:
+        try:
+            options["timestamp_generator"] = WriteTimestamps(float(ahead))
+        except ValueError:
+            raise BackendError(f"{CLOCK_AHEAD_ENV}={ahead!r} is not a number of seconds") from None
+    return options
+
+
+def _cluster(**cluster_kwargs: Any) -> Any:
+    """A driver ``Cluster`` on the database the rule picks, brought up first (`cluster_options`)."""
+    from cassandra.cluster import Cluster
+
     _, endpoints = database_up()
-    cluster_kwargs.setdefault("connect_timeout", 10)
-    cluster_kwargs.setdefault("connection_class", AsyncioConnection)
-    return Cluster([e.host for e in endpoints], port=endpoints[0].port, **cluster_kwargs)
+    return Cluster(
+        [e.host for e in endpoints], port=endpoints[0].port, **{**cluster_options(), **cluster_kwargs}
+    )
 
 
 def _create_keyspace(session: Any, keyspace: str) -> None:

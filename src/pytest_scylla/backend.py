@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cassandra.cluster import Cluster
-from cassandra.timestamps import MonotonicTimestampGenerator
 
 from demokit.backend import SCYLLA_IMAGE, BackendError, Endpoint, Kind, parse_hosts
+from demokit.database import CLOCK_AHEAD_ENV, WriteTimestamps
 
 
 class ServerClock:
@@ -24,16 +24,16 @@ class ServerClock:
 
     def __init__(self, admin_url: str | None) -> None:
         self.admin_url = admin_url
-        #: seconds scylla_lite's clock runs ahead of wall time (`advance` so far)
-        self.offset = 0.0
-        self._client_clock = MonotonicTimestampGenerator()
+        #: the driver's default write timestamps (a ``Cluster``'s ``timestamp_generator``),
+        #: moved forward with the server's clock: after `advance`, writes the server stamps
+        #: itself (LWT, ``use_client_timestamp=False``) keep their order with the client's,
+        #: as they do on a real cluster where time passes for both
+        self.client_timestamp = WriteTimestamps()
 
-    def client_timestamp(self) -> int:
-        """The driver's default write timestamp (a ``Cluster``'s ``timestamp_generator``),
-        moved forward with the server's clock: after `advance`, writes the server stamps
-        itself (LWT, ``use_client_timestamp=False``) keep their order with the client's,
-        as they do on a real cluster where time passes for both."""
-        return int(self._client_clock() + self.offset * 1_000_000)
+    @property
+    def offset(self) -> float:
+        """Seconds scylla_lite's clock runs ahead of wall time (`advance` so far)."""
+        return self.client_timestamp.ahead
 
     @property
     def travels(self) -> bool:
@@ -60,7 +60,7 @@ class ServerClock:
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as reply:
-            self.offset = float(json.loads(reply.read())["offset_seconds"])
+            self.client_timestamp.ahead = float(json.loads(reply.read())["offset_seconds"])
 
 
 @dataclass
@@ -89,6 +89,15 @@ class ScyllaBackend:
         kwargs.setdefault("connect_timeout", 10)
         kwargs.setdefault("timestamp_generator", self.clock.client_timestamp)
         return Cluster([e.host for e in self.endpoints], port=self.contact.port, **kwargs)
+
+    def process_env(self, keyspace: str) -> dict[str, str]:
+        """The environment that points a process a test starts (a demo's ``make start``, its
+        CLI) at this backend and ``keyspace``, its write timestamps as far ahead as the
+        server's clock (`demokit.database.CLOCK_AHEAD_ENV`)."""
+        env = {"SCYLLA_HOSTS": ",".join(str(e) for e in self.endpoints), "SCYLLA_KEYSPACE": keyspace}
+        if self.clock.offset:
+            env[CLOCK_AHEAD_ENV] = repr(self.clock.offset)
+        return env
 
     def describe(self) -> str:
         where = ", ".join(str(e) for e in self.endpoints)

@@ -153,7 +153,7 @@ def demo_process(
 
     def run(target: str = "start", env: dict[str, str] | None = None, **make_vars: str) -> DemoProcess:
         make_vars = {"HOST": "127.0.0.1", "PORT": str(free_port()), **make_vars}
-        database = {"SCYLLA_HOSTS": ",".join(str(e) for e in scylla.endpoints), "SCYLLA_KEYSPACE": keyspace}
+        database = scylla.process_env(keyspace)
         log = tmp_path / f"{demo.name}-{target}-{len(started)}.log"
         started.append(DemoProcess(demo.path, target, log, {**database, **(env or {})}, make_vars))
         return started[-1]

@@ -1,10 +1,11 @@
 """coodie's own ``coodie migrate``, run on the demo's database — whatever port it listens on.
 
 ``coodie migrate`` takes ``--hosts`` but no port: its ``init_coodie(hosts=...)`` builds
-``Cluster(hosts)``, which dials 9042. `run` calls coodie's ``main()`` unchanged, with two
+``Cluster(hosts)``, which dials 9042. `run` calls coodie's ``main()`` unchanged, with the
 ``Cluster`` options that ``init_coodie`` passes through (its documented ``**kwargs``): the
-database's port, and the driver's asyncio reactor (on libev, the default, a process waits about
-5 s at exit). On a database at 9042 the plain ``coodie migrate`` does the same work.
+database's port, and every demo's `demokit.database.cluster_options` (the driver's asyncio
+reactor: on libev, the default, a process waits about 5 s at exit). On a database at 9042 the
+plain ``coodie migrate`` does the same work.
 
 Before coodie runs, `run` refuses in one line what coodie would get wrong half-way: a
 ``--target`` that names no pending migration (coodie would apply them all), ``--steps`` below 1
@@ -189,19 +190,20 @@ def command_line(argv: Sequence[str]) -> str:
 
 @contextlib.contextmanager
 def coodie_on_port(port: int) -> Iterator[None]:
-    """While it lasts, coodie's ``init_coodie`` adds ``port=`` and the asyncio reactor to the
-    ``Cluster`` it builds; afterwards the coodie driver registered before is the default again
+    """While it lasts, coodie's ``init_coodie`` adds ``port=`` and demokit's options (the asyncio
+    reactor, write timestamps) to the ``Cluster`` it builds; afterwards the coodie driver registered before is the default again
     (``coodie migrate`` registers its own and closes it)."""
     import coodie.drivers as drivers
-    from cassandra.io.asyncioreactor import AsyncioConnection
     from coodie.exceptions import ConfigurationError
+
+    from demokit.database import cluster_options
 
     try:
         previous = drivers.get_driver()
     except ConfigurationError:
         previous = None
     original = drivers.init_coodie
-    drivers.init_coodie = functools.partial(original, port=port, connection_class=AsyncioConnection)
+    drivers.init_coodie = functools.partial(original, port=port, **cluster_options())
     try:
         yield
     finally:
