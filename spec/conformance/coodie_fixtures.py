@@ -70,6 +70,7 @@ from typing import Any
 
 import pytest
 
+from demokit.database import port_free
 from pytest_scylla.coodie_registry import saved_registry
 
 CQL_PORT = 9042
@@ -236,16 +237,6 @@ class CqlEndpoint:
         return f"<CqlEndpoint {self.description}>"
 
 
-def _loopback_port_free(ip: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((ip, port))
-        except OSError:
-            return False
-    return True
-
-
 def _import_serve() -> Any:
     try:
         from scylla_lite.server import serve
@@ -262,7 +253,7 @@ def start_lite_endpoint(stack: contextlib.ExitStack, description: str, **tls: An
     """Start scylla_lite on the first loopback address whose port 9042 is free."""
     serve = _import_serve()
     for ip in LOOPBACK_CANDIDATES:
-        if not _loopback_port_free(ip, CQL_PORT):
+        if not port_free(ip, CQL_PORT):
             continue
         try:
             server = stack.enter_context(serve(host=ip, port=CQL_PORT, **tls))

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -20,7 +21,7 @@ from cassandra.cluster import Cluster
 from click.testing import CliRunner
 from rich.console import Console
 
-from demokit.database import LiteState, running_lite, start_lite, stop_lite
+from demokit.database import LiteState, port_free, running_lite, start_lite, stop_lite
 from demokit.progress import SeedProgress
 from demokit.seed import FeedError, check_count, read_feed, seed_cli, write_all, write_all_async
 from demokit.seed_theme import Banner, Bar, Column, Markup, SeedTheme, clip
@@ -422,6 +423,20 @@ def test_background_server_is_reused_and_keeps_data_across_restarts(tmp_path: Pa
         cluster.shutdown()
     finally:
         stop_lite(tmp_path)
+
+
+def test_a_port_is_free_again_once_its_server_stopped_with_connections_open() -> None:
+    """``make db-down`` then ``make db-up``: the old server's connections linger in TIME_WAIT on
+    its port, which must not push the new server off 9042 (coodie's migrate CLI dials 9042)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    served, _ = listener.accept()
+    assert not port_free("127.0.0.1", port), "a listening port is taken"
+    served.close()  # the server closes first: its side of the connection waits in TIME_WAIT
+    listener.close()
+    client.close()
+    assert port_free("127.0.0.1", port)
 
 
 def test_a_stale_pid_file_does_not_fool_db_up(tmp_path: Path) -> None:

@@ -79,8 +79,12 @@ def _answers(endpoint: Endpoint, timeout: float = 1.0) -> bool:
     return False
 
 
-def _port_free(host: str, port: int) -> bool:
+def port_free(host: str, port: int) -> bool:
+    """True when a server could listen on ``host:port`` now. It binds as scylla_lite binds, with
+    SO_REUSEADDR: the connections of a server just stopped (TIME_WAIT) leave the port free for
+    the next one, and the next ``make db-up`` keeps 9042, where coodie's migrate CLI looks."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:
@@ -108,7 +112,7 @@ def start_lite(directory: Path | None = None, host: str = "127.0.0.1") -> LiteSt
 
 
 def _spawn_lite(directory: Path, host: str) -> LiteState:
-    port = DEFAULT_PORT if _port_free(host, DEFAULT_PORT) else 0
+    port = DEFAULT_PORT if port_free(host, DEFAULT_PORT) else 0
     log_path = directory / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
