@@ -1,7 +1,7 @@
 """The themed progress every demo's seed shares: a demo states its look as data
 (`demokit.seed_theme.SeedTheme`) and `SeedProgress` draws it — the opening line, the bars,
-the per-record lines or live table and the mission-complete banner — so nine storylines keep
-nine looks without nine copies of the rich plumbing.
+the per-record lines or live table and the mission-complete banner — so every storyline keeps
+its own look without its own copy of the rich plumbing.
 """
 
 from __future__ import annotations
