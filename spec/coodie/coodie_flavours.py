@@ -42,6 +42,7 @@ FlavourName = Literal["sync", "async"]
 _ASYNC_BASES: dict[type, type] = {
     sync.Document: aio.Document,
     sync.CounterDocument: aio.CounterDocument,
+    sync.MaterializedView: aio.MaterializedView,
 }
 
 

@@ -71,28 +71,8 @@ class GemByShape(MaterializedView):
 AsyncGem = async_twin(Gem)
 
 
-class AsyncGemByColour(aio.MaterializedView):
-    colour: Annotated[str, PrimaryKey()]
-    id: Annotated[int, ClusteringKey()]
-    shape: str | None = None
-    name: str = ""
-
-    class Settings:
-        name = "gems_by_colour"
-        __base_table__ = "gems"
-
-
-class AsyncGemByShape(aio.MaterializedView):
-    shape: Annotated[str, PrimaryKey()]
-    id: Annotated[int, ClusteringKey()]
-    name: str = ""
-
-    class Settings:
-        name = "gems_by_shape"
-        __base_table__ = "gems"
-        __view_columns__ = ["shape", "id", "name"]
-        __where_clause__ = '"shape" IS NOT NULL AND "id" IS NOT NULL'
-        __clustering_order__ = {"id": "DESC"}
+AsyncGemByColour = async_twin(GemByColour)
+AsyncGemByShape = async_twin(GemByShape)
 
 
 class Mirror:
